@@ -1,0 +1,61 @@
+// The one error type the library throws. Its message is written for the person running the
+// tool: it names the flag, file or service involved and what is wrong, and never holds a secret.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace rolesanywhere {
+
+class Error : public std::runtime_error {
+ public:
+  // What went wrong, broadly; the CLI uses it for exit codes and serve/update for retry policy.
+  enum class Kind {
+    kInvalidArgument,  // a flag or option value is wrong
+    kInput,            // a file is missing, unreadable or malformed
+    kCrypto,           // a key or certificate is unusable (mismatch, expired, unsupported)
+    kTransport,        // the service could not be reached (DNS, connect, TLS, timeout)
+    kService,          // the service answered with an error
+    kNotSupported,     // a feature that is not built yet
+    kInternal,
+  };
+
+  Error(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+
+  Kind kind() const noexcept { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+// An error answer from CreateSession (or a transport failure after retries).
+class ServiceError : public Error {
+ public:
+  ServiceError(long http_status, std::string error_type, std::string service_message)
+      : Error(Kind::kService, describe(http_status, error_type, service_message)),
+        http_status_(http_status),
+        error_type_(std::move(error_type)),
+        service_message_(std::move(service_message)) {}
+
+  long http_status() const noexcept { return http_status_; }
+  const std::string& error_type() const noexcept { return error_type_; }
+  const std::string& service_message() const noexcept { return service_message_; }
+
+  // 5xx and throttling may succeed later; anything else the caller must fix.
+  bool retryable() const noexcept {
+    return http_status_ >= 500 || http_status_ == 429 || error_type_ == "ThrottlingException";
+  }
+
+ private:
+  static std::string describe(long status, const std::string& type, const std::string& message) {
+    std::string text = type.empty() ? "HTTP " + std::to_string(status) : type;
+    if (!message.empty()) text += ": " + message;
+    return text;
+  }
+
+  long http_status_;
+  std::string error_type_;
+  std::string service_message_;
+};
+
+}  // namespace rolesanywhere

@@ -1,0 +1,101 @@
+// The signing identity: a leaf certificate, the intermediates to send with it, and a private key
+// that can sign. Every key source (files now; PKCS#11 and TPM later) builds one of these, and
+// nothing after it knows where the key lives. Loaded once per process, used for every signature.
+#pragma once
+
+#include "rolesanywhere/clock.hpp"
+#include "rolesanywhere/openssl_ptr.hpp"
+#include "rolesanywhere/secret.hpp"
+#include "rolesanywhere/sigv4x509.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rolesanywhere {
+
+enum class KeyType { kRsa, kEc };
+enum class Digest { kSha256, kSha384, kSha512 };
+
+class Identity {
+ public:
+  // `key_owner` keeps alive whatever the key depends on (a PKCS#11 context, a provider).
+  Identity(X509Ptr certificate, std::vector<X509Ptr> chain, EvpPkeyPtr key,
+           std::shared_ptr<void> key_owner = nullptr);
+
+  X509* certificate() const noexcept { return certificate_.get(); }
+  const std::vector<X509Ptr>& chain() const noexcept { return chain_; }
+  EVP_PKEY* key() const noexcept { return key_.get(); }
+
+  KeyType key_type() const noexcept { return key_type_; }
+  sigv4x509::Algorithm signing_algorithm() const noexcept;
+  const std::string& serial_decimal() const noexcept { return serial_decimal_; }
+  const std::string& certificate_base64() const noexcept { return certificate_b64_; }
+  // Comma-separated base64 DER of the chain, in order; empty when there is none.
+  const std::string& chain_base64() const noexcept { return chain_b64_; }
+
+  // RSA: PKCS#1 v1.5; EC: ECDSA, DER-encoded. Digest of `data` is computed here.
+  std::vector<std::uint8_t> sign(std::string_view data, Digest digest = Digest::kSha256) const;
+
+ private:
+  X509Ptr certificate_;
+  std::vector<X509Ptr> chain_;
+  std::shared_ptr<void> key_owner_;  // declared before key_: destroyed after it
+  EvpPkeyPtr key_;
+  KeyType key_type_;
+  std::string serial_decimal_;
+  std::string certificate_b64_;
+  std::string chain_b64_;
+};
+
+// --- loading from files ---
+
+struct CertificateBundle {
+  X509Ptr leaf;
+  std::vector<X509Ptr> chain;  // certificates that followed the leaf in the same file
+};
+
+// PEM (leaf then chain) or DER. The path is named in every error.
+CertificateBundle load_certificate_file(const std::string& path);
+// A PEM bundle of intermediates, in order (--intermediates).
+std::vector<X509Ptr> load_certificate_bundle_file(const std::string& path);
+
+struct PrivateKeyFile {
+  EvpPkeyPtr key;
+  // Present when the file was PKCS#12: the certificate and chain it carried.
+  std::optional<CertificateBundle> certificates;
+};
+// PEM or DER: PKCS#1 RSA, SEC1 EC, PKCS#8, encrypted PKCS#8 (password needed), PKCS#12.
+PrivateKeyFile load_private_key_file(const std::string& path,
+                                     const std::optional<SecretString>& password);
+
+// Throws Error(kCrypto) naming the problem: RSA outside 2048-4096 bits, curve other than
+// P-256/P-384/P-521, any other key type.
+void check_key_supported(EVP_PKEY* key);
+void check_key_matches_certificate(EVP_PKEY* key, X509* certificate);
+// "certificate ... expired on ..." / "is not valid until ..."
+void check_certificate_validity(X509* certificate, TimePoint now);
+
+struct FileIdentityOptions {
+  std::string certificate_path;    // --certificate (may be PKCS#12 when no key path is given)
+  std::string private_key_path;    // --private-key (may be PKCS#12)
+  std::string intermediates_path;  // --intermediates, optional
+  std::optional<SecretString> password;  // --pkcs8-password: encrypted PKCS#8 or PKCS#12
+};
+// Loads, checks support, match and validity, and builds the identity.
+Identity load_file_identity(const FileIdentityOptions& options, const Clock& clock);
+
+// --- certificate facts, for read-certificate-data and --debug ---
+
+std::string serial_decimal(X509* certificate);
+std::string serial_hex(X509* certificate);
+std::string subject_name(X509* certificate);  // RFC 2253
+std::string issuer_name(X509* certificate);
+std::string der_base64(X509* certificate);
+TimePoint not_before(X509* certificate);
+TimePoint not_after(X509* certificate);
+
+}  // namespace rolesanywhere

@@ -1,0 +1,101 @@
+// CreateSession: build the request, sign it with the identity, send it with retries, and turn
+// the answer into Credentials or a ServiceError.
+#pragma once
+
+#include "rolesanywhere/clock.hpp"
+#include "rolesanywhere/credentials.hpp"
+#include "rolesanywhere/debug_log.hpp"
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/http.hpp"
+#include "rolesanywhere/identity.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace rolesanywhere {
+
+struct Arn {
+  std::string partition;  // aws, aws-cn, aws-us-gov
+  std::string service;    // rolesanywhere, iam
+  std::string region;
+  std::string account;
+  std::string resource;   // "trust-anchor/<uuid>", "role/name"
+};
+// Throws Error(kInvalidArgument) naming `flag` when `text` is not an ARN.
+Arn parse_arn(std::string_view text, std::string_view flag);
+
+struct CreateSessionParams {
+  std::string trust_anchor_arn;
+  std::string profile_arn;
+  std::string role_arn;
+  int duration_seconds = 3600;
+  std::optional<std::string> role_session_name;
+  std::optional<std::string> region;    // --region
+  std::optional<std::string> endpoint;  // --endpoint: URL or host
+};
+// Checks the ARNs and duration; throws Error(kInvalidArgument) naming the flag.
+void validate(const CreateSessionParams& params);
+
+struct Endpoint {
+  std::string url;     // "https://rolesanywhere.us-east-1.amazonaws.com" (no trailing slash)
+  std::string host;    // Host header value (with port when not the scheme's default)
+  std::string region;  // signing region
+};
+// Region from the trust anchor ARN unless overridden; partition suffix from the ARN.
+Endpoint resolve_endpoint(const CreateSessionParams& params);
+
+// The request as the official helper sends it, unsigned: POST /sessions, ARNs in the query,
+// {"durationSeconds":N[,"roleSessionName":...]} as the body, Host, Content-Type, User-Agent.
+HttpRequest build_create_session_request(const CreateSessionParams& params,
+                                         const Endpoint& endpoint);
+
+// Parses a 201 answer into Credentials; throws Error(kService) on a malformed body.
+Credentials parse_create_session_response(const std::string& body);
+// Maps an error answer (x-amzn-ErrorType header, {"message":...} body) to a ServiceError.
+ServiceError service_error_from_response(const HttpResponse& response);
+
+// --- transport ---
+
+struct TransportOptions {
+  bool verify_tls = true;
+  std::optional<std::string> ca_bundle;  // AWS_CA_BUNDLE
+  bool use_proxy = false;                // --with-proxy: honour *_proxy variables
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds total_timeout{30'000};
+  std::string user_agent;
+};
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  // Throws Error(kTransport) when no HTTP answer was received (DNS, connect, TLS, timeout,
+  // connection dropped). Any HTTP answer, error statuses included, is returned.
+  virtual HttpResponse send(const std::string& base_url, const HttpRequest& request) = 0;
+};
+
+// libcurl, one easy handle kept for the transport's life so connections are reused.
+std::unique_ptr<HttpTransport> make_curl_transport(const TransportOptions& options);
+
+// --- retries ---
+
+struct RetryPolicy {
+  int max_attempts = 3;
+  std::chrono::milliseconds base_delay{100};
+  std::chrono::milliseconds max_delay{5'000};
+  // Injected so tests neither sleep nor depend on randomness.
+  std::function<void(std::chrono::milliseconds)> sleep;        // default: this_thread::sleep_for
+  std::function<double()> random_unit;                         // default: uniform [0,1)
+};
+// Full jitter: uniform in [0, min(max_delay, base_delay * 2^(attempt-1))].
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt);
+
+// Signs (freshly, with the clock's time, on every attempt) and sends CreateSession, retrying
+// connection errors, 5xx and throttling; a 4xx other than throttling ends it at once.
+Credentials create_session(const Identity& identity, const CreateSessionParams& params,
+                           HttpTransport& transport, const Clock& clock,
+                           const RetryPolicy& retry = {}, const DebugSink& debug_sink = {});
+
+}  // namespace rolesanywhere

@@ -1,0 +1,20 @@
+#include "rolesanywhere/openssl_ptr.hpp"
+
+#include <openssl/err.h>
+
+namespace rolesanywhere {
+
+std::string openssl_error_text() {
+  std::string text;
+  while (unsigned long code = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof buffer);
+    if (!text.empty()) text += "; ";
+    // Only the reason is useful to a person; the library and function names are noise.
+    const char* reason = ERR_reason_error_string(code);
+    text += reason ? reason : buffer;
+  }
+  return text;
+}
+
+}  // namespace rolesanywhere
