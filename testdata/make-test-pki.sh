@@ -57,6 +57,13 @@ keyUsage = critical, digitalSignature
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[server_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, IP:::1, DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [ca_leaf_ext]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, digitalSignature, keyCertSign
@@ -132,5 +139,10 @@ issue "weak-rsa1024" rsa1024.key.pem intermediate-ca.pem intermediate-ca.key lea
 new_key ed25519 ed25519.key.pem
 issue "ed25519" ed25519.key.pem intermediate-ca.pem intermediate-ca.key leaf_ext ed25519.crt.pem
 printf 'this is not a certificate\n' > garbage.pem
+
+# A TLS server certificate for the local emulator (127.0.0.1, ::1, localhost), so HTTPS and
+# AWS_CA_BUNDLE are tested too. RSA because libmicrohttpd's GnuTLS takes it everywhere.
+new_key rsa2048 server.key.pem
+issue "localhost" server.key.pem root-ca.pem root-ca.key server_ext server.crt.pem
 
 chmod 600 ./*.key* ./*.p12
