@@ -186,7 +186,7 @@ TEST_CASE("sigv4x509 golden: RSA signature equals `openssl dgst -sha256 -sign` o
   CHECK(sv::hex_encode(cli_signature) == signature_of(*request.header("Authorization")));
 }
 
-TEST_CASE("sigv4x509 golden: P-256 request without a chain; the ECDSA signature verifies") {
+TEST_CASE("sigv4x509 golden: P-256 request without a chain and a verifiable ECDSA signature") {
   const auto key = load_key("test-only-p256.key.pem", true);
   const auto public_key = load_key("test-only-p256.pub.pem", false);
   auto request = golden_request();
