@@ -71,7 +71,7 @@ TEST_CASE("sigv4x509 canonical_query: decoding and re-encoding") {
         "arn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr");
 }
 
-TEST_CASE("sigv4x509 canonical_headers: names, trimming, folding, duplicates") {
+TEST_CASE("sigv4x509 canonical_headers: names and trimming and folding and duplicates") {
   const std::vector<HttpHeader> headers = {
       {"Host", "example.com"}, {"X-B", "  padded\t value  "},
       {"x-a", "a   b\t\tc"},   {"X-Dup", "second"},

@@ -123,7 +123,7 @@ std::string signature_of(const std::string& authorization) {
 
 }  // namespace
 
-TEST_CASE("sigv4x509 golden: RSA-2048 CreateSession request, every byte pinned") {
+TEST_CASE("sigv4x509 golden: RSA-2048 CreateSession request with every byte pinned") {
   const auto key = load_key("test-only-rsa2048.key.pem", true);
   auto request = golden_request();
   std::string signed_text;

@@ -88,7 +88,7 @@ TEST_CASE("sigv4x509 sign_request: adds the X.509 headers and signs all but User
   CHECK(sv::canonical_request(request, options) == canonical);
 }
 
-TEST_CASE("sigv4x509 sign_request: no chain header without a chain, even on a re-sign") {
+TEST_CASE("sigv4x509 sign_request: no chain header without a chain even on a re-sign") {
   auto request = sample_request();
   FakeKey key;
   sv::sign_request(request, sample_params(), key.function());
