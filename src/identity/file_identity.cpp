@@ -47,13 +47,13 @@ Identity load_file_identity(const FileIdentityOptions& options, const Clock& clo
     throw Error(Error::Kind::kInvalidArgument, "--certificate and --private-key are required");
   }
 
-  FileContents from_key;
-  if (have_key) from_key = read_key_source(options.private_key_path, options.password, key_label);
   FileContents from_certificate;
   if (have_certificate) {
     from_certificate =
         read_certificate_source(options.certificate_path, options.password, certificate_label);
   }
+  FileContents from_key;
+  if (have_key) from_key = read_key_source(options.private_key_path, options.password, key_label);
 
   // The key: --private-key, or else the PKCS#12 given as --certificate.
   EvpPkeyPtr key = have_key ? std::move(from_key.key) : std::move(from_certificate.key);
