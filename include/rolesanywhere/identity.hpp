@@ -51,6 +51,10 @@ class Identity {
   std::string chain_b64_;
 };
 
+// The signing operation behind Identity::sign, for callers that hold only a key (sign-string).
+std::vector<std::uint8_t> sign_with_key(EVP_PKEY* key, std::string_view data,
+                                        Digest digest = Digest::kSha256);
+
 // --- loading from files ---
 
 struct CertificateBundle {

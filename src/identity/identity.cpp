@@ -67,15 +67,19 @@ sigv4x509::Algorithm Identity::signing_algorithm() const noexcept {
 }
 
 std::vector<std::uint8_t> Identity::sign(std::string_view data, Digest digest) const {
+  return sign_with_key(key_.get(), data, digest);
+}
+
+std::vector<std::uint8_t> sign_with_key(EVP_PKEY* key, std::string_view data, Digest digest) {
   EvpMdCtxPtr context(EVP_MD_CTX_new());
   if (!context) throw_signing_error("allocation");
   EVP_PKEY_CTX* key_context = nullptr;  // owned by `context`
-  if (EVP_DigestSignInit(context.get(), &key_context, message_digest(digest), nullptr,
-                         key_.get()) != 1) {
+  if (EVP_DigestSignInit(context.get(), &key_context, message_digest(digest), nullptr, key) !=
+      1) {
     throw_signing_error("init");
   }
   // Say PKCS#1 v1.5 explicitly: a provider's default could otherwise be PSS.
-  if (key_type_ == KeyType::kRsa &&
+  if (EVP_PKEY_is_a(key, "RSA") &&
       EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PADDING) != 1) {
     throw_signing_error("padding");
   }
