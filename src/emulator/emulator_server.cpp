@@ -244,10 +244,11 @@ EmulatorServer::EmulatorServer(EmulatorConfig config, ServerOptions options)
   if (tls) flags |= MHD_USE_TLS;
 
   std::vector<MHD_OptionItem> items = {
+      // First, or libmicrohttpd warns that earlier options may log through its own logger.
+      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&on_mhd_error), state_.get()},
       {MHD_OPTION_SOCK_ADDR, 0, &address},
       {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&on_request_start), nullptr},
       {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_request_completed), nullptr},
-      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&on_mhd_error), state_.get()},
       {MHD_OPTION_CONNECTION_TIMEOUT, 30, nullptr},
   };
   if (tls) {

@@ -11,7 +11,7 @@
 using namespace rolesanywhere;
 using namespace rolesanywhere::emulator;
 
-TEST_CASE("emulator faults: fail_count answers the first N with fail_status, then nothing") {
+TEST_CASE("emulator faults: fail_count answers the first N with fail_status and then nothing") {
   FaultState faults(FaultPlan{.fail_count = 2, .fail_status = 429});
   for (int i = 0; i < 2; ++i) {
     const auto decision = faults.next();
@@ -22,7 +22,7 @@ TEST_CASE("emulator faults: fail_count answers the first N with fail_status, the
   CHECK(faults.current().fail_count == 0);
 }
 
-TEST_CASE("emulator faults: drop and garbage last until changed, or for fail_count requests") {
+TEST_CASE("emulator faults: drop and garbage last until changed or for fail_count requests") {
   FaultState forever(FaultPlan{.drop_connection = true});
   for (int i = 0; i < 3; ++i) CHECK(forever.next().action == FaultAction::kDropConnection);
 

@@ -134,7 +134,7 @@ TEST_CASE("emulator server: a refused request carries x-amzn-ErrorType and a mes
   CHECK(server.stats().rejected == 1);
 }
 
-TEST_CASE("emulator server: faults set at run time are injected, then normal service resumes") {
+TEST_CASE("emulator server: faults set at run time are injected and then normal service resumes") {
   EmulatorServer server(emulator_test::test_config(), {});
   const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
 

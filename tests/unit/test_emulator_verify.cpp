@@ -154,7 +154,7 @@ TEST_CASE("emulator verify: an expired or not yet valid certificate is refused")
   }
 }
 
-TEST_CASE("emulator verify: the verification time is the injected one, not the system's") {
+TEST_CASE("emulator verify: the verification time is the injected one and not the system clock") {
   // The valid leaf, judged ten years ahead, has expired.
   const TimePoint later = emulator_test::now_seconds() + std::chrono::hours(24 * 3650);
   SignSpec spec;
