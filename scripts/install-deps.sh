@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build (and, with --test, the tests) need, only those missing.
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config openssl libssl-dev libcurl4-openssl-dev
+  nlohmann-json3-dev libcxxopts-dev libmicrohttpd-dev curl python3)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(doctest-dev xxd time)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+    missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing missing Debian packages: ${missing[*]}" >&2
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

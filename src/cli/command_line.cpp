@@ -1,0 +1,182 @@
+#include "command_line.hpp"
+
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/version.hpp"
+
+#include <sys/utsname.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+
+namespace rolesanywhere::cli {
+
+namespace {
+
+// Flags of parts that are not built yet (PKCS#11 flags, TPM, OS certificate stores). They are
+// accepted so that a copied aws_signing_helper command line parses, then refused clearly.
+struct UnsupportedFlag {
+  const char* name;
+  const char* what;
+};
+constexpr UnsupportedFlag kCredentialStoreFlags[] = {
+    {"cert-selector", "OS certificate stores"},
+    {"system-store-name", "OS certificate stores"},
+    {"use-latest-expiring-certificate", "OS certificate stores"},
+    {"pkcs11-lib", "PKCS#11"},
+    {"reuse-pin", "PKCS#11"},
+    {"tpm-key-password", "TPM keys"},
+    {"no-tpm-key-password", "TPM keys"},
+};
+
+bool flag_in_set(std::string_view name, FlagSet set) {
+  if (set == FlagSet::kReadCertificate)
+    return name == "cert-selector" || name == "system-store-name" || name == "pkcs11-lib";
+  return true;
+}
+
+// cxxopts names the option inside typographic quotes: "Option ‘bogus’ does not exist".
+std::string quoted_name(std::string_view message) {
+  const std::string_view open = "\u2018", close = "\u2019";
+  auto begin = message.find(open);
+  auto end = message.find(close, begin == std::string_view::npos ? 0 : begin);
+  if (begin == std::string_view::npos || end == std::string_view::npos) return std::string(message);
+  begin += open.size();
+  return std::string(message.substr(begin, end - begin));
+}
+
+int parse_duration(const std::string& text) {
+  int value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size())
+    throw Error(Error::Kind::kInvalidArgument,
+                "--session-duration " + text + ": must be a whole number of seconds (900-43200)");
+  return value;
+}
+
+std::string optional_string(const cxxopts::ParseResult& result, const char* name) {
+  return result.count(name) ? result[name].as<std::string>() : std::string();
+}
+
+}  // namespace
+
+void add_identity_flags(cxxopts::Options& options, FlagSet set) {
+  auto add = options.add_options("Identity");
+  add("certificate", "Path to certificate file (PEM or DER; or a PKCS#12 file)",
+      cxxopts::value<std::string>());
+  if (set != FlagSet::kReadCertificate) {
+    add("private-key", "Path to private key file (PEM or DER; PKCS#1, SEC1, PKCS#8, PKCS#12)",
+        cxxopts::value<std::string>());
+    add("pkcs8-password", "Password for an encrypted PKCS#8 or PKCS#12 private key",
+        cxxopts::value<std::string>());
+  }
+  if (set == FlagSet::kCredentials)
+    add("intermediates", "Path to intermediate certificate bundle file (PEM)",
+        cxxopts::value<std::string>());
+  add("cert-selector", "Certificate store selector (not supported on this platform yet)",
+      cxxopts::value<std::string>());
+  add("system-store-name", "Windows system store name (not supported on this platform)",
+      cxxopts::value<std::string>()->default_value("MY"));
+  if (set != FlagSet::kReadCertificate)
+    add("use-latest-expiring-certificate",
+        "Pick the latest-expiring certificate among matches (not supported yet)");
+  add("pkcs11-lib", "PKCS#11 library (PKCS#11 is not supported yet)",
+      cxxopts::value<std::string>());
+  if (set != FlagSet::kReadCertificate) {
+    add("reuse-pin", "Reuse the PKCS#11 user PIN for keys that need a context login (not yet)");
+    add("tpm-key-password", "Password for a TPM key (TPM keys are not supported yet)",
+        cxxopts::value<std::string>());
+    add("no-tpm-key-password", "The TPM key has no password (TPM keys are not supported yet)");
+  }
+}
+
+void add_session_flags(cxxopts::Options& options) {
+  options.add_options("Session")                                                       //
+      ("role-arn", "Target role to assume", cxxopts::value<std::string>())             //
+      ("profile-arn", "Profile to pull policies from", cxxopts::value<std::string>())  //
+      ("trust-anchor-arn", "Trust anchor to use for authentication",
+       cxxopts::value<std::string>())  //
+      ("session-duration", "Duration, in seconds, for the resulting session (900-43200)",
+       cxxopts::value<std::string>()->default_value("3600"))                                   //
+      ("role-session-name", "An identifier of a role session", cxxopts::value<std::string>())  //
+      ("region", "Signing region (default: the trust anchor ARN's)",
+       cxxopts::value<std::string>())                                                     //
+      ("endpoint", "Endpoint used to call CreateSession", cxxopts::value<std::string>())  //
+      ("no-verify-ssl", "To disable SSL verification")                                    //
+      ("with-proxy", "To make the CreateSession call with a proxy (from the environment)");
+}
+
+void add_debug_flag(cxxopts::Options& options) {
+  options.add_options("Output")("debug", "Explain what was loaded and sent, secrets redacted")  //
+      ("h,help", "Show this help");
+}
+
+IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet set) {
+  IdentityFlags flags;
+  flags.certificate = optional_string(result, "certificate");
+  if (set != FlagSet::kReadCertificate) {
+    flags.private_key = optional_string(result, "private-key");
+    if (result.count("pkcs8-password"))
+      flags.pkcs8_password = SecretString(result["pkcs8-password"].as<std::string>());
+  }
+  if (set == FlagSet::kCredentials) flags.intermediates = optional_string(result, "intermediates");
+  for (const auto& flag : kCredentialStoreFlags) {
+    // count() is 0 for a flag left at its default, so --system-store-name's "MY" is no use.
+    if (flag_in_set(flag.name, set) && result.count(flag.name))
+      flags.unsupported_flags_given.push_back(std::string("--") + flag.name + " (" + flag.what +
+                                              ")");
+  }
+  return flags;
+}
+
+CreateSessionParams read_session_flags(const cxxopts::ParseResult& result) {
+  CreateSessionParams params;
+  params.trust_anchor_arn = optional_string(result, "trust-anchor-arn");
+  params.profile_arn = optional_string(result, "profile-arn");
+  params.role_arn = optional_string(result, "role-arn");
+  params.duration_seconds = parse_duration(result["session-duration"].as<std::string>());
+  if (result.count("role-session-name"))
+    params.role_session_name = result["role-session-name"].as<std::string>();
+  if (result.count("region")) params.region = result["region"].as<std::string>();
+  if (result.count("endpoint")) params.endpoint = result["endpoint"].as<std::string>();
+  return params;
+}
+
+TransportOptions read_transport_flags(const cxxopts::ParseResult& result) {
+  TransportOptions transport;
+  transport.verify_tls = result.count("no-verify-ssl") == 0;
+  transport.use_proxy = result.count("with-proxy") > 0;
+  // The AWS CLI and SDKs honour AWS_CA_BUNDLE for the service's TLS; so do we.
+  if (const char* bundle = std::getenv("AWS_CA_BUNDLE"); bundle && *bundle)
+    transport.ca_bundle = bundle;
+  utsname system{};
+  std::string platform = uname(&system) == 0 ? std::string(system.sysname) + "; " + system.machine
+                                             : std::string("unknown");
+  transport.user_agent = std::string(kToolName) + "/" + kVersion + " (" + platform + ")";
+  return transport;
+}
+
+std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int argc,
+                                                  char** argv) {
+  try {
+    auto result = options.parse(argc, argv);
+    if (result.count("help")) {
+      std::cout << options.help() << std::flush;
+      return std::nullopt;
+    }
+    if (!result.unmatched().empty())
+      throw Error(Error::Kind::kInvalidArgument, "unexpected argument '" +
+                                                     result.unmatched().front() +
+                                                     "' (flags take the form --name value)");
+    return result;
+  } catch (const cxxopts::exceptions::no_such_option& e) {
+    throw Error(Error::Kind::kInvalidArgument,
+                "unknown flag --" + quoted_name(e.what()) + "; see --help for the flags");
+  } catch (const cxxopts::exceptions::missing_argument& e) {
+    throw Error(Error::Kind::kInvalidArgument, "--" + quoted_name(e.what()) + " needs a value");
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw Error(Error::Kind::kInvalidArgument, e.what());
+  }
+}
+
+}  // namespace rolesanywhere::cli

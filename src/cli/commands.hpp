@@ -1,0 +1,14 @@
+// One function per subcommand. Each returns the process exit code; errors are thrown as
+// rolesanywhere::Error and reported by main().
+#pragma once
+
+namespace rolesanywhere::cli {
+
+int credential_process_command(int argc, char** argv);
+int sign_string_command(int argc, char** argv);
+int read_certificate_data_command(int argc, char** argv);
+int version_command(int argc, char** argv);
+// Subcommands of aws_signing_helper that later issues build (serve, update).
+int not_built_yet_command(const char* name);
+
+}  // namespace rolesanywhere::cli

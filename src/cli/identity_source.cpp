@@ -1,0 +1,90 @@
+#include "identity_source.hpp"
+
+#include "rolesanywhere/credentials.hpp"
+#include "rolesanywhere/error.hpp"
+
+#include <string_view>
+
+namespace rolesanywhere::cli {
+
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+void reject_uri(const std::string& flag, const std::string& value) {
+  if (starts_with(value, "pkcs11:"))
+    throw Error(Error::Kind::kNotSupported,
+                flag + " " + value.substr(0, 7) +
+                    "...: PKCS#11 tokens are not supported yet in this version; use a "
+                    "certificate and key file");
+  if (starts_with(value, "handle:"))
+    throw Error(
+        Error::Kind::kNotSupported,
+        flag + " " + value + ": TPM keys are not supported yet in this version; use a key file");
+}
+
+std::string describe_key(EVP_PKEY* key) {
+  if (EVP_PKEY_is_a(key, "RSA")) return "RSA " + std::to_string(EVP_PKEY_get_bits(key)) + " bits";
+  if (EVP_PKEY_is_a(key, "EC")) {
+    char curve[64] = "";
+    std::size_t length = 0;
+    EVP_PKEY_get_utf8_string_param(key, "group", curve, sizeof curve, &length);
+    return std::string("EC ") + curve;
+  }
+  return EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown";
+}
+
+}  // namespace
+
+void reject_unsupported_sources(const IdentityFlags& flags) {
+  if (!flags.unsupported_flags_given.empty())
+    throw Error(Error::Kind::kNotSupported,
+                flags.unsupported_flags_given.front() +
+                    " is not supported yet in this version; use --certificate and "
+                    "--private-key with files");
+  reject_uri("--certificate", flags.certificate);
+  reject_uri("--private-key", flags.private_key);
+}
+
+Identity load_identity(const IdentityFlags& flags, const Clock& clock, const DebugSink& debug) {
+  reject_unsupported_sources(flags);
+  if (flags.certificate.empty() && flags.private_key.empty())
+    throw Error(Error::Kind::kInvalidArgument,
+                "--certificate is required: a certificate file (with --private-key), or a "
+                "PKCS#12 file holding both");
+  FileIdentityOptions options;
+  options.certificate_path = flags.certificate;
+  options.private_key_path = flags.private_key;
+  options.intermediates_path = flags.intermediates;
+  options.password = flags.pkcs8_password;
+  Identity identity = load_file_identity(options, clock);
+
+  if (debug) {
+    X509* leaf = identity.certificate();
+    debug("certificate: subject \"" + subject_name(leaf) + "\", issuer \"" + issuer_name(leaf) +
+          "\", serial " + identity.serial_decimal() + " (hex " + serial_hex(leaf) + "), valid " +
+          format_iso8601(not_before(leaf)) + " to " + format_iso8601(not_after(leaf)));
+    debug("private key: " + describe_key(identity.key()) + ", signing with " +
+          std::string(sigv4x509::algorithm_name(identity.signing_algorithm())));
+    debug("chain: " + std::to_string(identity.chain().size()) + " certificate(s)");
+    for (const auto& certificate : identity.chain())
+      debug("  intermediate: subject \"" + subject_name(certificate.get()) + "\", issuer \"" +
+            issuer_name(certificate.get()) + "\"");
+  }
+  return identity;
+}
+
+EvpPkeyPtr load_signing_key(const IdentityFlags& flags) {
+  reject_unsupported_sources(flags);
+  const std::string& path = flags.private_key.empty() ? flags.certificate : flags.private_key;
+  if (path.empty())
+    throw Error(Error::Kind::kInvalidArgument,
+                "--private-key is required: the private key file to sign with");
+  PrivateKeyFile key_file = load_private_key_file(path, flags.pkcs8_password);
+  check_key_supported(key_file.key.get());
+  return std::move(key_file.key);
+}
+
+}  // namespace rolesanywhere::cli

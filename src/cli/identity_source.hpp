@@ -1,0 +1,22 @@
+// Turns the identity flags into a signing identity; the one place that knows which key sources
+// exist. PKCS#11, TPM and certificate stores plug in here.
+#pragma once
+
+#include "command_line.hpp"
+
+#include "rolesanywhere/clock.hpp"
+#include "rolesanywhere/debug_log.hpp"
+#include "rolesanywhere/identity.hpp"
+
+namespace rolesanywhere::cli {
+
+// Refuses flags and URIs of key sources that are not built yet, with a message naming them.
+void reject_unsupported_sources(const IdentityFlags& flags);
+
+Identity load_identity(const IdentityFlags& flags, const Clock& clock, const DebugSink& debug);
+
+// Just the private key (sign-string needs no certificate); from --private-key, or the key in a
+// PKCS#12 --certificate.
+EvpPkeyPtr load_signing_key(const IdentityFlags& flags);
+
+}  // namespace rolesanywhere::cli

@@ -1,0 +1,62 @@
+// rolesanywhere-helper: the front end. The only place that prints or chooses an exit code.
+#include "commands.hpp"
+#include "output.hpp"
+
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/version.hpp"
+
+#include <cstring>
+#include <exception>
+#include <string>
+
+namespace {
+
+constexpr const char* kUsage =
+    "rolesanywhere-helper: temporary AWS credentials from an X.509 certificate through IAM "
+    "Roles Anywhere\n"
+    "\n"
+    "Usage:\n"
+    "  rolesanywhere-helper <command> [flags]\n"
+    "\n"
+    "Commands:\n"
+    "  credential-process     Print credentials as JSON for credential_process in ~/.aws/config\n"
+    "  sign-string            Sign a fixed test string to check a key and digest\n"
+    "  read-certificate-data  Print a certificate's key type, serial and algorithms\n"
+    "  version                Print the version\n"
+    "  serve, update          Not built yet in this version\n"
+    "\n"
+    "Run 'rolesanywhere-helper <command> --help' for the flags of a command.\n";
+
+int dispatch(int argc, char** argv) {
+  using namespace rolesanywhere::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") ||
+      !std::strcmp(argv[1], "help")) {
+    write_stdout(kUsage);
+    return 0;
+  }
+  const std::string command = argv[1];
+  // Each subcommand parses its own flags, as if it were argv[0].
+  int sub_argc = argc - 1;
+  char** sub_argv = argv + 1;
+  if (command == "credential-process") return credential_process_command(sub_argc, sub_argv);
+  if (command == "sign-string") return sign_string_command(sub_argc, sub_argv);
+  if (command == "read-certificate-data") return read_certificate_data_command(sub_argc, sub_argv);
+  if (command == "version" || command == "--version") return version_command(sub_argc, sub_argv);
+  if (command == "serve" || command == "update") return not_built_yet_command(argv[1]);
+  throw rolesanywhere::Error(
+      rolesanywhere::Error::Kind::kInvalidArgument,
+      "unknown command '" + command + "'; run 'rolesanywhere-helper --help' for the list");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const rolesanywhere::Error& e) {
+    rolesanywhere::cli::report_error(e.what());
+  } catch (const std::exception& e) {
+    rolesanywhere::cli::report_error(std::string("internal error: ") + e.what());
+  }
+  return 1;
+}

@@ -1,0 +1,101 @@
+// Facts about a certificate in the forms the protocol and the CLI want them: the serial in
+// decimal (the Credential scope), base64 DER (the X-Amz-X509 headers), names and validity.
+#include "identity_detail.hpp"
+#include "rolesanywhere/error.hpp"
+
+#include <openssl/asn1.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace rolesanywhere {
+namespace {
+
+BignumPtr serial_number(X509* certificate) {
+  BignumPtr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr));
+  if (!serial) throw Error(Error::Kind::kInternal, "cannot read the certificate serial number");
+  return serial;
+}
+
+std::string name_rfc2253(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) {
+    throw Error(Error::Kind::kInternal, "cannot format a certificate name");
+  }
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
+TimePoint to_time_point(const ASN1_TIME* time) {
+  std::tm parts{};
+  if (ASN1_TIME_to_tm(time, &parts) != 1) {
+    throw Error(Error::Kind::kInput, "the certificate has a malformed validity date");
+  }
+  using namespace std::chrono;
+  const sys_days day = year{parts.tm_year + 1900} / month{static_cast<unsigned>(parts.tm_mon + 1)} /
+                       static_cast<unsigned>(parts.tm_mday);
+  return TimePoint{day} + hours{parts.tm_hour} + minutes{parts.tm_min} + seconds{parts.tm_sec};
+}
+
+}  // namespace
+
+std::string serial_decimal(X509* certificate) {
+  OpensslString text(BN_bn2dec(serial_number(certificate).get()));
+  if (!text) throw Error(Error::Kind::kInternal, "cannot format the certificate serial number");
+  return text.get();
+}
+
+std::string serial_hex(X509* certificate) {
+  OpensslString text(BN_bn2hex(serial_number(certificate).get()));
+  if (!text) throw Error(Error::Kind::kInternal, "cannot format the certificate serial number");
+  std::string hex = text.get();
+  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return hex;
+}
+
+std::string subject_name(X509* certificate) {
+  return name_rfc2253(X509_get_subject_name(certificate));
+}
+
+std::string issuer_name(X509* certificate) {
+  return name_rfc2253(X509_get_issuer_name(certificate));
+}
+
+std::string der_base64(X509* certificate) {
+  const int length = i2d_X509(certificate, nullptr);
+  if (length <= 0) throw Error(Error::Kind::kInternal, "cannot DER-encode the certificate");
+  std::vector<unsigned char> der(static_cast<std::size_t>(length));
+  unsigned char* cursor = der.data();
+  i2d_X509(certificate, &cursor);
+
+  // EVP_EncodeBlock writes one line with no newlines, plus a terminating NUL.
+  std::string base64(4 * ((der.size() + 2) / 3) + 1, '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()), der.data(),
+                                      static_cast<int>(der.size()));
+  base64.resize(static_cast<std::size_t>(written));
+  return base64;
+}
+
+TimePoint not_before(X509* certificate) { return to_time_point(X509_get0_notBefore(certificate)); }
+TimePoint not_after(X509* certificate) { return to_time_point(X509_get0_notAfter(certificate)); }
+
+namespace identity_detail {
+
+std::string format_utc(TimePoint time) {
+  using namespace std::chrono;
+  const auto day = floor<days>(time);
+  const year_month_day date{day};
+  const hh_mm_ss clock{floor<seconds>(time - day)};
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                static_cast<int>(clock.seconds().count()));
+  return text;
+}
+
+}  // namespace identity_detail
+}  // namespace rolesanywhere

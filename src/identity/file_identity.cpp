@@ -1,0 +1,98 @@
+// Building the identity from --certificate, --private-key, --intermediates and --pkcs8-password.
+// Either file may be PKCS#12; the rules for which file supplies what are spelled out below.
+#include "identity_detail.hpp"
+#include "rolesanywhere/error.hpp"
+
+namespace rolesanywhere {
+namespace {
+
+using namespace identity_detail;
+
+std::string flag_label(const char* flag, const std::string& path) {
+  return std::string(flag) + " " + path;
+}
+
+// What one file contributed: certificates, a key, or both (PKCS#12).
+struct FileContents {
+  std::optional<CertificateBundle> certificates;
+  EvpPkeyPtr key;
+};
+
+FileContents read_certificate_source(const std::string& path,
+                                     const std::optional<SecretString>& password,
+                                     const std::string& label) {
+  const std::string bytes = read_input_file(path, label);
+  if (looks_like_pkcs12(bytes)) {
+    PrivateKeyFile file = parse_pkcs12(bytes, password, label);
+    if (!file.certificates) throw Error(Error::Kind::kInput, label + " holds no certificate");
+    return FileContents{std::move(file.certificates), std::move(file.key)};
+  }
+  return FileContents{parse_certificates(bytes, label), nullptr};
+}
+
+FileContents read_key_source(const std::string& path, const std::optional<SecretString>& password,
+                             const std::string& label) {
+  PrivateKeyFile file = parse_private_key(read_input_file(path, label), password, label);
+  return FileContents{std::move(file.certificates), std::move(file.key)};
+}
+
+}  // namespace
+
+Identity load_file_identity(const FileIdentityOptions& options, const Clock& clock) {
+  const std::string certificate_label = flag_label("--certificate", options.certificate_path);
+  const std::string key_label = flag_label("--private-key", options.private_key_path);
+  const bool have_certificate = !options.certificate_path.empty();
+  const bool have_key = !options.private_key_path.empty();
+  if (!have_certificate && !have_key) {
+    throw Error(Error::Kind::kInvalidArgument, "--certificate and --private-key are required");
+  }
+
+  FileContents from_certificate;
+  if (have_certificate) {
+    from_certificate =
+        read_certificate_source(options.certificate_path, options.password, certificate_label);
+  }
+  FileContents from_key;
+  if (have_key) from_key = read_key_source(options.private_key_path, options.password, key_label);
+
+  // The key: --private-key, or else the PKCS#12 given as --certificate.
+  EvpPkeyPtr key = have_key ? std::move(from_key.key) : std::move(from_certificate.key);
+  const std::string& where_key = have_key ? key_label : certificate_label;
+  if (!key) {
+    throw Error(Error::Kind::kInvalidArgument, "--private-key is required: " + certificate_label +
+                                                   " is not a PKCS#12 file " +
+                                                   "holding a private key");
+  }
+
+  // The certificate: --certificate, or else the PKCS#12 given as --private-key.
+  std::optional<CertificateBundle> certificates = have_certificate
+                                                      ? std::move(from_certificate.certificates)
+                                                      : std::move(from_key.certificates);
+  const std::string& where_certificate = have_certificate ? certificate_label : key_label;
+  if (!certificates) {
+    throw Error(Error::Kind::kInvalidArgument,
+                "--certificate is required: " + key_label + " is not a PKCS#12 file holding one");
+  }
+
+  // The chain: --intermediates when given; otherwise what followed the leaf in its file.
+  std::vector<X509Ptr> chain = std::move(certificates->chain);
+  if (!options.intermediates_path.empty()) {
+    const std::string label = flag_label("--intermediates", options.intermediates_path);
+    chain = parse_certificate_bundle(read_input_file(options.intermediates_path, label), label);
+  }
+
+  if (auto problem = key_support_problem(key.get())) {
+    throw Error(Error::Kind::kCrypto, where_key + " holds an unsupported key: " + *problem);
+  }
+  if (!key_matches_certificate(key.get(), certificates->leaf.get())) {
+    throw Error(Error::Kind::kCrypto, "the private key in " + where_key +
+                                          " does not match the certificate in " +
+                                          where_certificate);
+  }
+  if (auto problem = validity_problem(certificates->leaf.get(), clock.now())) {
+    throw Error(Error::Kind::kCrypto, "the certificate in " + where_certificate + " " + *problem);
+  }
+  return Identity(std::move(certificates->leaf), std::move(chain), std::move(key));
+}
+
+}  // namespace rolesanywhere

@@ -1,0 +1,44 @@
+// Internal seams of the identity module, shared by its source files and nothing else.
+// Every loader takes a `label` such as "--private-key /x/y.pem" or "certificate file /x/y.pem",
+// so each message names the flag (when there is one) and the file.
+#pragma once
+
+#include "rolesanywhere/identity.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rolesanywhere::identity_detail {
+
+// The whole file, or Error(kInput) saying it does not exist, cannot be read or is empty.
+std::string read_input_file(const std::string& path, const std::string& label);
+
+bool looks_like_pem(std::string_view bytes);
+bool looks_like_pkcs12(std::string_view bytes);
+
+// PEM (leaf, then the chain) or one DER certificate.
+CertificateBundle parse_certificates(std::string_view bytes, const std::string& label);
+// A PEM bundle (or one DER certificate); never empty.
+std::vector<X509Ptr> parse_certificate_bundle(std::string_view bytes, const std::string& label);
+// PKCS#1, SEC1, PKCS#8 (plain or encrypted), PEM or DER; PKCS#12 is passed to parse_pkcs12.
+PrivateKeyFile parse_private_key(std::string_view bytes,
+                                 const std::optional<SecretString>& password,
+                                 const std::string& label);
+// The key and certificates of a PKCS#12 file; `key` may be null when the file holds none.
+PrivateKeyFile parse_pkcs12(std::string_view bytes, const std::optional<SecretString>& password,
+                            const std::string& label);
+
+// Drops every certificate equal to `leaf`: the leaf must never travel as its own intermediate.
+std::vector<X509Ptr> without_leaf(std::vector<X509Ptr> chain, X509* leaf);
+
+// Why the key cannot be used, as a noun phrase ("an RSA key of 1024 bits (...)"); nullopt if fine.
+std::optional<std::string> key_support_problem(EVP_PKEY* key);
+bool key_matches_certificate(EVP_PKEY* key, X509* certificate);
+// "expired on <date>" / "is not valid until <date>"; nullopt when `now` is inside the validity.
+std::optional<std::string> validity_problem(X509* certificate, TimePoint now);
+
+// "2024-05-01T12:00:00Z"
+std::string format_utc(TimePoint time);
+
+}  // namespace rolesanywhere::identity_detail

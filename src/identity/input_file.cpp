@@ -1,0 +1,63 @@
+// Reading key and certificate files with errors a person can act on: the file is missing, is
+// not readable by this user, is a directory or is empty. OpenSSL's own BIO errors say none of that.
+#include "identity_detail.hpp"
+#include "rolesanywhere/error.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <system_error>
+
+namespace rolesanywhere::identity_detail {
+namespace {
+
+// Key and certificate files are a few kilobytes; anything this large is the wrong file.
+constexpr std::size_t kMaxFileSize = 16 * 1024 * 1024;
+
+struct FileCloser {
+  void operator()(std::FILE* file) const noexcept { std::fclose(file); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+[[noreturn]] void throw_os_error(const std::string& label, int error_number) {
+  if (error_number == ENOENT || error_number == ENOTDIR) {
+    throw Error(Error::Kind::kInput, label + " does not exist");
+  }
+  if (error_number == EACCES || error_number == EPERM) {
+    throw Error(Error::Kind::kInput, label + " cannot be read: permission denied");
+  }
+  throw Error(Error::Kind::kInput,
+              label + " cannot be read: " + std::generic_category().message(error_number));
+}
+
+}  // namespace
+
+std::string read_input_file(const std::string& path, const std::string& label) {
+  if (path.empty()) throw Error(Error::Kind::kInvalidArgument, label + ": no file name given");
+
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) throw_os_error(label, errno);
+  if (S_ISDIR(status.st_mode)) {
+    throw Error(Error::Kind::kInput, label + " is a directory, not a file");
+  }
+
+  // Non-regular files (a pipe from process substitution) are allowed: read until end of input.
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file) throw_os_error(label, errno);
+
+  std::string contents;
+  char buffer[8192];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) {
+    contents.append(buffer, n);
+    if (contents.size() > kMaxFileSize) {
+      throw Error(Error::Kind::kInput, label + " is too large to be a key or certificate file");
+    }
+  }
+  if (std::ferror(file.get())) throw_os_error(label, errno);
+  if (contents.empty()) throw Error(Error::Kind::kInput, label + " is empty");
+  return contents;
+}
+
+}  // namespace rolesanywhere::identity_detail

@@ -1,0 +1,74 @@
+// The unsigned CreateSession request, shaped as the official helper's SDK client shapes it:
+// the three ARNs in the query (profileArn, roleArn, trustAnchorArn, the order its serializer
+// writes them, which is also the sorted order) and only the session settings in the body.
+#include "rolesanywhere/session.hpp"
+#include "rolesanywhere/version.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <cstdio>
+#include <string>
+
+namespace rolesanywhere {
+
+namespace {
+
+// RFC 3986: everything but unreserved characters is percent-encoded, so ':' and '/' in an ARN
+// become %3A and %2F, as Go's url.QueryEscape writes them.
+std::string uri_encode(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", byte);
+      out += escaped;
+    }
+  }
+  return out;
+}
+
+constexpr std::string_view operating_system() {
+#if defined(__linux__)
+  return "linux";
+#elif defined(__APPLE__)
+  return "darwin";
+#elif defined(_WIN32)
+  return "windows";
+#elif defined(__FreeBSD__)
+  return "freebsd";
+#else
+  return "unknown";
+#endif
+}
+
+}  // namespace
+
+HttpRequest build_create_session_request(const CreateSessionParams& params,
+                                         const Endpoint& endpoint) {
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/sessions";
+  request.query = "profileArn=" + uri_encode(params.profile_arn) +
+                  "&roleArn=" + uri_encode(params.role_arn) +
+                  "&trustAnchorArn=" + uri_encode(params.trust_anchor_arn);
+
+  // nlohmann::ordered_json keeps durationSeconds first, as the SDK serializer does.
+  nlohmann::ordered_json body;
+  body["durationSeconds"] = params.duration_seconds;
+  if (params.role_session_name) body["roleSessionName"] = *params.role_session_name;
+  request.body = body.dump();
+
+  request.headers = {
+      {"Host", endpoint.host},
+      {"Content-Type", "application/json"},
+      {"User-Agent",
+       std::string(kToolName) + "/" + kVersion + " (" + std::string(operating_system()) + ")"},
+  };
+  return request;
+}
+
+}  // namespace rolesanywhere

@@ -1,0 +1,182 @@
+// The HTTP transport over libcurl. One easy handle lives as long as the transport, so the
+// connection (and TLS session) made for the first CreateSession is reused by later ones, which
+// matters to `serve` refreshing every few minutes.
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/session.hpp"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <string>
+
+namespace rolesanywhere {
+
+namespace {
+
+// libcurl wants curl_global_init once before any handle; a function-local static makes that
+// once-only and thread-safe. Never cleaned up: other code in the process may still use curl.
+void ensure_curl_initialised() {
+  static const CURLcode result = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (result != CURLE_OK)
+    throw Error(Error::Kind::kInternal,
+                std::string("could not initialise libcurl: ") + curl_easy_strerror(result));
+}
+
+struct EasyDeleter {
+  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+};
+using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
+
+struct SlistDeleter {
+  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
+void append(SlistPtr& list, const std::string& line) {
+  curl_slist* grown = curl_slist_append(list.get(), line.c_str());
+  if (!grown) throw Error(Error::Kind::kInternal, "out of memory building request headers");
+  list.release();  // curl_slist_append returned the same list, now owned by `grown`
+  list.reset(grown);
+}
+
+std::string trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+size_t collect_body(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t collect_header(char* data, size_t size, size_t count, void* user) {
+  auto& headers = *static_cast<std::vector<HttpHeader>*>(user);
+  const std::string_view line(data, size * count);
+  // A new status line starts a new response (after "100 Continue" or a proxy's CONNECT answer):
+  // only the final response's headers are kept.
+  if (line.starts_with("HTTP/")) {
+    headers.clear();
+  } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+    headers.push_back({trim(line.substr(0, colon)), trim(line.substr(colon + 1))});
+  }
+  return size * count;
+}
+
+// "https://host:port" out of a URL, for messages: enough to say where, nothing of the query.
+std::string origin_of(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  const auto path_start =
+      url.find_first_of("/?#", scheme_end == std::string_view::npos ? 0 : scheme_end + 3);
+  return std::string(url.substr(0, path_start));
+}
+
+class CurlTransport final : public HttpTransport {
+ public:
+  explicit CurlTransport(const TransportOptions& options) : options_(options) {
+    ensure_curl_initialised();
+    handle_.reset(curl_easy_init());
+    if (!handle_) throw Error(Error::Kind::kInternal, "could not create a libcurl handle");
+  }
+
+  HttpResponse send(const std::string& base_url, const HttpRequest& request) override {
+    CURL* curl = handle_.get();
+    // Reset clears every option from the previous request but keeps the connection cache.
+    curl_easy_reset(curl);
+
+    std::string url = base_url + request.path;
+    if (!request.query.empty()) url += "?" + request.query;
+
+    SlistPtr headers;
+    bool has_user_agent = false;
+    for (const auto& header : request.headers) {
+      // "Name;" is curl's way to send a header with an empty value.
+      append(headers, header.value.empty() ? header.name + ";" : header.name + ": " + header.value);
+      has_user_agent = has_user_agent || iequals(header.name, "User-Agent");
+    }
+    // Send what the request says and nothing else: no "Expect: 100-continue", no "Accept".
+    append(headers, "Expect:");
+    append(headers, "Accept:");
+
+    HttpResponse response;
+    char error_text[CURL_ERROR_SIZE] = {};
+    set(CURLOPT_ERRORBUFFER, error_text);
+    set(CURLOPT_URL, url.c_str());
+    set(CURLOPT_HTTPHEADER, headers.get());
+    if (!has_user_agent && !options_.user_agent.empty())
+      set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+    set_method_and_body(request);
+
+#if LIBCURL_VERSION_NUM >= 0x075500
+    set(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    set(CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    set(CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts: we may run in threads
+    set(CURLOPT_FOLLOWLOCATION, 0L);
+    set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+    set(CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
+    // libcurl reads http_proxy/https_proxy/all_proxy by default; only --with-proxy allows that.
+    if (!options_.use_proxy) set(CURLOPT_PROXY, "");
+    set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    if (options_.verify_tls) {
+      set(CURLOPT_SSL_VERIFYPEER, 1L);
+      set(CURLOPT_SSL_VERIFYHOST, 2L);
+      if (options_.ca_bundle) set(CURLOPT_CAINFO, options_.ca_bundle->c_str());
+    } else {
+      set(CURLOPT_SSL_VERIFYPEER, 0L);
+      set(CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+
+    set(CURLOPT_WRITEFUNCTION, collect_body);
+    set(CURLOPT_WRITEDATA, &response.body);
+    set(CURLOPT_HEADERFUNCTION, collect_header);
+    set(CURLOPT_HEADERDATA, &response.headers);
+
+    const CURLcode result = curl_easy_perform(curl);
+    if (result != CURLE_OK) {
+      const std::string reason = error_text[0] ? error_text : curl_easy_strerror(result);
+      throw Error(Error::Kind::kTransport,
+                  "could not reach " + origin_of(base_url) + ": " + reason);
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+  }
+
+ private:
+  template <typename Value>
+  void set(CURLoption option, Value value) {
+    const CURLcode result = curl_easy_setopt(handle_.get(), option, value);
+    if (result != CURLE_OK)
+      throw Error(Error::Kind::kInternal,
+                  std::string("libcurl rejected an option: ") + curl_easy_strerror(result));
+  }
+
+  void set_method_and_body(const HttpRequest& request) {
+    if (request.method == "GET" && request.body.empty()) {
+      set(CURLOPT_HTTPGET, 1L);
+      return;
+    }
+    if (request.method == "HEAD") {
+      set(CURLOPT_NOBODY, 1L);
+      return;
+    }
+    // POSTFIELDS points at the request's own body (no copy); it outlives curl_easy_perform.
+    set(CURLOPT_POST, 1L);
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    set(CURLOPT_POSTFIELDS, request.body.data());
+    if (request.method != "POST") set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+
+  TransportOptions options_;
+  EasyPtr handle_;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpTransport> make_curl_transport(const TransportOptions& options) {
+  return std::make_unique<CurlTransport>(options);
+}
+
+}  // namespace rolesanywhere

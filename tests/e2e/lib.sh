@@ -1,0 +1,144 @@
+# Shared by the end-to-end tests: a private work directory, a test PKI, the emulator started on a
+# free loopback port, and assertions on the helper's exit code, stdout and stderr.
+# Every test sources this, then calls its own checks; `finish` prints the tally and exits.
+set -uo pipefail
+
+: "${HELPER:?HELPER must point at the rolesanywhere-helper binary}"
+: "${EMULATOR:?EMULATOR must point at the rolesanywhere-emulator binary}"
+: "${SOURCE_DIR:?SOURCE_DIR must point at the source tree}"
+: "${WORK_ROOT:=${TMPDIR:-/tmp}/rolesanywhere-e2e}"
+
+TEST_NAME=$(basename "$0" .sh)
+WORK=$WORK_ROOT/$TEST_NAME
+rm -rf "$WORK" && mkdir -p "$WORK"
+PASSED=0
+FAILED=0
+
+# This machine sets CA bundle and proxy variables; tests decide them explicitly for every
+# process, or they would test the machine instead of the code.
+unset AWS_CA_BUNDLE SSL_CERT_FILE CURL_CA_BUNDLE REQUESTS_CA_BUNDLE
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+export AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-credentials
+
+TRUST_ANCHOR_ARN=arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a1b2c3d4-0000-4000-8000-00000000000a
+PROFILE_ARN=arn:aws:rolesanywhere:us-east-1:123456789012:profile/a1b2c3d4-0000-4000-8000-00000000000b
+ROLE_ARN=arn:aws:iam::123456789012:role/rolesanywhere-test
+
+# One PKI per build tree, shared by the tests (ctest runs them in parallel, hence the lock).
+PKI=$WORK_ROOT/pki
+(
+  flock 9
+  [ -f "$PKI/.complete" ] || { rm -rf "$PKI" && "$SOURCE_DIR/testdata/make-test-pki.sh" "$PKI" >/dev/null && touch "$PKI/.complete"; }
+) 9>"$WORK_ROOT/pki.lock" || { echo "could not make the test PKI" >&2; exit 1; }
+
+EMULATOR_PIDS=()
+cleanup() {
+  for pid in "${EMULATOR_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+}
+trap cleanup EXIT
+
+# start_emulator NAME [extra emulator flags]: sets EMULATOR_URL (and EMULATOR_LOG).
+start_emulator() {
+  local name=$1
+  shift
+  local port_file=$WORK/$name.port
+  rm -f "$port_file"
+  EMULATOR_LOG=$WORK/$name.log
+  "$EMULATOR" --port 0 --port-file "$port_file" --ca "$PKI/root-ca.pem" \
+    --trust-anchor-arn "$TRUST_ANCHOR_ARN" --profile-arn "$PROFILE_ARN" --role-arn "$ROLE_ARN" \
+    --verbose "$@" >"$EMULATOR_LOG" 2>&1 &
+  EMULATOR_PIDS+=($!)
+  for _ in $(seq 100); do
+    [ -s "$port_file" ] && break
+    sleep 0.05
+  done
+  [ -s "$port_file" ] || { echo "emulator did not start:"; cat "$EMULATOR_LOG"; exit 1; }
+  local scheme=http
+  case " $* " in *" --tls-cert "*) scheme=https ;; esac
+  EMULATOR_URL=$scheme://127.0.0.1:$(cat "$port_file")
+}
+
+# emulator_stat FIELD: a number from the emulator's /_emulator/stats.
+emulator_stat() {
+  curl -sk --noproxy '*' "$EMULATOR_URL/_emulator/stats" |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+
+# set_faults JSON: change the emulator's fault injection at run time.
+set_faults() {
+  curl -sk --noproxy '*' -X POST -H 'Content-Type: application/json' -d "$1" \
+    "$EMULATOR_URL/_emulator/faults" >/dev/null
+}
+
+# run_helper ARGS...: runs the helper, keeping exit code, stdout and stderr.
+run_helper() {
+  "$HELPER" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  STATUS=$?
+  STDOUT=$(cat "$WORK/stdout")
+  STDERR=$(cat "$WORK/stderr")
+}
+
+# The session flags every credential-process call needs.
+session_flags() {
+  echo --trust-anchor-arn "$TRUST_ANCHOR_ARN" --profile-arn "$PROFILE_ARN" --role-arn "$ROLE_ARN" \
+    --endpoint "$EMULATOR_URL"
+}
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
+fail() {
+  FAILED=$((FAILED + 1))
+  echo "FAIL - $1"
+  echo "  exit status: ${STATUS:-?}"
+  echo "  stdout: ${STDOUT:-}" | head -c 2000
+  echo
+  echo "  stderr: ${STDERR:-}" | head -c 2000
+  echo
+}
+
+# The credential_process JSON: exact keys in order, non-empty values, nothing on stderr.
+valid_credentials_json() {
+  python3 - "$1" <<'PY'
+import json, re, sys
+data = json.loads(sys.argv[1], object_pairs_hook=lambda pairs: pairs)
+keys = [k for k, _ in data]
+assert keys == ["Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"], keys
+values = dict(data)
+assert values["Version"] == 1
+assert re.fullmatch(r"ASIA[A-Z0-9]{16}", values["AccessKeyId"]), values["AccessKeyId"]
+assert values["SecretAccessKey"] and values["SessionToken"]
+assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", values["Expiration"]), values["Expiration"]
+PY
+}
+
+# expect_credentials DESCRIPTION HELPER_ARGS...: success with valid JSON and a silent stderr.
+expect_credentials() {
+  local description=$1
+  shift
+  run_helper credential-process "$@"
+  if [ "$STATUS" -eq 0 ] && [ -z "$STDERR" ] && valid_credentials_json "$STDOUT" 2>/dev/null; then
+    pass "$description"
+  else
+    fail "$description"
+  fi
+}
+
+# expect_error DESCRIPTION EXPECTED_TEXT HELPER_ARGS...: non-zero exit, nothing on stdout, and
+# a message on stderr containing EXPECTED_TEXT.
+expect_error() {
+  local description=$1 expected=$2
+  shift 2
+  run_helper "$@"
+  if [ "$STATUS" -ne 0 ] && [ -z "$STDOUT" ] && [[ "$STDERR" == *"$expected"* ]]; then
+    pass "$description"
+  else
+    fail "$description (expected a failure mentioning: $expected)"
+  fi
+}
+
+finish() {
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+  exit $?
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Every bad input gives a clear message naming the flag or file, a non-zero exit, and nothing on
+# stdout; and the service's refusals reach the user with their type and message.
+source "$(dirname "$0")/lib.sh"
+start_emulator emulator
+read -ra SESSION <<<"$(session_flags)"
+CERT=(--certificate "$PKI/rsa2048.fullchain.pem")
+KEY=(--private-key "$PKI/rsa2048.key.pem")
+
+# Files.
+expect_error "missing certificate file" "$WORK/nope.pem" \
+  credential-process --certificate "$WORK/nope.pem" "${KEY[@]}" "${SESSION[@]}"
+expect_error "missing key file" "$WORK/nope.key" \
+  credential-process "${CERT[@]}" --private-key "$WORK/nope.key" "${SESSION[@]}"
+expect_error "a directory is not a certificate" "$WORK" \
+  credential-process --certificate "$WORK" "${KEY[@]}" "${SESSION[@]}"
+: > "$WORK/empty.pem"
+expect_error "empty certificate file" "$WORK/empty.pem" \
+  credential-process --certificate "$WORK/empty.pem" "${KEY[@]}" "${SESSION[@]}"
+expect_error "certificate file that is not a certificate" "$PKI/garbage.pem" \
+  credential-process --certificate "$PKI/garbage.pem" "${KEY[@]}" "${SESSION[@]}"
+expect_error "key file that is not a key" "$PKI/garbage.pem" \
+  credential-process "${CERT[@]}" --private-key "$PKI/garbage.pem" "${SESSION[@]}"
+expect_error "a certificate given as the key" "--private-key" \
+  credential-process "${CERT[@]}" --private-key "$PKI/rsa2048.crt.pem" "${SESSION[@]}"
+expect_error "missing intermediates file" "$WORK/nope-chain.pem" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --intermediates "$WORK/nope-chain.pem" "${SESSION[@]}"
+expect_error "no certificate at all" "--certificate" credential-process "${SESSION[@]}"
+
+# Passwords.
+expect_error "encrypted key without a password" "--pkcs8-password" \
+  credential-process "${CERT[@]}" --private-key "$PKI/rsa2048.key.enc-pbkdf2.pem" "${SESSION[@]}"
+expect_error "encrypted key with the wrong password" "password" \
+  credential-process "${CERT[@]}" --private-key "$PKI/rsa2048.key.enc-pbkdf2.pem" \
+  --pkcs8-password wrong-one "${SESSION[@]}"
+expect_error "PKCS#12 with the wrong password" "password" \
+  credential-process --certificate "$PKI/rsa2048.p12" --pkcs8-password wrong-one "${SESSION[@]}"
+run_helper credential-process "${CERT[@]}" --private-key "$PKI/rsa2048.key.enc-pbkdf2.pem" \
+  --pkcs8-password wrong-one "${SESSION[@]}"
+[[ "$STDERR" != *wrong-one* ]] && pass "the wrong password is not echoed" ||
+  fail "the wrong password is not echoed"
+
+# Keys and certificates.
+expect_error "key that does not match the certificate" "does not match" \
+  credential-process "${CERT[@]}" --private-key "$PKI/p256.key.pem" "${SESSION[@]}"
+expect_error "expired certificate" "expired" \
+  credential-process --certificate "$PKI/expired.crt.pem" "${KEY[@]}" \
+  --intermediates "$PKI/intermediates.pem" "${SESSION[@]}"
+expect_error "certificate not yet valid" "not valid until" \
+  credential-process --certificate "$PKI/notyet.crt.pem" "${KEY[@]}" \
+  --intermediates "$PKI/intermediates.pem" "${SESSION[@]}"
+expect_error "RSA key below 2048 bits" "1024" \
+  credential-process --certificate "$PKI/rsa1024.crt.pem" --private-key "$PKI/rsa1024.key.pem" \
+  --intermediates "$PKI/intermediates.pem" "${SESSION[@]}"
+expect_error "Ed25519 key" "ED25519" \
+  credential-process --certificate "$PKI/ed25519.crt.pem" --private-key "$PKI/ed25519.key.pem" \
+  --intermediates "$PKI/intermediates.pem" "${SESSION[@]}"
+
+# Flags.
+expect_error "malformed trust anchor ARN" "--trust-anchor-arn" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --trust-anchor-arn not-an-arn \
+  --profile-arn "$PROFILE_ARN" --role-arn "$ROLE_ARN" --endpoint "$EMULATOR_URL"
+expect_error "missing profile ARN" "--profile-arn" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --trust-anchor-arn "$TRUST_ANCHOR_ARN" \
+  --role-arn "$ROLE_ARN" --endpoint "$EMULATOR_URL"
+expect_error "ARN regions that disagree" "eu-west-1" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --trust-anchor-arn "$TRUST_ANCHOR_ARN" \
+  --profile-arn "${PROFILE_ARN/us-east-1/eu-west-1}" --role-arn "$ROLE_ARN" --endpoint "$EMULATOR_URL"
+expect_error "session duration out of range" "--session-duration" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --session-duration 60 "${SESSION[@]}"
+expect_error "session duration that is not a number" "session-duration" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --session-duration soon "${SESSION[@]}"
+expect_error "unknown flag" "--no-such-flag" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --no-such-flag "${SESSION[@]}"
+expect_error "unknown command" "frobnicate" frobnicate
+expect_error "PKCS#11 URI is not supported yet" "not supported yet" \
+  credential-process --certificate 'pkcs11:token=x;object=y' "${SESSION[@]}"
+expect_error "TPM handle is not supported yet" "not supported yet" \
+  credential-process "${CERT[@]}" --private-key handle:0x81000001 "${SESSION[@]}"
+expect_error "--cert-selector is not supported yet" "--cert-selector" \
+  credential-process --cert-selector 'Key=x509Subject,Value=CN=x' "${SESSION[@]}"
+expect_error "serve is not built yet" "not built yet" serve
+
+# The service's refusals, verified by the emulator.
+expect_error "untrusted CA: AccessDeniedException" "AccessDeniedException" \
+  credential-process --certificate "$PKI/untrusted.crt.pem" "${KEY[@]}" "${SESSION[@]}"
+expect_error "missing intermediate: AccessDeniedException" "AccessDeniedException" \
+  credential-process --certificate "$PKI/rsa2048.crt.pem" "${KEY[@]}" "${SESSION[@]}"
+expect_error "CA:TRUE leaf: AccessDeniedException" "AccessDeniedException" \
+  credential-process --certificate "$PKI/ca-leaf.crt.pem" --private-key "$PKI/p256.key.pem" \
+  --intermediates "$PKI/intermediates.pem" "${SESSION[@]}"
+expect_error "role the trust anchor does not know" "AccessDeniedException" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --trust-anchor-arn "$TRUST_ANCHOR_ARN" \
+  --profile-arn "$PROFILE_ARN" --role-arn arn:aws:iam::123456789012:role/other \
+  --endpoint "$EMULATOR_URL"
+
+# A clock five minutes off is a stale signature to the service.
+start_emulator skewed --clock-offset 600
+read -ra SKEWED <<<"$(session_flags)"
+expect_error "stale X-Amz-Date" "AccessDeniedException" \
+  credential-process "${CERT[@]}" "${KEY[@]}" "${SKEWED[@]}"
+
+# Nothing listens here.
+expect_error "unreachable endpoint names the endpoint" "127.0.0.1:9" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --trust-anchor-arn "$TRUST_ANCHOR_ARN" \
+  --profile-arn "$PROFILE_ARN" --role-arn "$ROLE_ARN" --endpoint http://127.0.0.1:9
+
+finish

@@ -1,0 +1,51 @@
+// Shared helpers for the identity tests: the generated test PKI, scratch files, and an
+// independent signature check through the certificate's public key.
+#pragma once
+
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/identity.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace identity_test {
+
+inline constexpr const char* kPassword = "test-password";
+
+// The directory holding testdata/make-test-pki.sh's output. Generated on first use; reused by
+// later test processes of the same day and script version (ctest runs one process per test case,
+// and the script takes seconds on shared cores).
+const std::filesystem::path& pki_dir();
+std::string pki(const std::string& name);
+
+// A per-process scratch directory (removed at exit) for files the tests make themselves.
+std::string scratch(const std::string& name);
+std::string write_file(const std::string& name, std::string_view contents);
+std::string read_file(const std::string& path);
+
+// Runs a shell command (the openssl CLI) and fails the test case when it fails.
+void run(const std::string& command);
+
+rolesanywhere::X509Ptr read_certificate(const std::string& path);
+std::vector<std::uint8_t> certificate_der(X509* certificate);
+std::vector<std::uint8_t> base64_decode(std::string_view text);
+
+// EVP_DigestVerify with the certificate's public key (PKCS#1 v1.5 for RSA).
+bool signature_verifies(X509* certificate, std::string_view data,
+                        const std::vector<std::uint8_t>& signature,
+                        rolesanywhere::Digest digest = rolesanywhere::Digest::kSha256);
+
+rolesanywhere::Identity load(const std::string& certificate, const std::string& key,
+                             const std::string& intermediates = "",
+                             std::optional<std::string> password = std::nullopt);
+
+// The error load_file_identity throws for these inputs; fails the test if it throws none.
+rolesanywhere::Error load_error(const std::string& certificate, const std::string& key,
+                                const std::string& intermediates = "",
+                                std::optional<std::string> password = std::nullopt);
+
+}  // namespace identity_test
