@@ -1,0 +1,35 @@
+// What the emulator serves: one trust anchor with its CA certificates, one profile, one role.
+#pragma once
+
+#include "rolesanywhere/openssl_ptr.hpp"
+
+#include <string>
+#include <vector>
+
+namespace rolesanywhere::emulator {
+
+inline constexpr const char* kDefaultTrustAnchorArn =
+    "arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/"
+    "1c4c5a7e-0d2e-4c8b-9f4e-6b0a3f2d9e11";
+inline constexpr const char* kDefaultProfileArn =
+    "arn:aws:rolesanywhere:us-east-1:123456789012:profile/"
+    "5e7a1b2c-3d4e-4f60-8a9b-0c1d2e3f4a5b";
+inline constexpr const char* kDefaultRoleArn = "arn:aws:iam::123456789012:role/EmulatorRole";
+
+struct EmulatorConfig {
+  std::string trust_anchor_arn = kDefaultTrustAnchorArn;
+  std::string profile_arn = kDefaultProfileArn;
+  std::string role_arn = kDefaultRoleArn;
+  std::string region;  // the signing region requests must use; finish_config: the anchor's
+  std::vector<X509Ptr> trust_anchor_certificates;  // the CA(s) of the trust anchor
+};
+
+// Every certificate in each PEM file; throws Error(kInput) naming the file when one is unreadable
+// or holds no certificate.
+std::vector<X509Ptr> load_ca_certificates(const std::vector<std::string>& paths);
+
+// Checks the ARNs' shapes and that a region is known; throws Error(kInvalidArgument) naming the
+// flag. The region defaults to the trust anchor's when `region` is empty.
+void finish_config(EmulatorConfig& config);
+
+}  // namespace rolesanywhere::emulator

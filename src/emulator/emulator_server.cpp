@@ -1,0 +1,283 @@
+#include "emulator_server.hpp"
+
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/http.hpp"
+#include "session_response.hpp"
+#include "verify_session.hpp"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+namespace rolesanywhere::emulator {
+
+namespace {
+
+struct MhdDaemonDeleter {
+  void operator()(MHD_Daemon* daemon) const noexcept { MHD_stop_daemon(daemon); }
+};
+using MhdDaemonPtr = std::unique_ptr<MHD_Daemon, MhdDaemonDeleter>;
+
+struct MhdResponseDeleter {
+  void operator()(MHD_Response* response) const noexcept { MHD_destroy_response(response); }
+};
+using MhdResponsePtr = std::unique_ptr<MHD_Response, MhdResponseDeleter>;
+
+// Bodies larger than this are not CreateSession requests; stop buffering and refuse.
+constexpr std::size_t kMaxBody = 64 * 1024;
+
+// Per-request state, created by the URI callback (the only place libmicrohttpd shows the
+// request target exactly as sent, which the canonical query needs) and freed when it completes.
+struct RequestState {
+  std::string raw_target;
+  std::string body;
+  bool started = false;
+  bool too_large = false;
+};
+
+}  // namespace
+
+struct EmulatorServer::State {
+  EmulatorConfig config;
+  ServerOptions options;
+  FaultState faults;
+  std::atomic<std::uint64_t> requests{0}, sessions_issued{0}, rejected{0}, faults_injected{0};
+  MhdDaemonPtr daemon;
+  std::uint16_t port = 0;
+
+  void log(std::string_view line) const {
+    if (options.log) options.log(line);
+  }
+  TimePoint now() const { return options.now ? options.now() : std::chrono::system_clock::now(); }
+};
+
+namespace {
+
+using State = EmulatorServer::State;
+
+MHD_Result send(MHD_Connection* connection, int status, const std::string& body,
+                const std::vector<HttpHeader>& headers = {}) {
+  MhdResponsePtr response(MHD_create_response_from_buffer(
+      body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY));
+  if (!response) return MHD_NO;
+  MHD_add_response_header(response.get(), "Content-Type", "application/json");
+  MHD_add_response_header(response.get(), "x-amzn-RequestId", random_uuid().c_str());
+  for (const auto& header : headers)
+    MHD_add_response_header(response.get(), header.name.c_str(), header.value.c_str());
+  return MHD_queue_response(connection, static_cast<unsigned int>(status), response.get());
+}
+
+MHD_Result send_fault(MHD_Connection* connection, int status, const std::string& type,
+                      const std::string& message) {
+  return send(connection, status, error_response_body(message), {{"x-amzn-ErrorType", type}});
+}
+
+HttpRequest build_request(MHD_Connection* connection, const char* method,
+                          const RequestState& request_state) {
+  HttpRequest request;
+  request.method = method;
+  const std::string& target = request_state.raw_target;
+  const std::size_t question = target.find('?');
+  request.path = target.substr(0, question);
+  if (question != std::string::npos) request.query = target.substr(question + 1);
+  MHD_get_connection_values(
+      connection, MHD_HEADER_KIND,
+      [](void* cls, MHD_ValueKind, const char* name, const char* value) -> MHD_Result {
+        static_cast<HttpRequest*>(cls)->headers.push_back({name, value ? value : ""});
+        return MHD_YES;
+      },
+      &request);
+  request.body = request_state.body;
+  return request;
+}
+
+MHD_Result handle_control(State& state, MHD_Connection* connection, const HttpRequest& request) {
+  if (request.path == "/_emulator/stats" && request.method == "GET") {
+    const nlohmann::json stats = {{"requests", state.requests.load()},
+                                  {"sessions_issued", state.sessions_issued.load()},
+                                  {"rejected", state.rejected.load()},
+                                  {"faults_injected", state.faults_injected.load()}};
+    return send(connection, 200, stats.dump());
+  }
+  if (request.path == "/_emulator/faults" && request.method == "GET")
+    return send(connection, 200, fault_plan_json(state.faults.current()));
+  if (request.path == "/_emulator/faults" && request.method == "POST") {
+    try {
+      const FaultPlan plan = parse_fault_plan(request.body, state.faults.current());
+      state.faults.replace(plan);
+      state.log("faults set to " + fault_plan_json(plan));
+      return send(connection, 200, fault_plan_json(plan));
+    } catch (const Error& error) {
+      return send_fault(connection, 400, "ValidationException", error.what());
+    }
+  }
+  return send_fault(connection, 404, "UnknownOperationException",
+                    "control endpoints: GET /_emulator/stats, GET|POST /_emulator/faults");
+}
+
+MHD_Result handle_create_session(State& state, MHD_Connection* connection,
+                                 const HttpRequest& request) {
+  ++state.requests;
+  const FaultDecision decision = state.faults.next();
+  if (decision.delay_ms > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(decision.delay_ms));
+  const std::string line_start = request.method + " " + request.path + " -> ";
+  switch (decision.action) {
+    case FaultAction::kDropConnection:
+      ++state.faults_injected;
+      state.log(line_start + "connection dropped (injected fault)");
+      return MHD_NO;  // libmicrohttpd closes the connection without an answer
+    case FaultAction::kGarbageBody:
+      ++state.faults_injected;
+      state.log(line_start + "201 with a garbage body (injected fault)");
+      return send(connection, 201, "<html>this is not the JSON you are looking for");
+    case FaultAction::kStatus: {
+      ++state.faults_injected;
+      const std::string type = error_type_for_status(decision.status);
+      state.log(line_start + std::to_string(decision.status) + " " + type + " (injected fault)");
+      return send_fault(connection, decision.status, type,
+                        "injected fault: the emulator was told to fail this request");
+    }
+    case FaultAction::kNone:
+      break;
+  }
+
+  const TimePoint now = state.now();
+  const VerificationResult result = verify_create_session(request, state.config, now);
+  if (!result.canonical_request.empty())
+    state.log("canonical request:\n" + result.canonical_request + "\nstring to sign:\n" +
+              result.string_to_sign);
+  if (!result.accepted()) {
+    ++state.rejected;
+    const ServiceFault& fault = result.fault();
+    state.log(line_start + std::to_string(fault.status) + " " + fault.type + ": " + fault.message);
+    return send_fault(connection, fault.status, fault.type, fault.message);
+  }
+  const SessionGrant& grant = result.grant();
+  const std::string body = create_session_response_body(grant, now);
+  ++state.sessions_issued;
+  state.log(line_start + "201 session for '" + grant.subject + "' (serial " + grant.serial_decimal +
+            ") as " + grant.role_arn + " for " + std::to_string(grant.duration_seconds) + "s");
+  return send(connection, 201, body);
+}
+
+void* on_request_start(void*, const char* uri, MHD_Connection*) {
+  auto* request_state = new RequestState;
+  request_state->raw_target = uri ? uri : "";
+  return request_state;
+}
+
+void on_request_completed(void*, MHD_Connection*, void** request_cls, MHD_RequestTerminationCode) {
+  delete static_cast<RequestState*>(*request_cls);
+  *request_cls = nullptr;
+}
+
+MHD_Result on_request(void* cls, MHD_Connection* connection, const char*, const char* method,
+                      const char*, const char* upload_data, size_t* upload_data_size,
+                      void** request_cls) {
+  auto& state = *static_cast<State*>(cls);
+  auto* request_state = static_cast<RequestState*>(*request_cls);
+  if (!request_state) return MHD_NO;
+  if (!request_state->started) {  // headers are in; the body (if any) comes next
+    request_state->started = true;
+    return MHD_YES;
+  }
+  if (*upload_data_size != 0) {
+    if (request_state->body.size() + *upload_data_size > kMaxBody)
+      request_state->too_large = true;
+    else
+      request_state->body.append(upload_data, *upload_data_size);
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  try {
+    if (request_state->too_large)
+      return send_fault(connection, 413, "ValidationException",
+                        "the request body is larger than " + std::to_string(kMaxBody) + " bytes");
+    const HttpRequest request = build_request(connection, method, *request_state);
+    if (request.path.starts_with("/_emulator/")) return handle_control(state, connection, request);
+    return handle_create_session(state, connection, request);
+  } catch (const std::exception& error) {
+    state.log(std::string("internal error: ") + error.what());
+    return send_fault(connection, 500, "InternalServerException", error.what());
+  }
+}
+
+void on_mhd_error(void* cls, const char* format, va_list arguments) {
+  char line[512];
+  std::vsnprintf(line, sizeof line, format, arguments);
+  std::string text = line;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  static_cast<State*>(cls)->log("libmicrohttpd: " + text);
+}
+
+}  // namespace
+
+EmulatorServer::EmulatorServer(EmulatorConfig config, ServerOptions options)
+    : state_(std::make_unique<State>()) {
+  state_->config = std::move(config);
+  state_->options = std::move(options);
+  check_fault_plan(state_->options.faults);
+  state_->faults.replace(state_->options.faults);
+
+  const auto& tls_certificate = state_->options.tls_certificate_pem;
+  const auto& tls_key = state_->options.tls_key_pem;
+  if (tls_certificate.has_value() != tls_key.has_value())
+    throw Error(Error::Kind::kInvalidArgument, "--tls-cert and --tls-key go together");
+  const bool tls = tls_certificate.has_value();
+  if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+    throw Error(Error::Kind::kNotSupported, "this libmicrohttpd was built without TLS support");
+
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(state_->options.port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+  unsigned int flags =
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+  if (tls) flags |= MHD_USE_TLS;
+
+  std::vector<MHD_OptionItem> items = {
+      // First, or libmicrohttpd warns that earlier options may log through its own logger.
+      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&on_mhd_error), state_.get()},
+      {MHD_OPTION_SOCK_ADDR, 0, &address},
+      {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&on_request_start), nullptr},
+      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_request_completed), nullptr},
+      {MHD_OPTION_CONNECTION_TIMEOUT, 30, nullptr},
+  };
+  if (tls) {
+    items.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(tls_certificate->c_str())});
+    items.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(tls_key->c_str())});
+  }
+  items.push_back({MHD_OPTION_END, 0, nullptr});
+
+  state_->daemon.reset(MHD_start_daemon(flags, state_->options.port, nullptr, nullptr, &on_request,
+                                        state_.get(), MHD_OPTION_ARRAY, items.data(),
+                                        MHD_OPTION_END));
+  if (!state_->daemon)
+    throw Error(Error::Kind::kInvalidArgument,
+                "cannot listen on 127.0.0.1:" + std::to_string(state_->options.port) +
+                    (tls ? " with TLS (check the --tls-cert/--tls-key PEM)" : "") +
+                    ": the port may be in use");
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(state_->daemon.get(), MHD_DAEMON_INFO_BIND_PORT);
+  state_->port = info ? info->port : state_->options.port;
+}
+
+EmulatorServer::~EmulatorServer() = default;
+
+std::uint16_t EmulatorServer::port() const noexcept { return state_->port; }
+
+EmulatorStats EmulatorServer::stats() const {
+  return {state_->requests.load(), state_->sessions_issued.load(), state_->rejected.load(),
+          state_->faults_injected.load()};
+}
+
+FaultState& EmulatorServer::faults() noexcept { return state_->faults; }
+
+}  // namespace rolesanywhere::emulator

@@ -1,0 +1,61 @@
+// The HTTP side of the emulator: libmicrohttpd on 127.0.0.1, one thread per connection (so an
+// injected delay never blocks the control endpoints), handing CreateSession requests to
+// verify_create_session and answering with its verdict.
+//
+//   POST /sessions          CreateSession (subject to the fault plan)
+//   POST /_emulator/faults  replace fields of the fault plan: {"fail_count":N,"fail_status":S,
+//                           "delay_ms":N,"garbage_body":bool,"drop_connection":bool}
+//   GET  /_emulator/faults  the current plan
+//   GET  /_emulator/stats   {"requests":N,"sessions_issued":N,"rejected":N,"faults_injected":N}
+#pragma once
+
+#include "emulator_config.hpp"
+#include "fault_injection.hpp"
+#include "rolesanywhere/clock.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rolesanywhere::emulator {
+
+struct ServerOptions {
+  std::uint16_t port = 0;  // 0: the system picks a free port; ask port() afterwards
+  // PEM text (not paths): libmicrohttpd hands them to GnuTLS. Both or neither.
+  std::optional<std::string> tls_certificate_pem;
+  std::optional<std::string> tls_key_pem;
+  FaultPlan faults;
+  std::function<TimePoint()> now;  // default: the system clock
+  // One line per request verdict, plus the canonical request; unset: quiet. Never gets secrets.
+  std::function<void(std::string_view)> log;
+};
+
+struct EmulatorStats {
+  std::uint64_t requests = 0;         // CreateSession requests received
+  std::uint64_t sessions_issued = 0;  // answered 201 with credentials
+  std::uint64_t rejected = 0;         // answered with the verifier's error
+  std::uint64_t faults_injected = 0;  // answered (or dropped) by the fault plan
+};
+
+class EmulatorServer {
+ public:
+  // Starts listening; throws Error naming the problem (port in use, TLS unsupported, bad PEM).
+  EmulatorServer(EmulatorConfig config, ServerOptions options);
+  ~EmulatorServer();  // stops the daemon, waiting for connections in flight
+  EmulatorServer(const EmulatorServer&) = delete;
+  EmulatorServer& operator=(const EmulatorServer&) = delete;
+
+  std::uint16_t port() const noexcept;
+  EmulatorStats stats() const;
+  FaultState& faults() noexcept;
+
+  struct State;  // shared with the libmicrohttpd callbacks
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace rolesanywhere::emulator

@@ -1,0 +1,115 @@
+#include "fault_injection.hpp"
+
+#include "rolesanywhere/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace rolesanywhere::emulator {
+
+std::string error_type_for_status(int status) {
+  switch (status) {
+    case 400:
+      return "ValidationException";
+    case 403:
+      return "AccessDeniedException";
+    case 404:
+      return "ResourceNotFoundException";
+    case 429:
+      return "ThrottlingException";
+    case 503:
+      return "ServiceUnavailableException";
+    default:
+      return status >= 500 ? "InternalServerException" : "ValidationException";
+  }
+}
+
+void check_fault_plan(const FaultPlan& plan) {
+  if (plan.fail_count < 0)
+    throw Error(Error::Kind::kInvalidArgument, "fail_count must be 0 or more");
+  if (plan.fail_status < 400 || plan.fail_status > 599)
+    throw Error(Error::Kind::kInvalidArgument, "fail_status " + std::to_string(plan.fail_status) +
+                                                   " is not an error status "
+                                                   "(400..599)");
+  if (plan.delay_ms < 0 || plan.delay_ms > 600'000)
+    throw Error(Error::Kind::kInvalidArgument, "delay_ms must be within 0..600000");
+}
+
+FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object())
+    throw Error(Error::Kind::kInvalidArgument,
+                "the faults body must be a JSON object such as {\"fail_count\":2,"
+                "\"fail_status\":500}");
+  FaultPlan plan = current;
+  for (const auto& [name, value] : json.items()) {
+    auto integer = [&](int& field) {
+      if (!value.is_number_integer())
+        throw Error(Error::Kind::kInvalidArgument, name + " must be an integer");
+      field = value.get<int>();
+    };
+    auto boolean = [&](bool& field) {
+      if (!value.is_boolean())
+        throw Error(Error::Kind::kInvalidArgument, name + " must be true or false");
+      field = value.get<bool>();
+    };
+    if (name == "fail_count")
+      integer(plan.fail_count);
+    else if (name == "fail_status")
+      integer(plan.fail_status);
+    else if (name == "delay_ms")
+      integer(plan.delay_ms);
+    else if (name == "garbage_body")
+      boolean(plan.garbage_body);
+    else if (name == "drop_connection")
+      boolean(plan.drop_connection);
+    else
+      throw Error(Error::Kind::kInvalidArgument, "unknown fault '" + name +
+                                                     "'; known: fail_count, fail_status, delay_ms, "
+                                                     "garbage_body, drop_connection");
+  }
+  check_fault_plan(plan);
+  return plan;
+}
+
+std::string fault_plan_json(const FaultPlan& plan) {
+  return nlohmann::json{{"fail_count", plan.fail_count},
+                        {"fail_status", plan.fail_status},
+                        {"delay_ms", plan.delay_ms},
+                        {"garbage_body", plan.garbage_body},
+                        {"drop_connection", plan.drop_connection}}
+      .dump();
+}
+
+FaultDecision FaultState::next() {
+  std::lock_guard lock(mutex_);
+  FaultDecision decision;
+  decision.delay_ms = plan_.delay_ms;
+  if (counted_) {
+    if (plan_.fail_count == 0) return decision;
+    --plan_.fail_count;
+  } else if (!plan_.garbage_body && !plan_.drop_connection) {
+    return decision;
+  }
+  if (plan_.drop_connection) {
+    decision.action = FaultAction::kDropConnection;
+  } else if (plan_.garbage_body) {
+    decision.action = FaultAction::kGarbageBody;
+  } else {
+    decision.action = FaultAction::kStatus;
+    decision.status = plan_.fail_status;
+  }
+  return decision;
+}
+
+void FaultState::replace(const FaultPlan& plan) {
+  std::lock_guard lock(mutex_);
+  plan_ = plan;
+  counted_ = plan.fail_count > 0;
+}
+
+FaultPlan FaultState::current() const {
+  std::lock_guard lock(mutex_);
+  return plan_;
+}
+
+}  // namespace rolesanywhere::emulator

@@ -1,0 +1,405 @@
+#include "verify_session.hpp"
+
+#include "arn_check.hpp"
+#include "certificate_chain.hpp"
+#include "der_codec.hpp"
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/sigv4x509.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <map>
+
+namespace rolesanywhere::emulator {
+
+namespace {
+
+// Thrown inside this file only: the first failed check ends verification.
+struct Rejection {
+  ServiceFault fault;
+};
+
+[[noreturn]] void reject(int status, std::string type, std::string message) {
+  throw Rejection{{status, std::move(type), std::move(message)}};
+}
+[[noreturn]] void deny(std::string message) {
+  reject(403, "AccessDeniedException", std::move(message));
+}
+[[noreturn]] void invalid(std::string message) {
+  reject(400, "ValidationException", std::move(message));
+}
+
+std::string format_amz_date(TimePoint t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
+  return text;
+}
+
+// --- request parameters ---
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const auto byte = decode_hex(text.substr(i + 1, 2));
+    if (!byte) return std::nullopt;
+    out += static_cast<char>((*byte)[0]);
+    i += 2;
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_query(std::string_view raw) {
+  std::map<std::string, std::string> parameters;
+  while (!raw.empty()) {
+    const std::size_t amp = raw.find('&');
+    const std::string_view pair = raw.substr(0, amp);
+    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    const auto name = percent_decode(pair.substr(0, eq));
+    const auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!name || !value)
+      invalid("the query string has a malformed percent-escape in '" + std::string(pair) + "'");
+    if (!parameters.emplace(*name, *value).second)
+      invalid("query parameter " + *name + " is given more than once");
+  }
+  return parameters;
+}
+
+struct RequestedSession {
+  std::string trust_anchor_arn;
+  std::string profile_arn;
+  std::string role_arn;
+  int duration_seconds = kDefaultDurationSeconds;
+  std::optional<std::string> role_session_name;
+};
+
+nlohmann::json parse_body(const std::string& body) {
+  // An empty body is treated as {}: every body field is optional when the ARNs are in the query.
+  if (body.empty()) return nlohmann::json::object();
+  nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_discarded())
+    invalid("the request body is not valid JSON; expected {\"durationSeconds\":N}");
+  if (!json.is_object()) invalid("the request body must be a JSON object");
+  return json;
+}
+
+// The API takes each ARN as a query parameter (what the official helper sends) or a body field.
+std::string read_arn(const std::map<std::string, std::string>& query, const nlohmann::json& body,
+                     const std::string& name, ArnKind kind) {
+  std::optional<std::string> from_query, from_body;
+  if (auto it = query.find(name); it != query.end()) from_query = it->second;
+  if (auto it = body.find(name); it != body.end()) {
+    if (!it->is_string()) invalid("body field " + name + " must be a string");
+    from_body = it->get<std::string>();
+  }
+  if (!from_query && !from_body)
+    invalid("missing required parameter " + name + " (send it in the query string)");
+  if (from_query && from_body && *from_query != *from_body)
+    invalid(name + " differs between the query string and the body");
+  const std::string arn = from_query ? *from_query : *from_body;
+  if (auto problem = arn_problem(arn, kind))
+    invalid(name + " '" + arn + "' is not a valid ARN: " + *problem);
+  return arn;
+}
+
+bool is_session_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+}
+
+RequestedSession read_parameters(const HttpRequest& request) {
+  const auto query = parse_query(request.query);
+  const nlohmann::json body = parse_body(request.body);
+
+  RequestedSession session;
+  session.trust_anchor_arn = read_arn(query, body, "trustAnchorArn", ArnKind::kTrustAnchor);
+  session.profile_arn = read_arn(query, body, "profileArn", ArnKind::kProfile);
+  session.role_arn = read_arn(query, body, "roleArn", ArnKind::kRole);
+
+  if (auto it = body.find("durationSeconds"); it != body.end()) {
+    if (!it->is_number_integer())
+      invalid("durationSeconds must be a whole number of seconds, got " + it->dump());
+    const auto duration = it->get<long long>();
+    if (duration < kMinDurationSeconds || duration > kMaxDurationSeconds)
+      invalid("durationSeconds " + std::to_string(duration) + " is outside " +
+              std::to_string(kMinDurationSeconds) + ".." + std::to_string(kMaxDurationSeconds));
+    session.duration_seconds = static_cast<int>(duration);
+  }
+  if (auto it = body.find("roleSessionName"); it != body.end()) {
+    if (!it->is_string()) invalid("roleSessionName must be a string");
+    const auto name = it->get<std::string>();
+    if (name.size() < 2 || name.size() > 64 ||
+        !std::all_of(name.begin(), name.end(), is_session_name_char))
+      invalid("roleSessionName '" + name +
+              "' must be 2 to 64 characters of letters, digits and _+=,.@-");
+    session.role_session_name = name;
+  }
+  return session;
+}
+
+void check_served_arns(const RequestedSession& session, const EmulatorConfig& config) {
+  auto check = [](const std::string& name, const std::string& got, const std::string& served) {
+    if (got != served)
+      deny(name + " '" + got + "' is not served here; this emulator serves '" + served + "'");
+  };
+  check("trustAnchorArn", session.trust_anchor_arn, config.trust_anchor_arn);
+  check("profileArn", session.profile_arn, config.profile_arn);
+  check("roleArn", session.role_arn, config.role_arn);
+}
+
+// --- signing headers ---
+
+std::string required_header(const HttpRequest& request, std::string_view name) {
+  auto value = request.header(name);
+  if (!value || value->empty()) deny("missing " + std::string(name) + " header");
+  return *value;
+}
+
+// Returns the X-Amz-Date text.
+std::string check_date(const HttpRequest& request, TimePoint now) {
+  const std::string text = required_header(request, "X-Amz-Date");
+  const auto signed_at = parse_amz_date(text);
+  if (!signed_at) deny("X-Amz-Date '" + text + "' is not of the form YYYYMMDDTHHMMSSZ");
+  if (*signed_at < now - kMaxClockSkew)
+    deny("Signature expired: X-Amz-Date " + text +
+         " is more than 5 minutes before the server "
+         "time " +
+         format_amz_date(now) + "; sign just before sending and check the clock");
+  if (*signed_at > now + kMaxClockSkew)
+    deny("Signature not yet current: X-Amz-Date " + text +
+         " is more than 5 minutes after the "
+         "server time " +
+         format_amz_date(now) + "; check the clock");
+  return text;
+}
+
+X509Ptr decode_certificate(std::string_view base64, const std::string& what) {
+  const auto der = decode_base64(base64);
+  if (!der) deny(what + " is not base64 (standard alphabet, padded, no whitespace)");
+  X509Ptr certificate = certificate_from_der(*der);
+  if (!certificate) deny(what + " is base64 but not one DER X.509 certificate");
+  return certificate;
+}
+
+struct PresentedCertificates {
+  X509Ptr leaf;
+  std::vector<X509Ptr> chain;
+  bool chain_sent = false;
+};
+
+PresentedCertificates read_certificates(const HttpRequest& request) {
+  PresentedCertificates presented;
+  presented.leaf = decode_certificate(required_header(request, "X-Amz-X509"), "X-Amz-X509");
+  if (auto chain = request.header("X-Amz-X509-Chain")) {
+    presented.chain_sent = true;
+    std::string_view rest = *chain;
+    for (int index = 1;; ++index) {
+      const std::size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      presented.chain.push_back(
+          decode_certificate(item, "X-Amz-X509-Chain item " + std::to_string(index)));
+      if (comma == std::string_view::npos) break;
+      rest = rest.substr(comma + 1);
+    }
+  }
+  return presented;
+}
+
+sigv4x509::ParsedAuthorization read_authorization(const HttpRequest& request) {
+  const std::string header = required_header(request, "Authorization");
+  const std::string algorithm = header.substr(0, header.find(' '));
+  if (!sigv4x509::parse_algorithm(algorithm))
+    deny("Authorization algorithm '" + algorithm +
+         "' is not AWS4-X509-RSA-SHA256 or AWS4-X509-ECDSA-SHA256");
+  auto parsed = sigv4x509::parse_authorization(header);
+  if (!parsed)
+    deny(
+        "Authorization header is malformed; expected '<algorithm> Credential=<serial>/<date>/"
+        "<region>/rolesanywhere/aws4_request, SignedHeaders=<names>, Signature=<hex>'");
+  return *parsed;
+}
+
+sigv4x509::Algorithm algorithm_for(EVP_PKEY* key) {
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA:
+      return sigv4x509::Algorithm::kRsaSha256;
+    case EVP_PKEY_EC:
+      return sigv4x509::Algorithm::kEcdsaSha256;
+    default:
+      deny(std::string("the signing certificate's key type ") + EVP_PKEY_get0_type_name(key) +
+           " is not supported; use an RSA or EC key");
+  }
+}
+
+void check_algorithm(const sigv4x509::ParsedAuthorization& auth, EVP_PKEY* key) {
+  const auto expected = algorithm_for(key);
+  if (auth.algorithm != expected)
+    deny("Authorization algorithm " + std::string(sigv4x509::algorithm_name(auth.algorithm)) +
+         " does not fit the certificate's " +
+         (expected == sigv4x509::Algorithm::kRsaSha256 ? "RSA" : "EC") + " key; expected " +
+         std::string(sigv4x509::algorithm_name(expected)));
+}
+
+void check_scope(const sigv4x509::ParsedAuthorization& auth, X509* leaf,
+                 const std::string& amz_date, const EmulatorConfig& config) {
+  const std::string serial = certificate_serial_decimal(leaf);
+  if (auth.serial != serial) {
+    std::string message = "Credential serial '" + auth.serial +
+                          "' is not the signing certificate's serial number " + serial +
+                          " (decimal)";
+    if (iequals(auth.serial, certificate_serial_hex(leaf)))
+      message += "; it looks hexadecimal, the scope wants decimal";
+    deny(message);
+  }
+  if (auth.date != amz_date.substr(0, 8))
+    deny("Credential scope date " + auth.date + " is not the date of X-Amz-Date " + amz_date);
+  if (auth.region != config.region)
+    deny("Credential scope region '" + auth.region + "' is not the region this emulator serves, '" +
+         config.region + "' (the trust anchor's)");
+  if (auth.service != sigv4x509::kService)
+    deny("Credential scope service '" + auth.service + "' must be 'rolesanywhere'");
+  if (auth.terminator != "aws4_request")
+    deny("Credential scope must end with aws4_request, not '" + auth.terminator + "'");
+}
+
+void check_signed_headers(const sigv4x509::ParsedAuthorization& auth, const HttpRequest& request,
+                          bool chain_sent) {
+  std::vector<std::string> required = {"content-type", "host", "x-amz-date", "x-amz-x509"};
+  if (chain_sent) required.push_back("x-amz-x509-chain");
+  for (const auto& name : required)
+    if (std::find(auth.signed_headers.begin(), auth.signed_headers.end(), name) ==
+        auth.signed_headers.end())
+      deny("header " + name + " must be signed but is not in SignedHeaders");
+  for (const auto& name : auth.signed_headers)
+    if (!request.header(name)) deny("SignedHeaders names " + name + " but the request lacks it");
+}
+
+bool signature_verifies(EVP_PKEY* key, const std::vector<std::uint8_t>& signature,
+                        std::string_view data) {
+  EvpMdCtxPtr context(EVP_MD_CTX_new());
+  if (!context || EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key) != 1)
+    return false;
+  const int result =
+      EVP_DigestVerify(context.get(), signature.data(), signature.size(),
+                       reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  openssl_error_text();  // a failed verification leaves errors queued; they say nothing new
+  return result == 1;
+}
+
+}  // namespace
+
+std::optional<TimePoint> parse_amz_date(std::string_view text) {
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
+  for (std::size_t i = 0; i < 15; ++i)
+    if (i != 8 && !std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+  auto number = [&](std::size_t at, std::size_t length) {
+    return std::stoi(std::string(text.substr(at, length)));
+  };
+  std::tm fields{};
+  fields.tm_year = number(0, 4) - 1900;
+  fields.tm_mon = number(4, 2) - 1;
+  fields.tm_mday = number(6, 2);
+  fields.tm_hour = number(9, 2);
+  fields.tm_min = number(11, 2);
+  fields.tm_sec = number(13, 2);
+  std::tm normalised = fields;
+  const std::time_t seconds = timegm(&normalised);
+  // timegm normalises 31 February into March; a real date comes back unchanged.
+  if (seconds == -1 || normalised.tm_mday != fields.tm_mday || normalised.tm_mon != fields.tm_mon ||
+      normalised.tm_hour != fields.tm_hour || normalised.tm_min != fields.tm_min ||
+      normalised.tm_sec != fields.tm_sec)
+    return std::nullopt;
+  return std::chrono::system_clock::from_time_t(seconds);
+}
+
+VerificationResult verify_create_session(const HttpRequest& request, const EmulatorConfig& config,
+                                         TimePoint now) {
+  VerificationResult result{ServiceFault{}, {}, {}};
+  try {
+    if (request.path != "/sessions")
+      reject(404, "UnknownOperationException",
+             "no operation at " + request.method + " " + request.path +
+                 "; CreateSession is "
+                 "POST /sessions");
+    if (request.method != "POST")
+      reject(404, "UnknownOperationException",
+             "no operation at " + request.method + " /sessions; CreateSession is POST /sessions");
+
+    const RequestedSession session = read_parameters(request);
+    check_served_arns(session, config);
+
+    const std::string amz_date = check_date(request, now);
+    required_header(request, "Host");
+    required_header(request, "Content-Type");
+    const PresentedCertificates certificates = read_certificates(request);
+    const auto auth = read_authorization(request);
+    X509* leaf = certificates.leaf.get();
+    EVP_PKEY* key = X509_get0_pubkey(leaf);
+    if (!key) deny("cannot read the public key of the X-Amz-X509 certificate");
+    check_algorithm(auth, key);
+    check_scope(auth, leaf, amz_date, config);
+    check_signed_headers(auth, request, certificates.chain_sent);
+
+    sigv4x509::CanonicalOptions options;
+    options.names_to_sign = auth.signed_headers;
+    result.canonical_request = sigv4x509::canonical_request(request, options);
+    const std::string scope = sigv4x509::credential_scope(auth.date, auth.region, auth.service);
+    result.string_to_sign =
+        sigv4x509::string_to_sign(auth.algorithm, amz_date, scope, result.canonical_request);
+
+    const auto signature = decode_hex(auth.signature_hex);
+    if (!signature || signature->empty())
+      deny("Signature is not hex: '" + auth.signature_hex + "'");
+    if (!signature_verifies(key, *signature, result.string_to_sign)) {
+      std::string shown = result.string_to_sign;
+      std::replace(shown.begin(), shown.end(), '\n', '|');
+      deny(
+          "Signature verification failed: the signature does not match the request as "
+          "received, signed with the X-Amz-X509 certificate's key. The string to sign here is '" +
+          shown +
+          "' ('|' = newline); run the emulator with --verbose to see its canonical "
+          "request. Was the body or a signed header changed after signing, or signed with "
+          "another key?");
+    }
+
+    if (auto problem =
+            chain_problem(leaf, certificates.chain, config.trust_anchor_certificates, now))
+      deny("Untrusted signing certificate: " + *problem);
+
+    SessionGrant grant;
+    grant.role_arn = session.role_arn;
+    grant.profile_arn = session.profile_arn;
+    grant.trust_anchor_arn = session.trust_anchor_arn;
+    grant.duration_seconds = session.duration_seconds;
+    grant.role_session_name = session.role_session_name;
+    grant.serial_decimal = certificate_serial_decimal(leaf);
+    grant.serial_hex = certificate_serial_hex(leaf);
+    grant.subject = certificate_subject(leaf);
+    grant.common_name = certificate_common_name(leaf);
+    result.outcome = std::move(grant);
+  } catch (const Rejection& rejection) {
+    result.outcome = rejection.fault;
+  } catch (const Error& error) {
+    // The shared canonicalisation refused something in the request.
+    result.outcome = ServiceFault{400, "ValidationException",
+                                  std::string("cannot canonicalise the request: ") + error.what()};
+  }
+  return result;
+}
+
+}  // namespace rolesanywhere::emulator

@@ -1,0 +1,82 @@
+// The fault plan: which requests get which fault, and what the control endpoint accepts.
+#include "../../src/emulator/fault_injection.hpp"
+#include "../../src/emulator/session_response.hpp"
+#include "rolesanywhere/error.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+
+using namespace rolesanywhere;
+using namespace rolesanywhere::emulator;
+
+TEST_CASE("emulator faults: fail_count answers the first N with fail_status and then nothing") {
+  FaultState faults(FaultPlan{.fail_count = 2, .fail_status = 429});
+  for (int i = 0; i < 2; ++i) {
+    const auto decision = faults.next();
+    CHECK(decision.action == FaultAction::kStatus);
+    CHECK(decision.status == 429);
+  }
+  CHECK(faults.next().action == FaultAction::kNone);
+  CHECK(faults.current().fail_count == 0);
+}
+
+TEST_CASE("emulator faults: drop and garbage last until changed or for fail_count requests") {
+  FaultState forever(FaultPlan{.drop_connection = true});
+  for (int i = 0; i < 3; ++i) CHECK(forever.next().action == FaultAction::kDropConnection);
+
+  FaultState counted(FaultPlan{.fail_count = 1, .garbage_body = true});
+  CHECK(counted.next().action == FaultAction::kGarbageBody);
+  CHECK(counted.next().action == FaultAction::kNone);
+
+  counted.replace(FaultPlan{.delay_ms = 25});
+  const auto decision = counted.next();
+  CHECK(decision.action == FaultAction::kNone);
+  CHECK(decision.delay_ms == 25);
+}
+
+TEST_CASE("emulator faults: the control JSON updates only the fields given") {
+  const FaultPlan current{.fail_count = 0, .fail_status = 503, .delay_ms = 10};
+  const FaultPlan plan = parse_fault_plan(R"({"fail_count":3,"drop_connection":true})", current);
+  CHECK(plan.fail_count == 3);
+  CHECK(plan.fail_status == 503);
+  CHECK(plan.delay_ms == 10);
+  CHECK(plan.drop_connection);
+  CHECK_FALSE(plan.garbage_body);
+  const auto round_trip = nlohmann::json::parse(fault_plan_json(plan));
+  CHECK(round_trip["fail_count"] == 3);
+  CHECK(round_trip["drop_connection"] == true);
+}
+
+TEST_CASE("emulator faults: bad control JSON is refused with a reason") {
+  const FaultPlan current;
+  CHECK_THROWS_WITH_AS(parse_fault_plan("[1]", current), doctest::Contains("JSON object"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"fail_status":200})", current),
+                       doctest::Contains("not an error status"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"fail_count":-1})", current),
+                       doctest::Contains("fail_count"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"garbage_body":1})", current),
+                       doctest::Contains("true or false"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"explode":true})", current),
+                       doctest::Contains("unknown fault 'explode'"), Error);
+}
+
+TEST_CASE("emulator faults: each injected status carries the service's error type") {
+  CHECK(error_type_for_status(500) == "InternalServerException");
+  CHECK(error_type_for_status(429) == "ThrottlingException");
+  CHECK(error_type_for_status(403) == "AccessDeniedException");
+  CHECK(error_type_for_status(503) == "ServiceUnavailableException");
+}
+
+TEST_CASE("emulator response: access key ids look like STS temporary ones and differ") {
+  const std::string first = random_access_key_id();
+  CHECK(first.size() == 20);
+  CHECK(first.starts_with("ASIA"));
+  for (char c : first) CHECK((std::isupper(static_cast<unsigned char>(c)) || std::isdigit(c)));
+  CHECK(first != random_access_key_id());
+  const std::string uuid = random_uuid();
+  CHECK(uuid.size() == 36);
+  CHECK(uuid[14] == '4');
+  CHECK(iso8601(std::chrono::system_clock::from_time_t(1440938160)) == "2015-08-30T12:36:00Z");
+}

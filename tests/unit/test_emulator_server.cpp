@@ -1,0 +1,212 @@
+// The emulator over a real socket: libcurl sends signed requests to the daemon on a free port.
+#include "../../src/emulator/emulator_server.hpp"
+#include "test_emulator_support.hpp"
+
+#include <curl/curl.h>
+#include <doctest/doctest.h>
+#include <microhttpd.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+using namespace rolesanywhere;
+using namespace rolesanywhere::emulator;
+
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL* curl) const noexcept { curl_easy_cleanup(curl); }
+};
+struct CurlListDeleter {
+  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+
+struct Answer {
+  CURLcode code = CURLE_OK;
+  long status = 0;
+  std::string body;
+  std::string headers;  // raw header block
+};
+
+std::size_t append(char* data, std::size_t size, std::size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+// Sends `request` as it is, to base_url; no proxy, whatever the environment says.
+Answer send(const std::string& base_url, const HttpRequest& request,
+            const std::string& ca_file = {}) {
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  REQUIRE(curl);
+  std::unique_ptr<curl_slist, CurlListDeleter> headers;
+  for (const auto& header : request.headers)
+    headers.reset(
+        curl_slist_append(headers.release(), (header.name + ": " + header.value).c_str()));
+  const std::string url =
+      base_url + request.path + (request.query.empty() ? "" : "?" + request.query);
+  Answer answer;
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_PROXY, "");
+  curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  if (request.method == "POST") {
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, request.body.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+  }
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &answer.body);
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &append);
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &answer.headers);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 20L);
+  if (!ca_file.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca_file.c_str());
+  answer.code = curl_easy_perform(curl.get());
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &answer.status);
+  return answer;
+}
+
+HttpRequest plain(const std::string& method, const std::string& path,
+                  const std::string& body = {}) {
+  HttpRequest request;
+  request.method = method;
+  request.path = path;
+  request.body = body;
+  return request;
+}
+
+HttpRequest signed_for(std::uint16_t port) {
+  emulator_test::SignSpec spec;
+  spec.host = "127.0.0.1:" + std::to_string(port);
+  return emulator_test::signed_request(spec);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+bool has_header(const std::string& block, const std::string& line) {
+  return block.find(line) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("emulator server: a signed request over HTTP gets 201 with the real response shape") {
+  EmulatorServer server(emulator_test::test_config(), {});
+  REQUIRE(server.port() != 0);
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+
+  const Answer answer = send(base, signed_for(server.port()));
+  REQUIRE(answer.code == CURLE_OK);
+  REQUIRE_MESSAGE(answer.status == 201, answer.body);
+  const auto body = nlohmann::json::parse(answer.body);
+  REQUIRE(body["credentialSet"].size() == 1);
+  const auto& entry = body["credentialSet"][0];
+  const auto& credentials = entry["credentials"];
+  CHECK(credentials["accessKeyId"].get<std::string>().starts_with("ASIA"));
+  CHECK(credentials["secretAccessKey"].get<std::string>().size() == 40);
+  CHECK_FALSE(credentials["sessionToken"].get<std::string>().empty());
+  CHECK(credentials["expiration"].get<std::string>().size() == 20);  // 2026-11-23T09:30:00Z
+  CHECK(entry["roleArn"] == kDefaultRoleArn);
+  CHECK(entry["assumedRoleUser"]["arn"].get<std::string>().starts_with(
+      "arn:aws:sts::123456789012:assumed-role/EmulatorRole/"));
+  CHECK(entry["sourceIdentity"].get<std::string>().starts_with("CN="));
+  CHECK(entry["subjectArn"] == body["subjectArn"]);
+  CHECK(entry.contains("packedPolicySize"));
+  CHECK(entry.contains("enrollmentId"));
+  CHECK(server.stats().sessions_issued == 1);
+}
+
+TEST_CASE("emulator server: a refused request carries x-amzn-ErrorType and a message body") {
+  EmulatorServer server(emulator_test::test_config(), {});
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  HttpRequest request = signed_for(server.port());
+  request.body = R"({"durationSeconds":7200})";  // changed after signing
+  const Answer answer = send(base, request);
+  REQUIRE(answer.code == CURLE_OK);
+  CHECK(answer.status == 403);
+  CHECK(has_header(answer.headers, "x-amzn-ErrorType: AccessDeniedException"));
+  CHECK(nlohmann::json::parse(answer.body)["message"].get<std::string>().starts_with(
+      "Signature verification failed"));
+  CHECK(server.stats().rejected == 1);
+}
+
+TEST_CASE("emulator server: faults set at run time are injected and then normal service resumes") {
+  EmulatorServer server(emulator_test::test_config(), {});
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+
+  Answer set =
+      send(base, plain("POST", "/_emulator/faults", R"({"fail_count":1,"fail_status":429})"));
+  REQUIRE(set.status == 200);
+  Answer answer = send(base, signed_for(server.port()));
+  CHECK(answer.status == 429);
+  CHECK(has_header(answer.headers, "x-amzn-ErrorType: ThrottlingException"));
+  CHECK(nlohmann::json::parse(answer.body).contains("message"));
+  CHECK(send(base, signed_for(server.port())).status == 201);
+
+  set = send(base, plain("POST", "/_emulator/faults", R"({"drop_connection":true})"));
+  REQUIRE(set.status == 200);
+  answer = send(base, signed_for(server.port()));
+  CHECK(answer.code == CURLE_GOT_NOTHING);
+
+  set = send(
+      base, plain("POST", "/_emulator/faults", R"({"drop_connection":false,"garbage_body":true})"));
+  answer = send(base, signed_for(server.port()));
+  CHECK(answer.status == 201);
+  CHECK(nlohmann::json::parse(answer.body, nullptr, false).is_discarded());
+
+  set = send(base, plain("POST", "/_emulator/faults", R"({"fail_status":"x"})"));
+  CHECK(set.status == 400);
+
+  const Answer stats = send(base, plain("GET", "/_emulator/stats"));
+  REQUIRE(stats.status == 200);
+  const auto counts = nlohmann::json::parse(stats.body);
+  CHECK(counts["requests"] == 4);
+  CHECK(counts["sessions_issued"] == 1);
+  CHECK(counts["faults_injected"] == 3);
+  CHECK(counts["rejected"] == 0);
+}
+
+TEST_CASE("emulator server: faults given at start apply to the first requests") {
+  ServerOptions options;
+  options.faults.fail_count = 2;
+  options.faults.fail_status = 500;
+  EmulatorServer server(emulator_test::test_config(), std::move(options));
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  Answer answer = send(base, signed_for(server.port()));
+  CHECK(answer.status == 500);
+  CHECK(has_header(answer.headers, "x-amzn-ErrorType: InternalServerException"));
+  CHECK(send(base, signed_for(server.port())).status == 500);
+  CHECK(send(base, signed_for(server.port())).status == 201);
+}
+
+TEST_CASE("emulator server: the injected clock decides staleness") {
+  ServerOptions options;
+  options.now = [] { return std::chrono::system_clock::now() + std::chrono::minutes(10); };
+  EmulatorServer server(emulator_test::test_config(), std::move(options));
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  const Answer answer = send(base, signed_for(server.port()));
+  CHECK(answer.status == 403);
+  CHECK(answer.body.find("Signature expired") != std::string::npos);
+}
+
+TEST_CASE("emulator server: HTTPS with a PEM certificate") {
+  if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+    MESSAGE("libmicrohttpd without TLS: skipped");
+    return;
+  }
+  ServerOptions options;
+  options.tls_certificate_pem = read_file(emulator_test::pki_path("server.crt.pem"));
+  options.tls_key_pem = read_file(emulator_test::pki_path("server.key.pem"));
+  EmulatorServer server(emulator_test::test_config(), std::move(options));
+  const std::string base = "https://localhost:" + std::to_string(server.port());
+  emulator_test::SignSpec spec;
+  spec.host = "localhost:" + std::to_string(server.port());
+  const Answer answer =
+      send(base, emulator_test::signed_request(spec), emulator_test::pki_path("root-ca.pem"));
+  REQUIRE_MESSAGE(answer.code == CURLE_OK, curl_easy_strerror(answer.code));
+  CHECK(answer.status == 201);
+}
