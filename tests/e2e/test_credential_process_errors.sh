@@ -52,7 +52,7 @@ expect_error "certificate not yet valid" "not valid until" \
 expect_error "RSA key below 2048 bits" "1024" \
   credential-process --certificate "$PKI/rsa1024.crt.pem" --private-key "$PKI/rsa1024.key.pem" \
   --intermediates "$PKI/intermediates.pem" "${SESSION[@]}"
-expect_error "Ed25519 key" "ED25519" \
+expect_error "Ed25519 key" "Ed25519" \
   credential-process --certificate "$PKI/ed25519.crt.pem" --private-key "$PKI/ed25519.key.pem" \
   --intermediates "$PKI/intermediates.pem" "${SESSION[@]}"
 

@@ -26,7 +26,7 @@ expect_error "403 stops at once with the service's message" "AccessDeniedExcepti
 
 before=$(emulator_stat requests)
 set_faults '{"fail_count":5,"fail_status":503}'
-expect_error "persistent 503 gives up after 3 attempts" "503" \
+expect_error "persistent 503 gives up after 3 attempts" "ServiceUnavailableException" \
   credential-process "${IDENTITY[@]}" "${SESSION[@]}"
 [ "$(requests_since "$before")" -eq 3 ] && pass "gave up after exactly 3 attempts" ||
   fail "gave up after exactly 3 attempts (saw $(requests_since "$before"))"
