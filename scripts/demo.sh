@@ -36,4 +36,4 @@ echo >&2
 echo
 echo >&2
 echo "The emulator's verdict:" >&2
-cat "$demo/emulator.log" >&2
+grep -E "^rolesanywhere-emulator: .* -> " "$demo/emulator.log" >&2
