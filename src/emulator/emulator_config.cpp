@@ -6,14 +6,20 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <cerrno>
+#include <cstring>
+
 namespace rolesanywhere::emulator {
 
 std::vector<X509Ptr> load_ca_certificates(const std::vector<std::string>& paths) {
   std::vector<X509Ptr> certificates;
   for (const auto& path : paths) {
     BioPtr file(BIO_new_file(path.c_str(), "r"));
-    if (!file)
-      throw Error(Error::Kind::kInput, "--ca " + path + ": cannot open: " + openssl_error_text());
+    if (!file) {
+      const int cause = errno;
+      openssl_error_text();  // its text for this is noisier than strerror's
+      throw Error(Error::Kind::kInput, "--ca " + path + ": cannot open: " + std::strerror(cause));
+    }
     std::size_t found = 0;
     while (X509Ptr certificate{PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr)}) {
       certificates.push_back(std::move(certificate));

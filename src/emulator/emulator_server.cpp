@@ -142,7 +142,8 @@ MHD_Result handle_create_session(State& state, MHD_Connection* connection,
       const std::string type = error_type_for_status(decision.status);
       state.log(line_start + std::to_string(decision.status) + " " + type + " (injected fault)");
       return send_fault(connection, decision.status, type,
-                        "injected fault: the emulator was told to fail this request");
+                        "injected fault: the emulator was told to answer HTTP " +
+                            std::to_string(decision.status) + " " + type);
     }
     case FaultAction::kNone:
       break;

@@ -1,12 +1,12 @@
 #include "test_emulator_support.hpp"
 
+#include "test_identity_fixtures.hpp"
+
 #include "rolesanywhere/error.hpp"
 
 #include <doctest/doctest.h>
 #include <openssl/pem.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <stdexcept>
 
 namespace emulator_test {
@@ -14,23 +14,6 @@ namespace emulator_test {
 using namespace rolesanywhere;
 
 namespace {
-
-struct PkiDirectory {
-  std::string path;
-  PkiDirectory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "emulator-pki-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-    const std::string command = "bash '" + std::string(SOURCE_DIR) +
-                                "/testdata/make-test-pki.sh' '" + path + "' >/dev/null 2>&1";
-    if (std::system(command.c_str()) != 0)
-      throw std::runtime_error("testdata/make-test-pki.sh failed into " + path);
-  }
-  ~PkiDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
 
 BioPtr open_file(const std::string& name) {
   BioPtr bio(BIO_new_file(pki_path(name).c_str(), "r"));
@@ -72,9 +55,11 @@ std::string serial_of(X509* certificate) {
 
 }  // namespace
 
+// The identity tests' cached PKI: ctest runs one process per test case, and generating a PKI
+// takes seconds of shared CPU, so every process of the day reuses one.
 const std::string& pki_dir() {
-  static const PkiDirectory directory;
-  return directory.path;
+  static const std::string directory = identity_test::pki_dir().string();
+  return directory;
 }
 
 std::string pki_path(const std::string& name) { return pki_dir() + "/" + name; }

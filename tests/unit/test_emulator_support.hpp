@@ -14,7 +14,7 @@
 
 namespace emulator_test {
 
-// The directory testdata/make-test-pki.sh filled, created on first use, removed at exit.
+// The directory testdata/make-test-pki.sh filled (shared with the identity tests).
 const std::string& pki_dir();
 std::string pki_path(const std::string& name);
 
