@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config openssl libssl-dev libcurl4-openssl-dev
-  nlohmann-json3-dev libcxxopts-dev libmicrohttpd-dev curl python3)
+  nlohmann-json3-dev libcxxopts-dev libmicrohttpd-dev libp11-dev libp11-kit-dev p11-kit curl python3)
 if [ "${1:-}" = "--test" ]; then
   packages+=(doctest-dev xxd time)
 fi

@@ -8,7 +8,9 @@ int credential_process_command(int argc, char** argv);
 int sign_string_command(int argc, char** argv);
 int read_certificate_data_command(int argc, char** argv);
 int version_command(int argc, char** argv);
-// Subcommands of aws_signing_helper that later issues build (serve, update).
+int serve_command(int argc, char** argv);
+int update_command(int argc, char** argv);
+// For subcommands that are not built yet: throws a clear error.
 int not_built_yet_command(const char* name);
 
 }  // namespace rolesanywhere::cli

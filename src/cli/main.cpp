@@ -42,7 +42,8 @@ int dispatch(int argc, char** argv) {
   if (command == "sign-string") return sign_string_command(sub_argc, sub_argv);
   if (command == "read-certificate-data") return read_certificate_data_command(sub_argc, sub_argv);
   if (command == "version" || command == "--version") return version_command(sub_argc, sub_argv);
-  if (command == "serve" || command == "update") return not_built_yet_command(argv[1]);
+  if (command == "serve") return serve_command(sub_argc, sub_argv);
+  if (command == "update") return update_command(sub_argc, sub_argv);
   throw rolesanywhere::Error(
       rolesanywhere::Error::Kind::kInvalidArgument,
       "unknown command '" + command + "'; run 'rolesanywhere-helper --help' for the list");
