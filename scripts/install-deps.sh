@@ -5,7 +5,9 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config openssl libssl-dev libcurl4-openssl-dev
   nlohmann-json3-dev libcxxopts-dev libmicrohttpd-dev libp11-dev libp11-kit-dev p11-kit curl python3)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(doctest-dev xxd time)
+  # softhsm2/opensc/gnutls-bin: a real PKCS#11 token and the tools that fill it;
+  # wrk and hyperfine: the benchmarks.
+  packages+=(doctest-dev xxd time softhsm2 opensc gnutls-bin wrk)
 fi
 
 missing=()

@@ -1,0 +1,94 @@
+// Keeping credentials fresh, shared by `serve` and `update`: refresh a little before expiry (with
+// jitter so a fleet does not refresh in the same second), retry failures with backoff while the
+// current credentials are still valid, and never replace good credentials with a failure.
+#pragma once
+
+#include "rolesanywhere/clock.hpp"
+#include "rolesanywhere/credentials.hpp"
+#include "rolesanywhere/debug_log.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+namespace rolesanywhere {
+
+struct RefreshPolicy {
+  std::chrono::seconds refresh_before_expiry{300};  // 5 minutes, as the official helper
+  std::chrono::seconds max_jitter{30};              // refresh up to this much earlier still
+  std::chrono::milliseconds first_retry{1'000};     // backoff after a failed refresh...
+  std::chrono::milliseconds max_retry{60'000};      // ...doubling up to this
+  // The loop never sleeps longer than this before looking at the wall clock again, so a machine
+  // that slept past the refresh time refreshes at once on wake.
+  std::chrono::milliseconds max_sleep_slice{5'000};
+};
+
+// --- pure policy ---
+
+// expiration - refresh_before_expiry - random_unit * max_jitter (random_unit in [0,1)).
+TimePoint next_refresh_time(TimePoint expiration, const RefreshPolicy& policy, double random_unit);
+// Full-jitter exponential backoff for the n-th consecutive failure (n >= 1).
+std::chrono::milliseconds refresh_retry_delay(int consecutive_failures, const RefreshPolicy& policy,
+                                              double random_unit);
+
+// --- the loop ---
+
+// What happened to the latest refresh attempt, for status lines and the serve endpoint.
+struct RefreshStatus {
+  std::shared_ptr<const Credentials> credentials;  // null until the first success
+  TimePoint last_success{};
+  std::optional<std::string> last_error;  // message of the latest failure, cleared on success
+  int consecutive_failures = 0;
+};
+
+class CredentialRefresher {
+ public:
+  // `fetch` obtains fresh credentials (CreateSession) or throws rolesanywhere::Error.
+  using Fetch = std::function<Credentials()>;
+  // Called after every successful refresh, on the refresher's thread (update writes the file).
+  using OnRefresh = std::function<void(const Credentials&)>;
+
+  CredentialRefresher(Fetch fetch, const Clock& clock, RefreshPolicy policy = {},
+                      DebugSink debug = {}, std::function<double()> random_unit = {});
+
+  // One fetch now. Throws what fetch threw; on success the credentials become current.
+  void refresh_now();
+
+  // Credentials that are valid at clock.now() (not expired), or null. Never blocks on a refresh.
+  std::shared_ptr<const Credentials> current() const;
+  RefreshStatus status() const;
+
+  void set_on_refresh(OnRefresh on_refresh);
+
+  // Refreshes at next_refresh_time, retrying failures with backoff, until stop is requested.
+  // A failure never discards credentials that are still valid. Errors of kind kService that are
+  // not retryable (access denied) and kCrypto are reported through `on_permanent_error` (when
+  // set) and retried more slowly, since an operator may fix the trust anchor meanwhile.
+  void run(std::stop_token stop);
+
+  // Wakes run() early (tests, and a clock that jumped).
+  void wake();
+
+ private:
+  // Sleeps until `deadline` by the injected clock, in slices, or until stop/wake.
+  void sleep_until(TimePoint deadline, std::stop_token& stop);
+
+  Fetch fetch_;
+  const Clock& clock_;
+  RefreshPolicy policy_;
+  DebugSink debug_;
+  std::function<double()> random_unit_;
+  OnRefresh on_refresh_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable_any wake_condition_;
+  bool woken_ = false;
+  RefreshStatus status_;
+  std::mutex refresh_mutex_;  // one refresh at a time
+};
+
+}  // namespace rolesanywhere
