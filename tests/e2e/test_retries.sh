@@ -41,6 +41,8 @@ before=$(emulator_stat requests)
 set_faults '{"drop_connection":true}'
 expect_error "a dropped connection, every time, is a transport error" "127.0.0.1" \
   credential-process "${IDENTITY[@]}" "${SESSION[@]}"
+[ "$(requests_since "$before")" -eq 3 ] && pass "dropped connections are retried, 3 attempts in all" ||
+  fail "dropped connections are retried (saw $(requests_since "$before") requests)"
 set_faults '{"drop_connection":false}'
 
 expect_credentials "healthy again" "${IDENTITY[@]}" "${SESSION[@]}"
