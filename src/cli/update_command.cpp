@@ -159,9 +159,13 @@ int update_command(int argc, char** argv) {
   }
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock, policy,
                                 stderr_debug_sink(result->count("debug") > 0));
+  // The expiry of the credentials last written to the file. Both callbacks run on the thread
+  // that refreshes, so no lock is needed.
+  std::optional<TimePoint> written_expiration;
   refresher.set_on_refresh([&](const Credentials& credentials) {
     // Throws on failure; the refresher then counts the refresh as failed and retries it.
     update::update_credentials_file(file, profile, credentials);
+    written_expiration = credentials.expiration;
     if (!once)
       status_line(
           "updated profile '" + profile + "' in " + file.string() + "; the credentials expire at " +
@@ -176,14 +180,19 @@ int update_command(int argc, char** argv) {
   }
 
   refresher.set_on_failure([&](const Error& error, bool permanent, TimePoint next_attempt) {
-    const auto still_valid = refresher.current();
-    std::string message = permanent ? "refresh refused, and retrying will not help until the "
-                                      "configuration changes: "
-                                    : "refresh failed: ";
+    std::string message = "refresh failed: ";
+    if (permanent)
+      message = dynamic_cast<const ServiceError*>(&error)
+                    ? "refresh refused by the service, and retrying will not help until the "
+                      "trust anchor, profile or role changes: "
+                    : "refresh failed, and retrying will not help until this is fixed: ";
     message += error.what();
-    message += still_valid ? "; the credentials in the file stay valid until " +
-                                 local_time(still_valid->expiration)
-                           : std::string("; the profile has no valid credentials now");
+    // Not refresher.current(): those may be credentials that failed to reach the file.
+    if (written_expiration && *written_expiration > clock.now())
+      message +=
+          "; the credentials last written stay valid until " + local_time(*written_expiration);
+    else
+      message += "; the profile has no valid credentials now";
     message += "; next attempt at " + local_time(next_attempt);
     status_line(message);
   });

@@ -45,7 +45,7 @@ sleep 3
 kill -0 "$LOOP" 2>/dev/null && pass "the process survives the outage" || fail "the process survives the outage"
 [ "$(key_in_file)" = "$during" ] && pass "the old credentials stay in the file during the outage" ||
   fail "the old credentials stay in the file during the outage"
-grep "refresh failed" "$WORK/loop.err" | tail -1 | grep -q "stay valid until" &&
+grep "refresh failed" "$WORK/loop.err" | tail -1 | grep -q "last written stay valid until" &&
   pass "the failure says how long the written credentials stay valid" ||
   { STDERR=$(tail -3 "$WORK/loop.err"); fail "the failure says how long the written credentials stay valid"; }
 [ "$(python3 -c 'import configparser,sys; p=configparser.RawConfigParser(); p.read(sys.argv[1]); print(p["keep"]["region"])' "$FILE")" = eu-north-1 ] &&
@@ -83,6 +83,20 @@ STATUS=$?
 STDERR=$(cat "$WORK/int.err")
 [ "$STATUS" -eq 0 ] && grep -q "stopped by SIGINT" "$WORK/int.err" && pass "SIGINT stops it with exit 0" ||
   fail "SIGINT stops it with exit 0"
+
+# The file cannot be written (a directory took its place): reported, retried, the loop lives on.
+FS_FILE=$WORK/fs/credentials
+AWS_SHARED_CREDENTIALS_FILE=$FS_FILE "$HELPER" update --profile loop --session-duration 900 \
+  --refresh-before-expiry 898 "${IDENTITY[@]}" "${SESSION[@]}" >/dev/null 2>"$WORK/fs.err" &
+LOOP=$!
+wait_until 10 test -s "$FS_FILE"
+rm -f "$FS_FILE" && mkdir "$FS_FILE"
+fs_failed() { grep -q "not a regular file" "$WORK/fs.err"; }
+wait_until 10 fs_failed && grep "not a regular file" "$WORK/fs.err" | head -1 | grep -q "$FS_FILE" &&
+  kill -0 "$LOOP" 2>/dev/null && pass "a file that cannot be written is reported by name and the loop lives on" ||
+  { STDERR=$(tail -3 "$WORK/fs.err"); fail "a file that cannot be written is reported by name and the loop lives on"; }
+kill -TERM "$LOOP"
+wait "$LOOP"
 
 # A failing first attempt ends the process (as aws_signing_helper does) unless --retry-errors.
 set_faults '{"fail_count":1,"fail_status":403}'

@@ -340,3 +340,13 @@ TEST_CASE("update ini: parse_ini classifies lines as configparser does") {
   CHECK(ini_section_names(text) == std::vector<std::string>{"s", "t"});
   CHECK(ini_value(text, "s", "K") == "v\nmore");
 }
+
+TEST_CASE("update ini: an indented key under a key is part of its value as botocore reads it") {
+  const std::string before =
+      "[default]\naws_access_key_id = OLD\n  aws_secret_access_key = hidden\n";
+  CHECK(ini_value(before, "default", "aws_access_key_id") == "OLD\naws_secret_access_key = hidden");
+  CHECK_FALSE(ini_value(before, "default", "aws_secret_access_key").has_value());
+  const std::string out = apply_credentials(before, "default", make_credentials("T"));
+  CHECK(out == "[default]\n" + keys_block("T"));
+  check_reads_back(out, "default", "T");
+}
