@@ -26,7 +26,6 @@ stderr_has() { grep -q "$1" "$WORK/loop.err"; }
 "$HELPER" update --profile loop --session-duration 900 --refresh-before-expiry 898 \
   "${IDENTITY[@]}" "${SESSION[@]}" >"$WORK/loop.out" 2>"$WORK/loop.err" &
 LOOP=$!
-STDERR_FILE=$WORK/loop.err
 
 wait_until 10 key_differs_from "" && first=$(key_in_file) && pass "the first credentials are written ($first)" ||
   fail "the first credentials are written"
