@@ -23,7 +23,9 @@ constexpr const char* kUsage =
     "  sign-string            Sign a fixed test string to check a key and digest\n"
     "  read-certificate-data  Print a certificate's key type, serial and algorithms\n"
     "  version                Print the version\n"
-    "  serve, update          Not built yet in this version\n"
+    "  update                 Write credentials into a profile of ~/.aws/credentials and keep\n"
+    "                         them fresh\n"
+    "  serve                  Serve credentials on a local IMDSv2 endpoint\n"
     "\n"
     "Run 'rolesanywhere-helper <command> --help' for the flags of a command.\n";
 

@@ -79,7 +79,6 @@ expect_error "TPM handle is not supported yet" "not supported yet" \
   credential-process "${CERT[@]}" --private-key handle:0x81000001 "${SESSION[@]}"
 expect_error "--cert-selector is not supported yet" "--cert-selector" \
   credential-process --cert-selector 'Key=x509Subject,Value=CN=x' "${SESSION[@]}"
-expect_error "serve is not built yet" "not built yet" serve
 
 # The service's refusals, verified by the emulator.
 expect_error "untrusted CA: AccessDeniedException" "AccessDeniedException" \
