@@ -31,16 +31,13 @@ std::vector<FoundKey> all_keys(PKCS11_SLOT* slot) {
   return found;
 }
 
-// The public key libp11 read for a token key, when the token exposes it.
+// Whether libp11 could read the token key's public half and it is the certificate's.
+// (libp11 0.4.12's PKCS11_get_public_key crashes on private key objects; the EVP_PKEY of
+// PKCS11_get_private_key carries the public half when the token reveals it.)
 bool key_has_public_key_of(PKCS11_KEY* key, X509* certificate) {
-  EVP_PKEY* public_key = PKCS11_get_public_key(key);
-  if (!public_key) {
-    ERR_clear_error();
-    return false;
-  }
-  const bool same =
-      has_public_key(public_key) && EVP_PKEY_eq(public_key, X509_get0_pubkey(certificate)) == 1;
-  EVP_PKEY_free(public_key);
+  EvpPkeyPtr token_key(PKCS11_get_private_key(key));
+  const bool same = token_key && has_public_key(token_key.get()) &&
+                    EVP_PKEY_eq(token_key.get(), X509_get0_pubkey(certificate)) == 1;
   ERR_clear_error();
   return same;
 }

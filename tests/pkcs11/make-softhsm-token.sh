@@ -6,7 +6,7 @@
 # pkcs11-tool. Nothing outside OUTDIR is touched: SoftHSM2 reads only the token directory named
 # in SOFTHSM2_CONF, and p11-kit-proxy reaches it through Debian's system-wide softhsm2 module.
 #
-# Token "rolesanywhere-test" (user PIN 123456, SO PIN 12345678) holds:
+# Token "rolesanywhere-test" (user PIN ra-Pin-7Qx, SO PIN 12345678) holds:
 #   id 01 "rsa2048"      RSA 2048 key and its certificate (same id and label)
 #   id 02 "p256"         EC P-256 key and certificate (same id and label)
 #   id 03 / 04 "p384"    EC P-384 certificate (id 03) and key (id 04): found by label
@@ -23,7 +23,7 @@ OUT=${1:?usage: make-softhsm-token.sh OUTDIR PKI_DIR}
 PKI=${2:?usage: make-softhsm-token.sh OUTDIR PKI_DIR}
 MODULE=${SOFTHSM2_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 TOKEN_LABEL=rolesanywhere-test
-USER_PIN=123456
+USER_PIN=ra-Pin-7Qx
 SO_PIN=12345678
 
 command -v pkcs11-tool >/dev/null || { echo "pkcs11-tool (opensc) is not installed" >&2; exit 1; }
