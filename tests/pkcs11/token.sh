@@ -32,3 +32,13 @@ chmod +x "$HELPER"
 expect_no_pin_leak() {
   if [[ "$STDOUT$STDERR" != *"$2"* ]]; then pass "$1"; else fail "$1"; fi
 }
+
+# OpenSC's pkcs11-spy sits between the helper and SoftHSM2 and logs every PKCS#11 call, so a
+# test can count logins and sessions. Usage: with_spy LOG; run_helper ... --pkcs11-lib "$SPY"
+SPY=/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so
+with_spy() {
+  export PKCS11SPY=$SOFTHSM_MODULE PKCS11SPY_OUTPUT=$1
+  rm -f "$1"
+}
+# spy_count LOG FUNCTION: how many times FUNCTION was called.
+spy_count() { grep -c "^[0-9]*: $2\$" "$1" 2>/dev/null || true; }
