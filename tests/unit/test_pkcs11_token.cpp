@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 
 using namespace rolesanywhere;
 
@@ -174,4 +175,41 @@ TEST_CASE("pkcs11 token: sign-string's key comes alone and lives on its own") {
   X509Ptr certificate = identity_test::read_certificate(identity_test::pki("rsa2048.crt.pem"));
   CHECK(identity_test::signature_verifies(
       certificate.get(), "abc", sign_with_key(key.get(), "abc", Digest::kSha512), Digest::kSha512));
+}
+
+namespace {
+
+int calls_in_log(const std::string& log, const std::string& function) {
+  std::istringstream lines(identity_test::read_file(log));
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const auto colon = line.find(": ");
+    if (colon != std::string::npos && line.substr(colon + 2) == function) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("pkcs11 token: one login and one session serve every signature") {
+  if (!token_ready()) return;
+  constexpr const char* kSpy = "/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so";
+  if (!std::filesystem::exists(kSpy)) {
+    MESSAGE("skipped: OpenSC's pkcs11-spy is not installed");
+    return;
+  }
+  // pkcs11-spy forwards to SoftHSM2 and logs every call.
+  const std::string log = identity_test::scratch("spy.log");
+  ::setenv("PKCS11SPY", kModule, 1);
+  ::setenv("PKCS11SPY_OUTPUT", log.c_str(), 1);
+  SystemClock wall_clock;
+  Pkcs11Options options = token_options(kToken + ";object=p256?pin-value=" + kPin);
+  options.module = kSpy;
+  Identity identity = load_pkcs11_identity(options, wall_clock);
+  check_signs(identity, 1);
+  const int sessions_after_first_signature = calls_in_log(log, "C_OpenSession");
+  check_signs(identity, 5);
+  CHECK(calls_in_log(log, "C_Login") == 1);
+  CHECK(calls_in_log(log, "C_OpenSession") == sessions_after_first_signature);
+  CHECK(calls_in_log(log, "C_Sign") + calls_in_log(log, "C_SignFinal") >= 6);
 }
