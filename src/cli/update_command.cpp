@@ -1,8 +1,214 @@
-// update: keeps a profile in the shared credentials file fresh. (Built by the update issue.)
+// update: writes temporary credentials into a profile of the shared credentials file and, without
+// --once, keeps them fresh (5 minutes before expiry) until SIGTERM or SIGINT.
+//
+// Messages go to stderr: one line per refresh and per failure, never a secret. --once is silent
+// on success, as aws_signing_helper is.
 #include "commands.hpp"
+#include "credential_source.hpp"
+#include "output.hpp"
+
+#include "../update/credentials_file.hpp"
+#include "../update/credentials_ini.hpp"
+
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/refresher.hpp"
+#include "rolesanywhere/version.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace rolesanywhere::cli {
+namespace {
 
-int update_command(int /*argc*/, char** /*argv*/) { return not_built_yet_command("update"); }
+constexpr std::string_view kRefreshBeforeExpiryFlag = "--refresh-before-expiry";
+
+// A test hook kept out of --help: `--refresh-before-expiry SECONDS` refreshes that long before
+// expiry (and without jitter) instead of 5 minutes, so tests can watch many refreshes of the
+// 900-second sessions the service issues at the least. Removed from argv before cxxopts sees it.
+std::optional<std::chrono::seconds> take_refresh_before_expiry(std::vector<char*>& args) {
+  std::optional<std::chrono::seconds> value;
+  for (std::size_t i = 1; i < args.size();) {
+    std::string_view arg = args[i];
+    std::string text;
+    std::size_t consumed = 0;
+    if (arg == kRefreshBeforeExpiryFlag) {
+      if (i + 1 >= args.size())
+        throw Error(Error::Kind::kInvalidArgument, "--refresh-before-expiry needs SECONDS");
+      text = args[i + 1];
+      consumed = 2;
+    } else if (arg.starts_with(std::string(kRefreshBeforeExpiryFlag) + "=")) {
+      text = arg.substr(kRefreshBeforeExpiryFlag.size() + 1);
+      consumed = 1;
+    } else {
+      ++i;
+      continue;
+    }
+    if (text.empty() || text.size() > 6 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
+      throw Error(Error::Kind::kInvalidArgument,
+                  "--refresh-before-expiry " + text + ": must be a whole number of seconds");
+    value = std::chrono::seconds(std::stol(text));
+    args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i + consumed));
+  }
+  return value;
+}
+
+void status_line(const std::string& message) {
+  std::cerr << kToolName << ": " << message << std::endl;
+}
+
+// Local time is what the person reading the status line thinks in; the file holds UTC.
+std::string local_time(TimePoint t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm parts{};
+  ::localtime_r(&seconds, &parts);
+  char text[64];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z", &parts);
+  return text;
+}
+
+// SIGTERM and SIGINT are blocked in every thread and taken by one waiting thread, which turns
+// them into a stop request: nothing async-signal-unsafe runs in a handler, and a refresh in
+// progress finishes its atomic write before the loop sees the request.
+class StopOnSignals {
+ public:
+  StopOnSignals() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGINT);
+    // Before any other thread exists (curl's resolver, the refresher), so all inherit the mask.
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    waiter_ = std::jthread([this](std::stop_token done) {
+      const timespec slice{0, 200'000'000};
+      while (!done.stop_requested()) {
+        const int signal_number = sigtimedwait(&signals_, nullptr, &slice);
+        if (signal_number > 0) {
+          received_ = signal_number;
+          stop_.request_stop();
+          return;
+        }
+      }
+    });
+  }
+  ~StopOnSignals() {
+    waiter_.request_stop();
+    waiter_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+
+  std::stop_token token() const { return stop_.get_token(); }
+  int received() const { return received_; }
+
+ private:
+  sigset_t signals_{};
+  sigset_t previous_{};
+  std::stop_source stop_;
+  std::atomic<int> received_{0};
+  std::jthread waiter_;
+};
+
+}  // namespace
+
+int update_command(int argc, char** argv) {
+  std::vector<char*> args(argv, argv + argc);
+  const std::optional<std::chrono::seconds> refresh_before_expiry =
+      take_refresh_before_expiry(args);
+
+  cxxopts::Options options("rolesanywhere-helper update",
+                           "Update a profile in the AWS shared credentials file with new "
+                           "temporary credentials, and keep refreshing them until stopped");
+  add_credential_source_flags(options);
+  options.add_options("Update")                                                                  //
+      ("profile", "Profile to update", cxxopts::value<std::string>()->default_value("default"))  //
+      ("once", "Update the profile once and exit")                                               //
+      ("retry-errors",
+       "Also retry when the first attempt fails (later failures are always retried while "
+       "running)");
+  auto result = parse_or_help(options, static_cast<int>(args.size()), args.data());
+  if (!result) return 0;
+
+  const bool once = result->count("once") > 0;
+  const bool retry_errors = result->count("retry-errors") > 0;
+  if (once && retry_errors)
+    throw Error(Error::Kind::kInvalidArgument, "--once and --retry-errors cannot be used together");
+  const std::string profile = (*result)["profile"].as<std::string>();
+  update::check_profile_name(profile);
+  const std::filesystem::path file = update::credentials_file_path_from_environment();
+
+  // Signals first: later threads inherit the blocked mask.
+  std::optional<StopOnSignals> signals;
+  if (!once) signals.emplace();
+
+  SystemClock clock;
+  CredentialSource source = make_credential_source(*result, clock);
+
+  RefreshPolicy policy;
+  if (refresh_before_expiry) {
+    policy.refresh_before_expiry = *refresh_before_expiry;
+    policy.max_jitter = std::chrono::seconds(0);
+  }
+  CredentialRefresher refresher([&] { return source.fetch(clock); }, clock, policy,
+                                stderr_debug_sink(result->count("debug") > 0));
+  // The expiry of the credentials last written to the file. Both callbacks run on the thread
+  // that refreshes, so no lock is needed.
+  std::optional<TimePoint> written_expiration;
+  refresher.set_on_refresh([&](const Credentials& credentials) {
+    // Throws on failure; the refresher then counts the refresh as failed and retries it.
+    update::update_credentials_file(file, profile, credentials);
+    written_expiration = credentials.expiration;
+    if (!once)
+      status_line(
+          "updated profile '" + profile + "' in " + file.string() + "; the credentials expire at " +
+          local_time(credentials.expiration) + " and will be refreshed at " +
+          local_time(next_refresh_time(credentials.expiration, policy, 0.0)) + " at the latest");
+  });
+
+  if (once) {
+    // Nothing is written unless CreateSession succeeded; an error reaches main() and exit 1.
+    refresher.refresh_now();
+    return 0;
+  }
+
+  refresher.set_on_failure([&](const Error& error, bool permanent, TimePoint next_attempt) {
+    std::string message = "refresh failed: ";
+    if (permanent)
+      message = dynamic_cast<const ServiceError*>(&error)
+                    ? "refresh refused by the service, and retrying will not help until the "
+                      "trust anchor, profile or role changes: "
+                    : "refresh failed, and retrying will not help until this is fixed: ";
+    message += error.what();
+    // Not refresher.current(): those may be credentials that failed to reach the file.
+    if (written_expiration && *written_expiration > clock.now())
+      message +=
+          "; the credentials last written stay valid until " + local_time(*written_expiration);
+    else
+      message += "; the profile has no valid credentials now";
+    message += "; next attempt at " + local_time(next_attempt);
+    status_line(message);
+  });
+
+  try {
+    refresher.refresh_now();
+  } catch (const Error& error) {
+    // A configuration that fails at start is reported and ends the process, as
+    // aws_signing_helper does, unless --retry-errors asks to keep trying.
+    if (!retry_errors) throw;
+    status_line(std::string("refresh failed: ") + error.what() + "; retrying (--retry-errors)");
+  }
+  refresher.run(signals->token());
+  status_line(std::string("stopped by ") + (signals->received() == SIGINT ? "SIGINT" : "SIGTERM") +
+              "; the profile keeps the credentials last written");
+  return 0;
+}
 
 }  // namespace rolesanywhere::cli

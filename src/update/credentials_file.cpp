@@ -1,0 +1,277 @@
+#include "credentials_file.hpp"
+
+#include "credentials_ini.hpp"
+
+#include "rolesanywhere/error.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace rolesanywhere::update {
+namespace fs = std::filesystem;
+namespace {
+
+// A file descriptor closed when it goes out of scope.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+  // Closes now, so that a failing close (NFS reports write errors there) can be reported.
+  int close() {
+    const int result = ::close(fd_);
+    fd_ = -1;
+    return result;
+  }
+
+ private:
+  int fd_;
+};
+
+[[noreturn]] void fail(const std::string& what, const fs::path& path, int error_number) {
+  throw Error(Error::Kind::kInput,
+              "cannot " + what + " " + path.string() + ": " + std::strerror(error_number));
+}
+
+std::string temporary_prefix(const fs::path& file) {
+  return "." + file.filename().string() + ".tmp-";
+}
+
+fs::path directory_of(const fs::path& file) {
+  return file.has_parent_path() ? file.parent_path() : fs::path(".");
+}
+
+fs::path unique_temporary_path(const fs::path& file) {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  char suffix[32];
+  std::snprintf(suffix, sizeof suffix, "%d-%016llx", static_cast<int>(::getpid()),
+                static_cast<unsigned long long>(generator()));
+  return directory_of(file) / (temporary_prefix(file) + suffix);
+}
+
+void write_all(int fd, std::string_view text, const fs::path& path) {
+  while (!text.empty()) {
+    const ssize_t written = ::write(fd, text.data(), text.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      fail("write", path, errno);
+    }
+    text.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+void fsync_directory(const fs::path& directory) {
+  UniqueFd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) fail("open the directory", directory, errno);
+  // Some file systems cannot sync a directory (EINVAL); the rename itself has happened.
+  if (::fsync(fd.get()) != 0 && errno != EINVAL) fail("sync the directory", directory, errno);
+}
+
+// Writes through a symlink (dotfile managers link ~/.aws/credentials) instead of replacing it.
+fs::path resolve_symlinks(const fs::path& file) {
+  std::error_code error;
+  if (fs::is_symlink(fs::symlink_status(file, error))) {
+    fs::path target = fs::weakly_canonical(file, error);
+    if (!error) return target;
+  }
+  return file;
+}
+
+}  // namespace
+
+fs::path credentials_file_path(const char* shared_credentials_file_env, const char* home_env) {
+  const bool home_known = home_env != nullptr && *home_env != '\0';
+  if (shared_credentials_file_env != nullptr && *shared_credentials_file_env != '\0') {
+    std::string_view configured = shared_credentials_file_env;
+    if (configured == "~" || configured.starts_with("~/")) {
+      if (!home_known)
+        throw Error(Error::Kind::kInput,
+                    "AWS_SHARED_CREDENTIALS_FILE starts with ~ but the home directory is unknown");
+      return fs::path(home_env) / std::string(configured.substr(configured.size() > 1 ? 2 : 1));
+    }
+    return fs::path(std::string(configured));
+  }
+  if (!home_known)
+    throw Error(Error::Kind::kInput,
+                "cannot find the credentials file: neither AWS_SHARED_CREDENTIALS_FILE nor HOME "
+                "is set");
+  return fs::path(home_env) / ".aws" / "credentials";
+}
+
+fs::path credentials_file_path_from_environment() {
+  const char* home = std::getenv("HOME");
+  std::string password_home;
+  if (home == nullptr || *home == '\0') {
+    std::vector<char> buffer(16384);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found &&
+        found->pw_dir) {
+      password_home = found->pw_dir;
+      home = password_home.c_str();
+    }
+  }
+  return credentials_file_path(std::getenv("AWS_SHARED_CREDENTIALS_FILE"), home);
+}
+
+fs::path lock_file_path(const fs::path& file) {
+  fs::path lock = file;
+  lock += ".lock";
+  return lock;
+}
+
+FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout) {
+  fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) fail("open the lock file", lock_path, errno);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error_number = errno;
+    if (error_number != EWOULDBLOCK && error_number != EINTR) {
+      ::close(fd_);
+      fail("lock", lock_path, error_number);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd_);
+      throw Error(Error::Kind::kInput,
+                  "another process has held the lock " + lock_path.string() + " for more than " +
+                      std::to_string(timeout.count() / 1000) + " s; the file was not changed");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+FileSnapshot read_file_snapshot(const fs::path& file) {
+  FileSnapshot snapshot;
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return snapshot;
+    fail("read", file, errno);
+  }
+  struct stat status {};
+  if (::fstat(fd.get(), &status) != 0) fail("read", file, errno);
+  if (!S_ISREG(status.st_mode))
+    throw Error(Error::Kind::kInput, "cannot update " + file.string() + ": not a regular file");
+  snapshot.exists = true;
+  snapshot.mode = status.st_mode & 07777;
+  snapshot.owner = status.st_uid;
+  snapshot.group = status.st_gid;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      fail("read", file, errno);
+    }
+    if (got == 0) break;
+    snapshot.text.append(buffer, static_cast<std::size_t>(got));
+  }
+  return snapshot;
+}
+
+void create_private_directories(const fs::path& directory) {
+  if (directory.empty()) return;
+  std::error_code error;
+  if (fs::is_directory(directory, error)) return;
+  create_private_directories(directory.parent_path() == directory ? fs::path()
+                                                                  : directory.parent_path());
+  if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST)
+    fail("create the directory", directory, errno);
+}
+
+void write_file_atomically(const fs::path& file, std::string_view text,
+                           const FileSnapshot& original,
+                           const std::function<std::optional<std::string>()>& before_rename,
+                           const WriteStepHook& hook) {
+  auto step = [&](std::string_view name) {
+    if (hook) hook(name);
+  };
+  const fs::path temporary = unique_temporary_path(file);
+  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.get() < 0) fail("create a temporary file for", file, errno);
+  // From here on, any failure removes the temporary file.
+  struct RemoveUnlessRenamed {
+    const fs::path& path;
+    bool renamed = false;
+    ~RemoveUnlessRenamed() {
+      if (!renamed) ::unlink(path.c_str());
+    }
+  } cleanup{temporary};
+
+  // fchmod is not filtered by the umask, so the new file gets exactly the old mode.
+  if (::fchmod(fd.get(), original.mode) != 0) fail("set the mode of", temporary, errno);
+  // Root updating someone's file keeps it theirs; anyone else cannot chown and need not.
+  if (original.exists && ::geteuid() == 0)
+    (void)!::fchown(fd.get(), original.owner, original.group);
+
+  std::string current(text);
+  for (int attempt = 0;; ++attempt) {
+    write_all(fd.get(), current, temporary);
+    step("written");
+    if (::fsync(fd.get()) != 0) fail("sync", temporary, errno);
+    step("synced");
+    std::optional<std::string> redo =
+        (before_rename && attempt < 10) ? before_rename() : std::nullopt;
+    if (!redo) break;
+    current = std::move(*redo);
+    if (::ftruncate(fd.get(), 0) != 0 || ::lseek(fd.get(), 0, SEEK_SET) != 0)
+      fail("rewrite", temporary, errno);
+  }
+  if (fd.close() != 0) fail("write", temporary, errno);
+  step("before-rename");
+  if (::rename(temporary.c_str(), file.c_str()) != 0) fail("replace", file, errno);
+  cleanup.renamed = true;
+  step("renamed");
+  fsync_directory(directory_of(file));
+}
+
+void remove_stale_temporary_files(const fs::path& file) {
+  const std::string prefix = temporary_prefix(file);
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(directory_of(file), error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(prefix)) fs::remove(entry.path(), error);
+  }
+}
+
+UpdateResult update_credentials_file(const fs::path& configured_file, std::string_view profile,
+                                     const Credentials& credentials, const UpdateOptions& options) {
+  check_profile_name(profile);
+  const fs::path file = resolve_symlinks(configured_file);
+  create_private_directories(directory_of(file));
+
+  FileLock lock(lock_file_path(file), options.lock_timeout);
+  remove_stale_temporary_files(file);
+  FileSnapshot snapshot = read_file_snapshot(file);
+  const std::string text = apply_credentials(snapshot.text, profile, credentials);
+
+  // A writer that ignores our lock may have changed the file while we wrote ours: redo the edit
+  // on what is there now, so that its change is not lost.
+  auto reread = [&]() -> std::optional<std::string> {
+    FileSnapshot now = read_file_snapshot(file);
+    if (now.exists == snapshot.exists && now.text == snapshot.text) return std::nullopt;
+    snapshot.text = std::move(now.text);
+    snapshot.exists = now.exists;
+    return apply_credentials(snapshot.text, profile, credentials);
+  };
+  const bool existed = snapshot.exists;
+  write_file_atomically(file, text, snapshot, reread, options.hook);
+  return {file, !existed};
+}
+
+}  // namespace rolesanywhere::update

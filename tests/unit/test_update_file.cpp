@@ -1,0 +1,294 @@
+// The credentials file on disk: where it is, modes, atomic replacement, the lock, crashes at
+// random moments (kill -9 of a writing child) and concurrent writers in separate processes.
+#include <doctest/doctest.h>
+
+#include "../../src/update/credentials_file.hpp"
+#include "../../src/update/credentials_ini.hpp"
+
+#include "rolesanywhere/error.hpp"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+
+using namespace rolesanywhere;
+using namespace rolesanywhere::update;
+using namespace std::chrono;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory, removed with everything in it at the end of the test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "update-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+Credentials numbered_credentials(long n) {
+  char number[24];
+  std::snprintf(number, sizeof number, "%08ld", n);
+  Credentials c;
+  c.access_key_id = std::string("ASIA") + number;
+  c.secret_access_key = SecretString(std::string("secret-") + number);
+  c.session_token = SecretString(std::string("token-") + number + std::string(600, 'x'));
+  c.expiration = sys_days{year{2030} / 1 / 1} + seconds{n};
+  return c;
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void spew(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+mode_t mode_of(const fs::path& path) {
+  struct stat status {};
+  REQUIRE(::stat(path.c_str(), &status) == 0);
+  return status.st_mode & 07777;
+}
+
+int count_temporary_files(const fs::path& directory) {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(directory))
+    if (entry.path().filename().string().find(".tmp-") != std::string::npos) ++count;
+  return count;
+}
+
+// The number the profile's credentials carry, after checking that all four values carry the
+// same one: a torn update would mix two.
+long consistent_number(const std::string& text, const std::string& profile) {
+  const auto key = ini_value(text, profile, "aws_access_key_id");
+  REQUIRE(key.has_value());
+  const std::string number = key->substr(4);
+  CHECK(ini_value(text, profile, "aws_secret_access_key") == "secret-" + number);
+  CHECK(ini_value(text, profile, "aws_session_token") == "token-" + number + std::string(600, 'x'));
+  return std::stol(number);
+}
+
+const std::string kOtherProfiles =
+    "# keep me\n[before]\naws_access_key_id = AKIABEFORE\nregion = eu-west-1\n\n";
+const std::string kTrailingProfiles = "\n; and me\n[after]\naws_secret_access_key = after\n";
+
+}  // namespace
+
+TEST_CASE("update file: the path comes from AWS_SHARED_CREDENTIALS_FILE or HOME") {
+  CHECK(credentials_file_path("/x/creds", "/home/u") == fs::path("/x/creds"));
+  CHECK(credentials_file_path("~/creds", "/home/u") == fs::path("/home/u/creds"));
+  CHECK(credentials_file_path(nullptr, "/home/u") == fs::path("/home/u/.aws/credentials"));
+  CHECK(credentials_file_path("", "/home/u") == fs::path("/home/u/.aws/credentials"));
+  CHECK_THROWS_AS(credentials_file_path(nullptr, nullptr), Error);
+  CHECK_THROWS_AS(credentials_file_path("~/c", ""), Error);
+  CHECK(lock_file_path("/home/u/.aws/credentials") == fs::path("/home/u/.aws/credentials.lock"));
+}
+
+TEST_CASE("update file: a missing directory is created 0700 and the file 0600") {
+  TempDir dir;
+  const fs::path file = dir.path / "deep" / ".aws" / "credentials";
+  const mode_t old_umask = ::umask(0);  // the modes must not depend on the caller's umask
+  const UpdateResult result = update_credentials_file(file, "default", numbered_credentials(1));
+  ::umask(old_umask);
+  CHECK(result.created);
+  CHECK(mode_of(file.parent_path()) == 0700);
+  CHECK(mode_of(file) == 0600);
+  CHECK(slurp(file) == apply_credentials("", "default", numbered_credentials(1)));
+  CHECK(count_temporary_files(file.parent_path()) == 0);
+}
+
+TEST_CASE("update file: an existing file keeps its mode and every other byte") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  const std::string before =
+      kOtherProfiles + "[default]\naws_access_key_id = OLD\n" + kTrailingProfiles;
+  spew(file, before);
+  ::chmod(file.c_str(), 0640);
+  const UpdateResult result = update_credentials_file(file, "default", numbered_credentials(2));
+  CHECK_FALSE(result.created);
+  CHECK(mode_of(file) == 0640);
+  CHECK(slurp(file) == apply_credentials(before, "default", numbered_credentials(2)));
+  CHECK(consistent_number(slurp(file), "default") == 2);
+}
+
+TEST_CASE("update file: a symlinked credentials file is written through, the link kept") {
+  TempDir dir;
+  const fs::path target = dir.path / "dotfiles-credentials";
+  const fs::path link = dir.path / "credentials";
+  spew(target, "[other]\nx = 1\n");
+  fs::create_symlink(target, link);
+  update_credentials_file(link, "default", numbered_credentials(3));
+  CHECK(fs::is_symlink(fs::symlink_status(link)));
+  CHECK(consistent_number(slurp(target), "default") == 3);
+  CHECK(ini_value(slurp(target), "other", "x") == "1");
+}
+
+TEST_CASE("update file: a failure before the rename leaves the old file and no temporary file") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  const std::string before = "[default]\naws_access_key_id = OLD\n";
+  spew(file, before);
+  for (const char* failing_step : {"written", "synced", "before-rename"}) {
+    CAPTURE(failing_step);
+    UpdateOptions options;
+    options.hook = [&](std::string_view step) {
+      if (step == failing_step) throw Error(Error::Kind::kInput, "disk full (simulated)");
+    };
+    CHECK_THROWS_AS(update_credentials_file(file, "default", numbered_credentials(4), options),
+                    Error);
+    CHECK(slurp(file) == before);
+    CHECK(count_temporary_files(dir.path) == 0);
+  }
+}
+
+TEST_CASE("update file: temporary files left by a crash are removed by the next update") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  spew(dir.path / ".credentials.tmp-12345-00000000deadbeef", "half a fi");
+  spew(dir.path / "unrelated.tmp-1", "keep");
+  update_credentials_file(file, "default", numbered_credentials(5));
+  CHECK_FALSE(fs::exists(dir.path / ".credentials.tmp-12345-00000000deadbeef"));
+  CHECK(fs::exists(dir.path / "unrelated.tmp-1"));
+}
+
+TEST_CASE("update file: a change by a writer without the lock is redone on, not lost") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  spew(file, "[default]\naws_access_key_id = OLD\n");
+  UpdateOptions options;
+  bool changed = false;
+  options.hook = [&](std::string_view step) {
+    // As `aws configure set` would, between our read and our rename.
+    if (step == "synced" && !changed) {
+      changed = true;
+      spew(file, "[default]\naws_access_key_id = OLD\n[added-meanwhile]\nregion = ap-south-1\n");
+    }
+  };
+  update_credentials_file(file, "default", numbered_credentials(6), options);
+  const std::string after = slurp(file);
+  CHECK(ini_value(after, "added-meanwhile", "region") == "ap-south-1");
+  CHECK(consistent_number(after, "default") == 6);
+}
+
+TEST_CASE("update file: the lock makes a second writer wait and then give up clearly") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  FileLock held(lock_file_path(file), milliseconds(1000));
+  UpdateOptions options;
+  options.lock_timeout = milliseconds(200);
+  const auto start = steady_clock::now();
+  try {
+    update_credentials_file(file, "default", numbered_credentials(7), options);
+    FAIL("wrote while another process held the lock");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("credentials.lock") != std::string::npos);
+  }
+  CHECK(steady_clock::now() - start >= milliseconds(200));
+  CHECK_FALSE(fs::exists(file));
+}
+
+TEST_CASE("update file: kill -9 at random moments never leaves a torn or truncated file") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  const std::string before = kOtherProfiles + "[default]\n" + kTrailingProfiles;
+  spew(file, apply_credentials(before, "default", numbered_credentials(0)));
+  std::mt19937 random(12345);
+  long last_seen = 0;
+  long next_number = 1;
+  int kills_after_progress = 0;
+  int kills_mid_write = 0;  // the child died between creating its temporary file and the rename
+  for (int round = 0; round < 40; ++round) {
+    const long first = next_number;
+    next_number += 1'000'000;  // each child writes its own range, increasing
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      for (long n = first;; ++n) {
+        try {
+          update_credentials_file(file, "default", numbered_credentials(n));
+        } catch (...) {
+          ::_exit(3);
+        }
+      }
+    }
+    std::this_thread::sleep_for(
+        microseconds(std::uniform_int_distribution<int>(0, 30'000)(random)));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE(WIFSIGNALED(status));
+    if (count_temporary_files(dir.path) > 0) ++kills_mid_write;
+
+    const std::string text = slurp(file);
+    CAPTURE(round);
+    // It parses, the other profiles are exactly as they were, and the profile holds one whole
+    // set of credentials: the old ones or a newer set.
+    CHECK(ini_value(text, "before", "aws_access_key_id") == "AKIABEFORE");
+    CHECK(ini_value(text, "after", "aws_secret_access_key") == "after");
+    CHECK(text.starts_with(kOtherProfiles + "[default]\n"));
+    CHECK(text.ends_with(kTrailingProfiles));
+    const long seen = consistent_number(text, "default");
+    CHECK(seen >= last_seen);
+    if (seen > last_seen) ++kills_after_progress;
+    last_seen = seen;
+  }
+  // Most children got at least one write done before they were killed.
+  CHECK(kills_after_progress > 10);
+  CHECK(kills_mid_write > 0);
+  update_credentials_file(file, "default", numbered_credentials(next_number));
+  CHECK(count_temporary_files(dir.path) == 0);
+}
+
+TEST_CASE("update file: concurrent writers of different profiles lose no update") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  spew(file, kOtherProfiles);
+  constexpr int kWriters = 4;
+  constexpr int kWrites = 25;
+  std::vector<pid_t> children;
+  for (int w = 0; w < kWriters; ++w) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      int code = 0;
+      for (int i = 1; i <= kWrites; ++i) {
+        try {
+          update_credentials_file(file, "writer" + std::to_string(w),
+                                  numbered_credentials(w * 1000 + i));
+        } catch (...) {
+          code = 3;
+        }
+      }
+      ::_exit(code);
+    }
+    children.push_back(child);
+  }
+  for (pid_t child : children) {
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  const std::string text = slurp(file);
+  CHECK(text.starts_with(kOtherProfiles));
+  for (int w = 0; w < kWriters; ++w)
+    CHECK(consistent_number(text, "writer" + std::to_string(w)) == w * 1000 + kWrites);
+  CHECK(ini_section_names(text).size() == 1 + kWriters);
+}
