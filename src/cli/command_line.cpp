@@ -13,7 +13,7 @@ namespace rolesanywhere::cli {
 
 namespace {
 
-// Flags of parts that are not built yet (PKCS#11 flags, TPM, OS certificate stores). They are
+// Flags of parts that are not built yet (TPM, OS certificate stores). They are
 // accepted so that a copied aws_signing_helper command line parses, then refused clearly.
 struct UnsupportedFlag {
   const char* name;
@@ -23,15 +23,13 @@ constexpr UnsupportedFlag kCredentialStoreFlags[] = {
     {"cert-selector", "OS certificate stores"},
     {"system-store-name", "OS certificate stores"},
     {"use-latest-expiring-certificate", "OS certificate stores"},
-    {"pkcs11-lib", "PKCS#11"},
-    {"reuse-pin", "PKCS#11"},
     {"tpm-key-password", "TPM keys"},
     {"no-tpm-key-password", "TPM keys"},
 };
 
 bool flag_in_set(std::string_view name, FlagSet set) {
   if (set == FlagSet::kReadCertificate)
-    return name == "cert-selector" || name == "system-store-name" || name == "pkcs11-lib";
+    return name == "cert-selector" || name == "system-store-name";
   return true;
 }
 
@@ -62,10 +60,14 @@ std::string optional_string(const cxxopts::ParseResult& result, const char* name
 
 void add_identity_flags(cxxopts::Options& options, FlagSet set) {
   auto add = options.add_options("Identity");
-  add("certificate", "Path to certificate file (PEM or DER; or a PKCS#12 file)",
+  add("certificate",
+      "Path to certificate file (PEM or DER; or a PKCS#12 file), or a pkcs11: URI of a "
+      "certificate on a token",
       cxxopts::value<std::string>());
   if (set != FlagSet::kReadCertificate) {
-    add("private-key", "Path to private key file (PEM or DER; PKCS#1, SEC1, PKCS#8, PKCS#12)",
+    add("private-key",
+        "Path to private key file (PEM or DER; PKCS#1, SEC1, PKCS#8, PKCS#12), or a pkcs11: URI "
+        "of a key on a token",
         cxxopts::value<std::string>());
     add("pkcs8-password", "Password for an encrypted PKCS#8 or PKCS#12 private key",
         cxxopts::value<std::string>());
@@ -80,10 +82,14 @@ void add_identity_flags(cxxopts::Options& options, FlagSet set) {
   if (set != FlagSet::kReadCertificate)
     add("use-latest-expiring-certificate",
         "Pick the latest-expiring certificate among matches (not supported yet)");
-  add("pkcs11-lib", "PKCS#11 library (PKCS#11 is not supported yet)",
+  add("pkcs11-lib",
+      "PKCS#11 module for pkcs11: URIs (default: p11-kit-proxy, which offers every module "
+      "registered with p11-kit)",
       cxxopts::value<std::string>());
   if (set != FlagSet::kReadCertificate) {
-    add("reuse-pin", "Reuse the PKCS#11 user PIN for keys that need a context login (not yet)");
+    add("reuse-pin",
+        "Answer the PIN request of a PKCS#11 key with CKA_ALWAYS_AUTHENTICATE with the user PIN "
+        "instead of asking");
     add("tpm-key-password", "Password for a TPM key (TPM keys are not supported yet)",
         cxxopts::value<std::string>());
     add("no-tpm-key-password", "The TPM key has no password (TPM keys are not supported yet)");
@@ -120,6 +126,8 @@ IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet se
       flags.pkcs8_password = SecretString(result["pkcs8-password"].as<std::string>());
   }
   if (set == FlagSet::kCredentials) flags.intermediates = optional_string(result, "intermediates");
+  flags.pkcs11_lib = optional_string(result, "pkcs11-lib");
+  if (set != FlagSet::kReadCertificate) flags.reuse_pin = result.count("reuse-pin") > 0;
   for (const auto& flag : kCredentialStoreFlags) {
     // count() is 0 for a flag left at its default, so --system-store-name's "MY" is no use.
     if (flag_in_set(flag.name, set) && result.count(flag.name))

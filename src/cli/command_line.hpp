@@ -19,6 +19,8 @@ struct IdentityFlags {
   std::string private_key;
   std::string intermediates;
   std::optional<SecretString> pkcs8_password;
+  std::string pkcs11_lib;  // --pkcs11-lib: the PKCS#11 module for pkcs11: URIs
+  bool reuse_pin = false;  // --reuse-pin: the user PIN answers CKA_ALWAYS_AUTHENTICATE keys
   // Accepted for compatibility; their back ends are not built yet, and using them is an error.
   std::vector<std::string> unsupported_flags_given;
 };

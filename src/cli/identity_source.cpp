@@ -1,7 +1,10 @@
 #include "identity_source.hpp"
 
+#include "pin_prompt.hpp"
+
 #include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/pkcs11.hpp"
 
 #include <string_view>
 
@@ -14,11 +17,6 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 }
 
 void reject_uri(const std::string& flag, const std::string& value) {
-  if (starts_with(value, "pkcs11:"))
-    throw Error(Error::Kind::kNotSupported,
-                flag + " " + value.substr(0, 7) +
-                    "...: PKCS#11 tokens are not supported yet in this version; use a "
-                    "certificate and key file");
   if (starts_with(value, "handle:"))
     throw Error(
         Error::Kind::kNotSupported,
@@ -34,6 +32,22 @@ std::string describe_key(EVP_PKEY* key) {
     return std::string("EC ") + curve;
   }
   return EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown";
+}
+
+bool uses_pkcs11(const IdentityFlags& flags) {
+  return is_pkcs11_uri(flags.certificate) || is_pkcs11_uri(flags.private_key);
+}
+
+Pkcs11Options pkcs11_options(const IdentityFlags& flags, const DebugSink& debug) {
+  Pkcs11Options options;
+  options.certificate = flags.certificate;
+  options.private_key = flags.private_key;
+  options.intermediates = flags.intermediates;
+  options.module = flags.pkcs11_lib;
+  options.reuse_pin = flags.reuse_pin;
+  options.prompt = prompt_pin_on_terminal;
+  options.debug = debug;
+  return options;
 }
 
 }  // namespace
@@ -54,12 +68,15 @@ Identity load_identity(const IdentityFlags& flags, const Clock& clock, const Deb
     throw Error(Error::Kind::kInvalidArgument,
                 "--certificate is required: a certificate file (with --private-key), or a "
                 "PKCS#12 file holding both");
-  FileIdentityOptions options;
-  options.certificate_path = flags.certificate;
-  options.private_key_path = flags.private_key;
-  options.intermediates_path = flags.intermediates;
-  options.password = flags.pkcs8_password;
-  Identity identity = load_file_identity(options, clock);
+  Identity identity = [&] {
+    if (uses_pkcs11(flags)) return load_pkcs11_identity(pkcs11_options(flags, debug), clock);
+    FileIdentityOptions options;
+    options.certificate_path = flags.certificate;
+    options.private_key_path = flags.private_key;
+    options.intermediates_path = flags.intermediates;
+    options.password = flags.pkcs8_password;
+    return load_file_identity(options, clock);
+  }();
 
   if (debug) {
     X509* leaf = identity.certificate();
@@ -78,6 +95,8 @@ Identity load_identity(const IdentityFlags& flags, const Clock& clock, const Deb
 
 EvpPkeyPtr load_signing_key(const IdentityFlags& flags) {
   reject_unsupported_sources(flags);
+  // The token key keeps its module and session alive for as long as the EVP_PKEY lives.
+  if (uses_pkcs11(flags)) return load_pkcs11_key(pkcs11_options(flags, {}));
   const std::string& path = flags.private_key.empty() ? flags.certificate : flags.private_key;
   if (path.empty())
     throw Error(Error::Kind::kInvalidArgument,

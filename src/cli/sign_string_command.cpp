@@ -8,6 +8,8 @@
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/sigv4x509.hpp"
 
+#include <openssl/x509.h>
+
 namespace rolesanywhere::cli {
 
 namespace {
@@ -18,6 +20,22 @@ Digest parse_digest(const std::string& name) {
   if (name == "SHA512") return Digest::kSha512;
   throw Error(Error::Kind::kInvalidArgument,
               "--digest " + name + ": must be one of SHA256, SHA384, SHA512");
+}
+
+// The fixed string hashes the public key. A token key's public half may live in a legacy
+// (engine-style) key that cannot hand out its encoded point, so hash a plain copy of it.
+EvpPkeyPtr public_copy(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int length = i2d_PUBKEY(key, &der);
+  if (length <= 0)
+    throw Error(Error::Kind::kCrypto,
+                "the public half of the key is not available (tokens may hide it for EC keys); "
+                "give the key's certificate with --certificate");
+  const unsigned char* cursor = der;
+  EvpPkeyPtr copy(d2i_PUBKEY(nullptr, &cursor, length));
+  OPENSSL_free(der);
+  if (!copy) throw Error(Error::Kind::kCrypto, "cannot read the key's public half");
+  return copy;
 }
 
 void check_format(const std::string& format) {
@@ -48,7 +66,7 @@ int sign_string_command(int argc, char** argv) {
 
   EvpPkeyPtr key = load_signing_key(read_identity_flags(*result, FlagSet::kSignString));
   std::vector<std::uint8_t> signature =
-      sign_with_key(key.get(), fixed_string_to_sign(key.get()), digest);
+      sign_with_key(key.get(), fixed_string_to_sign(public_copy(key.get()).get()), digest);
 
   if (format == "bin")
     write_stdout({reinterpret_cast<const char*>(signature.data()), signature.size()});

@@ -1,0 +1,94 @@
+#include "pin_prompt.hpp"
+
+#include "rolesanywhere/error.hpp"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace rolesanywhere::cli {
+namespace {
+
+// "PIN for PKCS#11 token 'x' (serial y): " -> "PIN for PKCS#11 token 'x' (serial y)"
+std::string what_is_wanted(std::string prompt) {
+  while (!prompt.empty() && (prompt.back() == ' ' || prompt.back() == ':')) prompt.pop_back();
+  return prompt;
+}
+
+class Terminal {
+ public:
+  Terminal() : fd_(open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)), error_(errno) {}
+  ~Terminal() {
+    if (echo_off_) tcsetattr(fd_, TCSAFLUSH, &saved_);
+    if (fd_ >= 0) close(fd_);
+  }
+  Terminal(const Terminal&) = delete;
+  Terminal& operator=(const Terminal&) = delete;
+
+  bool is_open() const { return fd_ >= 0; }
+  int open_error() const { return error_; }
+
+  void write_text(const std::string& text) {
+    std::size_t written = 0;
+    while (written < text.size()) {
+      const ssize_t n = ::write(fd_, text.data() + written, text.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      written += static_cast<std::size_t>(n);
+    }
+  }
+
+  void echo_off() {
+    if (tcgetattr(fd_, &saved_) != 0) return;
+    termios quiet = saved_;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL);
+    echo_off_ = tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+  }
+
+  // One line, without its newline; the buffer is wiped as it is handed over.
+  SecretString read_line() {
+    std::string line;
+    char c = 0;
+    for (;;) {
+      const ssize_t n = ::read(fd_, &c, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || c == '\n' || c == '\r') break;
+      line.push_back(c);
+    }
+    SecretString secret(line);
+    OPENSSL_cleanse(line.data(), line.size());
+    c = 0;
+    return secret;
+  }
+
+ private:
+  int fd_;
+  int error_;
+  termios saved_{};
+  bool echo_off_ = false;
+};
+
+}  // namespace
+
+SecretString prompt_pin_on_terminal(const std::string& prompt) {
+  const std::string wanted = what_is_wanted(prompt);
+  Terminal terminal;
+  if (!terminal.is_open())
+    throw Error(Error::Kind::kInvalidArgument,
+                wanted + " is needed and there is no terminal to ask for it (/dev/tty: " +
+                    std::strerror(terminal.open_error()) +
+                    "); add pin-source=file:/path/to/pin-file or pin-value=... to the URI");
+  terminal.echo_off();
+  terminal.write_text(prompt);
+  SecretString pin = terminal.read_line();
+  terminal.write_text("\n");
+  if (pin.empty()) throw Error(Error::Kind::kInvalidArgument, "no " + wanted + " was entered");
+  return pin;
+}
+
+}  // namespace rolesanywhere::cli

@@ -1,0 +1,86 @@
+// Which PKCS#11 module to load, and the loaded module with its slots as one RAII object.
+#include "pkcs11_detail.hpp"
+
+#include "rolesanywhere/error.hpp"
+
+#include <p11-kit/p11-kit.h>
+
+#include <cstdlib>
+
+namespace rolesanywhere::pkcs11_detail {
+namespace {
+
+// p11-kit-proxy offers the tokens of every module registered with p11-kit, which is how a
+// properly packaged smart card driver or HSM is found without any flag.
+constexpr const char* kProxyModule = "p11-kit-proxy.so";
+
+// The library path of a module registered with p11-kit under `name` (module-name=).
+std::string registered_module_path(const std::string& name, const std::string& shown_uri) {
+  CK_FUNCTION_LIST** modules = p11_kit_modules_load(nullptr, P11_KIT_MODULE_UNMANAGED);
+  std::string path;
+  std::string known;
+  for (CK_FUNCTION_LIST** module = modules; module && *module; ++module) {
+    char* module_name = p11_kit_module_get_name(*module);
+    if (module_name) {
+      if (!known.empty()) known += ", ";
+      known += module_name;
+      if (name == module_name)
+        if (char* library = p11_kit_config_option(*module, "module")) {
+          path = library;
+          std::free(library);
+        }
+      std::free(module_name);
+    }
+  }
+  if (modules) p11_kit_modules_release(modules);
+  if (path.empty())
+    throw Error(Error::Kind::kInvalidArgument,
+                shown_uri + ": no module named '" + name + "' is registered with p11-kit" +
+                    (known.empty() ? std::string() : " (registered: " + known + ")"));
+  return path;
+}
+
+}  // namespace
+
+std::string resolve_module_path(const std::string& flag_module, const Uri* uri) {
+  if (!flag_module.empty()) return flag_module;
+  if (uri) {
+    if (std::string path = uri->module_path(); !path.empty()) return path;
+    if (std::string name = uri->module_name(); !name.empty())
+      return registered_module_path(name, uri->shown());
+  }
+  return kProxyModule;
+}
+
+Module::Module(const std::string& path, PinContext* pins) : path_(path) {
+  context_ = PKCS11_CTX_new();
+  if (!context_) throw Error(Error::Kind::kInternal, "cannot create a libp11 context");
+  PKCS11_set_ui_method(context_, context_pin_ui_method(), pins);
+  if (PKCS11_CTX_load(context_, path.c_str()) != 0) {
+    const std::string reason = take_failure_reason();
+    PKCS11_CTX_free(context_);
+    throw Error(Error::Kind::kInput, "cannot load the PKCS#11 module " + path + reason +
+                                         "; name an installed module with --pkcs11-lib");
+  }
+  if (PKCS11_enumerate_slots(context_, &slots_, &slot_count_) != 0) {
+    const std::string reason = take_failure_reason();
+    PKCS11_CTX_unload(context_);
+    PKCS11_CTX_free(context_);
+    throw Error(Error::Kind::kInput, "cannot list the slots of PKCS#11 module " + path + reason);
+  }
+}
+
+Module::~Module() {
+  if (slots_) PKCS11_release_all_slots(context_, slots_, slot_count_);
+  PKCS11_CTX_unload(context_);
+  PKCS11_CTX_free(context_);
+}
+
+std::vector<PKCS11_SLOT*> Module::token_slots() const {
+  std::vector<PKCS11_SLOT*> slots;
+  for (unsigned int i = 0; i < slot_count_; ++i)
+    if (slots_[i].token && slots_[i].token->initialized) slots.push_back(&slots_[i]);
+  return slots;
+}
+
+}  // namespace rolesanywhere::pkcs11_detail
