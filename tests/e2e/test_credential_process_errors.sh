@@ -73,7 +73,7 @@ expect_error "session duration that is not a number" "session-duration" \
 expect_error "unknown flag" "--no-such-flag" \
   credential-process "${CERT[@]}" "${KEY[@]}" --no-such-flag "${SESSION[@]}"
 expect_error "unknown command" "frobnicate" frobnicate
-expect_error "PKCS#11 URI is not supported yet" "not supported yet" \
+expect_error "PKCS#11 URI naming a token that is not there" "no PKCS#11 token matches" \
   credential-process --certificate 'pkcs11:token=x;object=y' "${SESSION[@]}"
 expect_error "TPM handle is not supported yet" "not supported yet" \
   credential-process "${CERT[@]}" --private-key handle:0x81000001 "${SESSION[@]}"
