@@ -5,8 +5,12 @@
 
 #include <sys/utsname.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 namespace rolesanywhere::cli {
@@ -41,6 +45,29 @@ std::string quoted_name(std::string_view message) {
   if (begin == std::string_view::npos || end == std::string_view::npos) return std::string(message);
   begin += open.size();
   return std::string(message.substr(begin, end - begin));
+}
+
+// Overwrites secrets given on the command line (key passwords, PINs inside pkcs11: URIs) in
+// argv once cxxopts has copied them, so they no longer show in ps or /proc/PID/cmdline, as curl
+// does for -u. The copies cxxopts keeps are outside our reach.
+void hide_secret_arguments(int argc, char** argv) {
+  constexpr std::string_view kSecretFlags[] = {"--pkcs8-password", "--tpm-key-password"};
+  auto blank = [](char* text) { std::memset(text, '*', std::strlen(text)); };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    for (std::string_view flag : kSecretFlags) {
+      if (arg == flag && i + 1 < argc) blank(argv[i + 1]);
+      if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag && arg[flag.size()] == '=')
+        blank(argv[i] + flag.size() + 1);
+    }
+    // pin-value=... inside a PKCS#11 URI, up to the next ';' or '?'.
+    for (char* pin = std::strstr(argv[i], "pin-value="); pin;
+         pin = std::strstr(pin, "pin-value=")) {
+      pin += std::strlen("pin-value=");
+      char* end = pin + std::strcspn(pin, ";?&");
+      std::memset(pin, '*', static_cast<std::size_t>(end - pin));
+    }
+  }
 }
 
 int parse_duration(const std::string& text) {
@@ -155,8 +182,15 @@ TransportOptions read_transport_flags(const cxxopts::ParseResult& result) {
   transport.verify_tls = result.count("no-verify-ssl") == 0;
   transport.use_proxy = result.count("with-proxy") > 0;
   // The AWS CLI and SDKs honour AWS_CA_BUNDLE for the service's TLS; so do we.
-  if (const char* bundle = std::getenv("AWS_CA_BUNDLE"); bundle && *bundle)
+  if (const char* bundle = std::getenv("AWS_CA_BUNDLE"); bundle && *bundle) {
+    // Checked here so the message names the variable; libcurl would only say it could not
+    // set a certificate file, after three attempts.
+    if (::access(bundle, R_OK) != 0)
+      throw Error(Error::Kind::kInput,
+                  std::string("AWS_CA_BUNDLE ") + bundle + ": " + std::strerror(errno) +
+                      " (it must name a readable PEM file of CA certificates)");
     transport.ca_bundle = bundle;
+  }
   utsname system{};
   std::string platform = uname(&system) == 0 ? std::string(system.sysname) + "; " + system.machine
                                              : std::string("unknown");
@@ -168,6 +202,7 @@ std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int
                                                   char** argv) {
   try {
     auto result = options.parse(argc, argv);
+    hide_secret_arguments(argc, argv);
     if (result.count("help")) {
       std::cout << options.help() << std::flush;
       return std::nullopt;
