@@ -10,4 +10,4 @@ cmake --build "$build" -j"$(nproc)"
 if [ ! -d ../shared/sigv4-test-suite/v4 ]; then
   echo "NOTE: ../shared/sigv4-test-suite is absent: the SigV4 suite cases will report as skipped." >&2
 fi
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)" "$@"
+ctest --test-dir "$build" --output-on-failure --no-tests=error -j"$(nproc)" "$@"

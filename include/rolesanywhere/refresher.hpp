@@ -6,6 +6,7 @@
 #include "rolesanywhere/clock.hpp"
 #include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/debug_log.hpp"
+#include "rolesanywhere/error.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -31,9 +32,14 @@ struct RefreshPolicy {
 
 // expiration - refresh_before_expiry - random_unit * max_jitter (random_unit in [0,1)).
 TimePoint next_refresh_time(TimePoint expiration, const RefreshPolicy& policy, double random_unit);
-// Full-jitter exponential backoff for the n-th consecutive failure (n >= 1).
+// Exponential backoff for the n-th consecutive failure (n >= 1) with "equal jitter": a random
+// point in the upper half of min(max_retry, first_retry * 2^(n-1)), so a retry is never immediate.
 std::chrono::milliseconds refresh_retry_delay(int consecutive_failures, const RefreshPolicy& policy,
                                               double random_unit);
+
+// True when retrying cannot help until someone changes something: the service refused us (other
+// than throttling or 5xx), or the certificate/key/flags are unusable.
+bool is_permanent_failure(const Error& error) noexcept;
 
 // --- the loop ---
 
@@ -51,6 +57,9 @@ class CredentialRefresher {
   using Fetch = std::function<Credentials()>;
   // Called after every successful refresh, on the refresher's thread (update writes the file).
   using OnRefresh = std::function<void(const Credentials&)>;
+  // Called after every failed refresh with the error, whether it looks permanent, and when the
+  // next attempt will be; for the CLI's status lines.
+  using OnFailure = std::function<void(const Error& error, bool permanent, TimePoint next_attempt)>;
 
   CredentialRefresher(Fetch fetch, const Clock& clock, RefreshPolicy policy = {},
                       DebugSink debug = {}, std::function<double()> random_unit = {});
@@ -62,12 +71,14 @@ class CredentialRefresher {
   std::shared_ptr<const Credentials> current() const;
   RefreshStatus status() const;
 
+  // Set both before run() starts.
   void set_on_refresh(OnRefresh on_refresh);
+  void set_on_failure(OnFailure on_failure);
 
   // Refreshes at next_refresh_time, retrying failures with backoff, until stop is requested.
-  // A failure never discards credentials that are still valid. Errors of kind kService that are
-  // not retryable (access denied) and kCrypto are reported through `on_permanent_error` (when
-  // set) and retried more slowly, since an operator may fix the trust anchor meanwhile.
+  // A failure never discards credentials that are still valid. Permanent-looking errors (access
+  // denied, a certificate that expired) are retried at the slowest pace, max_retry, since an
+  // operator may fix the trust anchor or renew the certificate meanwhile.
   void run(std::stop_token stop);
 
   // Wakes run() early (tests, and a clock that jumped).
@@ -75,7 +86,8 @@ class CredentialRefresher {
 
  private:
   // Sleeps until `deadline` by the injected clock, in slices, or until stop/wake.
-  void sleep_until(TimePoint deadline, std::stop_token& stop);
+  void sleep_until(TimePoint deadline, const std::stop_token& stop);
+  TimePoint next_attempt_time() const;
 
   Fetch fetch_;
   const Clock& clock_;
@@ -83,6 +95,7 @@ class CredentialRefresher {
   DebugSink debug_;
   std::function<double()> random_unit_;
   OnRefresh on_refresh_;
+  OnFailure on_failure_;
 
   mutable std::mutex mutex_;
   std::condition_variable_any wake_condition_;

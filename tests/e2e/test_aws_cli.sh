@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 command -v aws >/dev/null || { echo "SKIP: the aws CLI is not installed"; exit 77; }
 command -v moto_server >/dev/null || { echo "SKIP: moto_server is not installed"; exit 77; }
+python3 -c 'import boto3' 2>/dev/null || { echo "SKIP: boto3 is not installed"; exit 77; }
 start_emulator emulator
 
 moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -47,7 +47,7 @@ run_helper credential-process --certificate "$PKI/p256.fullchain.pem" \
 if python3 - "$STDOUT" <<'PY'
 import json, sys, datetime
 expiration = datetime.datetime.strptime(json.loads(sys.argv[1])["Expiration"], "%Y-%m-%dT%H:%M:%SZ")
-left = (expiration - datetime.datetime.utcnow()).total_seconds()
+left = (expiration - datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)).total_seconds()
 assert 7200 - 120 < left <= 7200 + 5, left
 PY
 then pass "--session-duration reaches the service"; else fail "--session-duration reaches the service"; fi

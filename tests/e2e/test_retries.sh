@@ -41,7 +41,19 @@ before=$(emulator_stat requests)
 set_faults '{"drop_connection":true}'
 expect_error "a dropped connection, every time, is a transport error" "127.0.0.1" \
   credential-process "${IDENTITY[@]}" "${SESSION[@]}"
+[ "$(requests_since "$before")" -eq 3 ] && pass "dropped connections are retried, 3 attempts in all" ||
+  fail "dropped connections are retried (saw $(requests_since "$before") requests)"
 set_faults '{"drop_connection":false}'
+
+# A slow service (well inside the 30 s total timeout) is waited for, not retried.
+before=$(emulator_stat requests)
+set_faults '{"delay_ms":1500}'
+started=$(date +%s%N)
+expect_credentials "a slow answer is waited for" "${IDENTITY[@]}" "${SESSION[@]}"
+elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+[ "$elapsed_ms" -ge 1500 ] && [ "$(requests_since "$before")" -eq 1 ] &&
+  pass "one slow request, ${elapsed_ms} ms" || fail "one slow request (${elapsed_ms} ms)"
+set_faults '{"delay_ms":0}'
 
 expect_credentials "healthy again" "${IDENTITY[@]}" "${SESSION[@]}"
 finish

@@ -1,0 +1,160 @@
+#include "rolesanywhere/refresher.hpp"
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+namespace rolesanywhere {
+
+namespace {
+
+double default_random_unit() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
+}
+
+double clamp_unit(double value) { return std::clamp(value, 0.0, 0.999999); }
+
+std::string describe(TimePoint t) { return format_iso8601(t); }
+
+}  // namespace
+
+TimePoint next_refresh_time(TimePoint expiration, const RefreshPolicy& policy, double random_unit) {
+  const auto jitter = std::chrono::duration_cast<std::chrono::milliseconds>(
+      policy.max_jitter * clamp_unit(random_unit));
+  return expiration - policy.refresh_before_expiry - jitter;
+}
+
+std::chrono::milliseconds refresh_retry_delay(int consecutive_failures, const RefreshPolicy& policy,
+                                              double random_unit) {
+  std::chrono::milliseconds ceiling = policy.first_retry;
+  for (int i = 1; i < consecutive_failures && ceiling < policy.max_retry; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, policy.max_retry);
+  const auto half = ceiling / 2;
+  return half + std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(
+                    half.count() * clamp_unit(random_unit)));
+}
+
+bool is_permanent_failure(const Error& error) noexcept {
+  switch (error.kind()) {
+    case Error::Kind::kTransport:
+    case Error::Kind::kInternal:
+      return false;
+    case Error::Kind::kService:
+      if (const auto* service = dynamic_cast<const ServiceError*>(&error))
+        return !service->retryable();
+      return false;  // e.g. a malformed answer: the next one may be fine
+    default:
+      return true;
+  }
+}
+
+CredentialRefresher::CredentialRefresher(Fetch fetch, const Clock& clock, RefreshPolicy policy,
+                                         DebugSink debug, std::function<double()> random_unit)
+    : fetch_(std::move(fetch)),
+      clock_(clock),
+      policy_(policy),
+      debug_(std::move(debug)),
+      random_unit_(random_unit ? std::move(random_unit) : default_random_unit) {}
+
+void CredentialRefresher::set_on_refresh(OnRefresh on_refresh) {
+  on_refresh_ = std::move(on_refresh);
+}
+
+void CredentialRefresher::set_on_failure(OnFailure on_failure) {
+  on_failure_ = std::move(on_failure);
+}
+
+void CredentialRefresher::refresh_now() {
+  std::lock_guard one_at_a_time(refresh_mutex_);
+  try {
+    auto fresh = std::make_shared<const Credentials>(fetch_());
+    {
+      std::lock_guard lock(mutex_);
+      status_.credentials = fresh;
+      status_.last_success = clock_.now();
+      status_.last_error.reset();
+      status_.consecutive_failures = 0;
+    }
+    debug(debug_, "refreshed credentials " + fresh->access_key_id + ", valid until " +
+                      describe(fresh->expiration));
+    if (on_refresh_) on_refresh_(*fresh);
+  } catch (const Error& error) {
+    std::lock_guard lock(mutex_);
+    status_.last_error = error.what();
+    ++status_.consecutive_failures;
+    throw;
+  } catch (const std::exception& unexpected) {
+    // Anything else from the fetch becomes our error type, so the loop keeps running.
+    std::lock_guard lock(mutex_);
+    status_.last_error = unexpected.what();
+    ++status_.consecutive_failures;
+    throw Error(Error::Kind::kInternal, unexpected.what());
+  }
+}
+
+std::shared_ptr<const Credentials> CredentialRefresher::current() const {
+  std::lock_guard lock(mutex_);
+  if (status_.credentials && status_.credentials->expiration > clock_.now())
+    return status_.credentials;
+  return nullptr;
+}
+
+RefreshStatus CredentialRefresher::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+void CredentialRefresher::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_condition_.notify_all();
+}
+
+TimePoint CredentialRefresher::next_attempt_time() const {
+  std::lock_guard lock(mutex_);
+  if (status_.consecutive_failures == 0 && status_.credentials)
+    return next_refresh_time(status_.credentials->expiration, policy_, random_unit_());
+  return clock_.now();  // no credentials yet and no failure recorded: try at once
+}
+
+void CredentialRefresher::sleep_until(TimePoint deadline, const std::stop_token& stop) {
+  // Short slices against the injected clock: a wall clock that jumps (suspend, NTP) is noticed
+  // within one slice, and tests can move a FixedClock.
+  while (!stop.stop_requested()) {
+    const TimePoint now = clock_.now();
+    if (now >= deadline) return;
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    std::unique_lock lock(mutex_);
+    if (wake_condition_.wait_for(lock, stop, std::min(remaining, policy_.max_sleep_slice),
+                                 [this] { return woken_; })) {
+      woken_ = false;
+      return;
+    }
+  }
+}
+
+void CredentialRefresher::run(std::stop_token stop) {
+  TimePoint deadline = next_attempt_time();
+  while (!stop.stop_requested()) {
+    sleep_until(deadline, stop);
+    if (stop.stop_requested()) break;
+    try {
+      refresh_now();
+      deadline = next_attempt_time();
+    } catch (const Error& error) {
+      const bool permanent = is_permanent_failure(error);
+      const int failures = status().consecutive_failures;
+      const auto delay =
+          permanent ? policy_.max_retry : refresh_retry_delay(failures, policy_, random_unit_());
+      deadline = clock_.now() + delay;
+      debug(debug_, std::string("refresh failed (") + (permanent ? "permanent" : "transient") +
+                        "): " + error.what() + "; next attempt at " + describe(deadline));
+      if (on_failure_) on_failure_(error, permanent, deadline);
+    }
+  }
+}
+
+}  // namespace rolesanywhere
