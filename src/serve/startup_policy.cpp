@@ -1,25 +1,13 @@
 #include "startup_policy.hpp"
 
+#include "rolesanywhere/refresher.hpp"
+
 namespace rolesanywhere::serve {
 
+// The same line the refresher draws between retrying fast and retrying slowly: what it calls
+// permanent would fail again at once, so at start-up it is reported instead.
 StartupVerdict classify_startup_failure(const Error& error) {
-  switch (error.kind()) {
-    case Error::Kind::kTransport:
-      return StartupVerdict::kKeepTrying;
-    case Error::Kind::kService: {
-      // An answer that is not a service error (a garbled body from a proxy) is a transient
-      // fault; a service error is retryable only for 5xx and throttling.
-      const auto* service = dynamic_cast<const ServiceError*>(&error);
-      return !service || service->retryable() ? StartupVerdict::kKeepTrying : StartupVerdict::kStop;
-    }
-    case Error::Kind::kInvalidArgument:
-    case Error::Kind::kInput:
-    case Error::Kind::kCrypto:
-    case Error::Kind::kNotSupported:
-    case Error::Kind::kInternal:
-      return StartupVerdict::kStop;
-  }
-  return StartupVerdict::kStop;
+  return is_permanent_failure(error) ? StartupVerdict::kStop : StartupVerdict::kKeepTrying;
 }
 
 }  // namespace rolesanywhere::serve
