@@ -66,7 +66,9 @@ if command -v systemd-socket-activate >/dev/null; then
   imds_credentials "$token"
   STDERR=$(cat "$WORK/ssa.err")
   check "systemd-socket-activate starts serve on the first connection" test "$HTTP_STATUS" = 200
+  # systemd-socket-activate execs serve in its own process (same pid) on the first connection.
   stop_serve TERM
+  check "serve under systemd-socket-activate stops on SIGTERM with exit 0" test "$SERVE_EXIT" = 0
 else
   echo "note: systemd-socket-activate is not installed; only the Python wrapper was used"
 fi
