@@ -1,8 +1,296 @@
-// serve: a local IMDSv2 / container credentials endpoint. (Built by the serve issue.)
+// serve: a local IMDSv2 (and, optionally, container credentials) endpoint that keeps
+// credentials fresh in the background. The library (src/serve) answers requests; this file
+// reads the flags, decides what start-up failures mean, prints where to point SDKs, and waits
+// for SIGTERM/SIGINT to drain and stop.
 #include "commands.hpp"
+#include "credential_source.hpp"
+#include "output.hpp"
+
+#include "../serve/container_token.hpp"
+#include "../serve/endpoint_handler.hpp"
+#include "../serve/endpoint_server.hpp"
+#include "../serve/listen_socket.hpp"
+#include "../serve/startup_policy.hpp"
+
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/refresher.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
 
 namespace rolesanywhere::cli {
 
-int serve_command(int /*argc*/, char** /*argv*/) { return not_built_yet_command("serve"); }
+namespace {
+
+constexpr int kDefaultPort = 9911;
+constexpr int kDefaultHopLimit = 64;
+// Off loopback, answers should not travel past the first router unless asked.
+constexpr int kNonLoopbackHopLimit = 1;
+constexpr auto kDrainTime = std::chrono::seconds(5);
+// How long a stop waits for a CreateSession in progress before leaving without it.
+constexpr auto kRefresherStopWait = std::chrono::seconds(2);
+
+void add_serve_flags(cxxopts::Options& options) {
+  options.add_options("Serve")  //
+      ("port", "The port used to run the local server (0: any free port)",
+       cxxopts::value<int>()->default_value(std::to_string(kDefaultPort)))  //
+      ("bind", "Address to listen on: 127.0.0.1, ::1, or another with --allow-non-loopback",
+       cxxopts::value<std::string>()->default_value("127.0.0.1"))  //
+      ("allow-non-loopback",
+       "Allow --bind (or a systemd socket) on an address other than loopback: anyone who can "
+       "reach it can get the credentials")  //
+      ("hop-limit", "IP TTL / IPv6 hop limit of the answers (1-255; default 64, or 1 off loopback)",
+       cxxopts::value<int>())  //
+      ("container-token-file",
+       "Also serve the container credentials path, requiring the token in this file as the "
+       "Authorization header (the file is created, mode 0600, with a random token if missing)",
+       cxxopts::value<std::string>())  //
+      ("container-path", "Path of the container credentials endpoint",
+       cxxopts::value<std::string>()->default_value("/v1/credentials"));
+  options.add_options("Testing")  //
+      ("refresh-before-expiry",
+       "For tests: refresh this many seconds before expiry, without jitter (default 300 with "
+       "up to 30 s of jitter)",
+       cxxopts::value<int>());
+}
+
+struct ServeFlags {
+  std::optional<serve::SocketAddress> bind;  // unset with systemd socket activation
+  std::optional<int> activated_fd;
+  bool allow_non_loopback = false;
+  std::optional<int> hop_limit;
+  std::optional<std::string> container_token_file;
+  std::string container_path;
+  std::optional<int> refresh_before_expiry;
+};
+
+ServeFlags read_serve_flags(const cxxopts::ParseResult& result) {
+  ServeFlags flags;
+  const int port = result["port"].as<int>();
+  if (port < 0 || port > 65535)
+    throw Error(Error::Kind::kInvalidArgument,
+                "--port " + std::to_string(port) + ": must be 0 (any free port) to 65535");
+  flags.activated_fd =
+      serve::systemd_listen_fd(std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"), ::getpid());
+  if (flags.activated_fd && (result.count("port") || result.count("bind")))
+    throw Error(Error::Kind::kInvalidArgument,
+                "--port and --bind do not apply when systemd passes the socket (LISTEN_FDS); "
+                "set the address in the .socket unit's ListenStream=");
+  if (!flags.activated_fd)
+    flags.bind = serve::parse_bind_address(result["bind"].as<std::string>(),
+                                           static_cast<std::uint16_t>(port));
+  flags.allow_non_loopback = result.count("allow-non-loopback") > 0;
+  if (result.count("hop-limit")) {
+    const int hop_limit = result["hop-limit"].as<int>();
+    if (hop_limit < 1 || hop_limit > 255)
+      throw Error(Error::Kind::kInvalidArgument,
+                  "--hop-limit " + std::to_string(hop_limit) + ": must be 1 to 255");
+    flags.hop_limit = hop_limit;
+  }
+  if (result.count("container-token-file"))
+    flags.container_token_file = result["container-token-file"].as<std::string>();
+  flags.container_path = result["container-path"].as<std::string>();
+  if (!flags.container_path.starts_with("/") || flags.container_path.starts_with("/latest/"))
+    throw Error(Error::Kind::kInvalidArgument,
+                "--container-path " + flags.container_path +
+                    ": must start with '/' and not be under /latest/ (the IMDS paths)");
+  if (result.count("refresh-before-expiry")) {
+    const int seconds = result["refresh-before-expiry"].as<int>();
+    if (seconds < 0)
+      throw Error(Error::Kind::kInvalidArgument, "--refresh-before-expiry must not be negative");
+    flags.refresh_before_expiry = seconds;
+  }
+  return flags;
+}
+
+// The socket to serve on: systemd's, or one opened on --bind/--port. Refuses addresses that are
+// not loopback unless --allow-non-loopback was given, whichever way the socket came.
+serve::UniqueFd open_socket(const ServeFlags& flags) {
+  serve::UniqueFd socket;
+  if (flags.activated_fd) {
+    serve::adopt_listen_socket(*flags.activated_fd);
+    socket = serve::UniqueFd(*flags.activated_fd);
+    // Children (none today) must not mistake the socket for theirs, as sd_listen_fds(3) does.
+    ::unsetenv("LISTEN_PID");
+    ::unsetenv("LISTEN_FDS");
+    ::unsetenv("LISTEN_FDNAMES");
+  }
+  const serve::SocketAddress address =
+      flags.activated_fd ? serve::local_address(socket.get()) : *flags.bind;
+  if (!serve::is_loopback(address) && !flags.allow_non_loopback)
+    throw Error(Error::Kind::kInvalidArgument,
+                std::string(flags.activated_fd ? "the socket systemd passed" : "--bind") + " " +
+                    address.host() +
+                    " is not a loopback address: anyone who can reach it could take the "
+                    "credentials. Add --allow-non-loopback if that is intended");
+  if (!flags.activated_fd) socket = serve::open_listen_socket(address);
+  return socket;
+}
+
+RefreshPolicy refresh_policy(const ServeFlags& flags) {
+  RefreshPolicy policy;
+  if (flags.refresh_before_expiry) {
+    policy.refresh_before_expiry = std::chrono::seconds(*flags.refresh_before_expiry);
+    policy.max_jitter = std::chrono::seconds(0);
+    policy.max_sleep_slice = std::chrono::milliseconds(500);
+  }
+  return policy;
+}
+
+// SIGTERM and SIGINT are taken by sigwait in the main thread: blocked here, before any thread
+// starts, so every thread (libmicrohttpd's, the refresher's) inherits the mask.
+sigset_t block_stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
+// The refresher's loop on its own thread, which a stop does not wait for forever: a
+// CreateSession in progress may take up to the transport's timeout.
+class RefresherThread {
+ public:
+  explicit RefresherThread(CredentialRefresher& refresher)
+      : thread_([this, &refresher](std::stop_token stop) {
+          refresher.run(stop);
+          std::lock_guard lock(mutex_);
+          finished_ = true;
+          finished_condition_.notify_all();
+        }) {}
+
+  // True when the loop ended within `wait`.
+  bool stop(std::chrono::seconds wait) {
+    thread_.request_stop();
+    std::unique_lock lock(mutex_);
+    return finished_condition_.wait_for(lock, wait, [this] { return finished_; });
+  }
+  void detach() { thread_.detach(); }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable finished_condition_;
+  bool finished_ = false;
+  std::jthread thread_;
+};
+
+void print_line(const std::string& line) { std::cerr << line << std::endl; }
+
+void announce(const serve::SocketAddress& address, const serve::EndpointConfig& config,
+              const std::optional<std::string>& container_token_file) {
+  const std::string url = address.local_url();
+  print_line("Local server started on port: " + std::to_string(address.port()));
+  print_line("Make it available to the sdk by running:");
+  print_line("export AWS_EC2_METADATA_SERVICE_ENDPOINT=" + url);
+  if (config.container_authorization) {
+    print_line("export AWS_CONTAINER_CREDENTIALS_FULL_URI=" + url.substr(0, url.size() - 1) +
+               config.container_path);
+    print_line("export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" +
+               std::filesystem::absolute(*container_token_file).string());
+  }
+}
+
+}  // namespace
+
+int serve_command(int argc, char** argv) {
+  cxxopts::Options options("rolesanywhere-helper serve",
+                           "Serve AWS credentials through a local endpoint that is compatible "
+                           "with IMDSv2 (and, with --container-token-file, with the container "
+                           "credentials provider)");
+  add_credential_source_flags(options);
+  add_serve_flags(options);
+  auto result = parse_or_help(options, argc, argv);
+  if (!result) return 0;
+
+  // Everything that can be checked without the network first: flags, socket, token file.
+  const ServeFlags flags = read_serve_flags(*result);
+  serve::UniqueFd socket = open_socket(flags);
+  const serve::SocketAddress address = serve::local_address(socket.get());
+  const int hop_limit = flags.hop_limit.value_or(
+      serve::is_loopback(address) ? kDefaultHopLimit : kNonLoopbackHopLimit);
+
+  serve::EndpointConfig config;
+  config.container_path = flags.container_path;
+  if (flags.container_token_file)
+    config.container_authorization =
+        serve::read_or_create_container_token(*flags.container_token_file);
+
+  SystemClock clock;
+  CredentialSource source = make_credential_source(*result, clock);
+  config.role_name = serve::role_name_from_arn(source.params().role_arn);
+  const DebugSink debug_sink = stderr_debug_sink(result->count("debug") > 0);
+
+  const sigset_t stop_signals = block_stop_signals();
+
+  CredentialRefresher refresher([&] { return source.fetch(clock); }, clock, refresh_policy(flags),
+                                debug_sink);
+  std::atomic<bool> failing{false};
+  try {
+    refresher.refresh_now();
+  } catch (const Error& error) {
+    if (serve::classify_startup_failure(error) == serve::StartupVerdict::kStop) throw;
+    failing = true;
+    report_error("warning: no credentials yet (" + std::string(error.what()) +
+                 "); serving 503 on the credentials path and retrying in the background");
+  }
+  // Failures are worth a line on stderr (the journal, under systemd); so is the recovery after
+  // them. Routine refreshes stay quiet unless --debug. Error messages never hold secrets.
+  refresher.set_on_failure([&failing](const Error& error, bool permanent, TimePoint) {
+    failing = true;
+    report_error(std::string("warning: refreshing credentials failed") +
+                 (permanent ? " (retrying slowly)" : "") + ": " + error.what());
+  });
+  refresher.set_on_refresh([&failing](const Credentials& credentials) {
+    if (failing.exchange(false))
+      report_error("credentials refreshed after the failures above; valid until " +
+                   format_iso8601(credentials.expiration));
+  });
+
+  serve::TokenStore tokens;
+  const serve::EndpointHandler handler(
+      config,
+      [&refresher] {
+        RefreshStatus status = refresher.status();
+        return serve::CredentialsSnapshot{std::move(status.credentials), status.last_success,
+                                          std::move(status.last_error)};
+      },
+      tokens);
+  serve::ServerOptions server_options;
+  server_options.hop_limit = hop_limit;
+  server_options.debug = debug_sink;
+  serve::EndpointServer server(
+      std::move(socket),
+      [&handler, &clock](const HttpRequest& request) {
+        return handler.handle(request, clock.now());
+      },
+      server_options);
+  announce(address, config, flags.container_token_file);
+
+  RefresherThread refresher_thread(refresher);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  debug(debug_sink, std::string("stopping on ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+                        ": no new connections, draining requests in flight");
+  server.shutdown(kDrainTime);
+  if (!refresher_thread.stop(kRefresherStopWait)) {
+    // A CreateSession is still in progress; the endpoint is closed, so leave without it.
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
+  return 0;
+}
 
 }  // namespace rolesanywhere::cli

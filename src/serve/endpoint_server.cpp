@@ -1,0 +1,258 @@
+#include "endpoint_server.hpp"
+
+#include "rolesanywhere/error.hpp"
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace rolesanywhere::serve {
+
+namespace {
+
+struct MhdDaemonDeleter {
+  void operator()(MHD_Daemon* daemon) const noexcept { MHD_stop_daemon(daemon); }
+};
+using MhdDaemonPtr = std::unique_ptr<MHD_Daemon, MhdDaemonDeleter>;
+
+struct MhdResponseDeleter {
+  void operator()(MHD_Response* response) const noexcept { MHD_destroy_response(response); }
+};
+using MhdResponsePtr = std::unique_ptr<MHD_Response, MhdResponseDeleter>;
+
+// Per connection: whether a request is under way on it, so a connection that closes in the
+// middle of a request still takes that request off the in-flight count.
+struct ConnectionState {
+  bool in_request = false;
+};
+
+// Per request: from its first line to its completion.
+struct RequestState {
+  ConnectionState* connection = nullptr;
+  bool headers_seen = false;
+  std::size_t body_bytes = 0;
+};
+
+}  // namespace
+
+struct EndpointServer::State {
+  RequestHandler handler;
+  ServerOptions options;
+  SocketAddress address;
+  MhdDaemonPtr daemon;
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> draining{false};
+  std::mutex shutdown_mutex;
+  bool stopped = false;
+
+  void debug_line(const std::string& line) const { debug(options.debug, line); }
+
+  void request_started(ConnectionState* connection) {
+    if (connection && !connection->in_request) {
+      connection->in_request = true;
+      ++in_flight;
+    }
+  }
+  void request_finished(ConnectionState* connection) {
+    if (connection && connection->in_request) {
+      connection->in_request = false;
+      --in_flight;
+    }
+  }
+};
+
+namespace {
+
+using State = EndpointServer::State;
+
+// The body may hold credentials: it is copied once into a buffer that libmicrohttpd frees
+// through this callback, which wipes it first.
+void wipe_and_free_body(void* cls) {
+  auto* body = static_cast<std::string*>(cls);
+  OPENSSL_cleanse(body->data(), body->size());
+  delete body;
+}
+
+MHD_Result send(State& state, MHD_Connection* connection, HttpResponse&& answer) {
+  auto* body = new std::string(std::move(answer.body));
+  OPENSSL_cleanse(answer.body.data(), answer.body.size());
+  MhdResponsePtr response(MHD_create_response_from_buffer_with_free_callback_cls(
+      body->size(), body->data(), &wipe_and_free_body, body));
+  if (!response) {
+    wipe_and_free_body(body);
+    return MHD_NO;
+  }
+  for (const auto& header : answer.headers)
+    MHD_add_response_header(response.get(), header.name.c_str(), header.value.c_str());
+  // While draining, clients are told not to reuse the connection: the next request should find
+  // the port closed rather than be cut off.
+  if (state.draining) MHD_add_response_header(response.get(), "Connection", "close");
+  return MHD_queue_response(connection, static_cast<unsigned int>(answer.status), response.get());
+}
+
+HttpResponse plain(long status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.headers.push_back({"Content-Type", "text/plain"});
+  response.body = std::move(body);
+  return response;
+}
+
+ConnectionState* connection_state(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
+}
+
+void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
+                   MHD_ConnectionNotificationCode code) {
+  auto& state = *static_cast<State*>(cls);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    *socket_context = new ConnectionState;
+    const MHD_ConnectionInfo* info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info && !set_hop_limit(info->connect_fd, state.options.hop_limit))
+      state.debug_line("could not set the hop limit on an accepted connection");
+    return;
+  }
+  // MHD_CONNECTION_NOTIFY_CLOSED
+  auto* connection_state = static_cast<ConnectionState*>(*socket_context);
+  state.request_finished(connection_state);
+  delete connection_state;
+  *socket_context = nullptr;
+}
+
+void* on_request_start(void* cls, const char*, MHD_Connection* connection) {
+  auto& state = *static_cast<State*>(cls);
+  auto* request = new RequestState;
+  request->connection = connection_state(connection);
+  state.request_started(request->connection);
+  return request;
+}
+
+void on_request_completed(void* cls, MHD_Connection*, void** request_cls,
+                          MHD_RequestTerminationCode) {
+  auto& state = *static_cast<State*>(cls);
+  auto* request = static_cast<RequestState*>(*request_cls);
+  if (!request) return;
+  state.request_finished(request->connection);
+  delete request;
+  *request_cls = nullptr;
+}
+
+MHD_Result collect_header(void* cls, MHD_ValueKind, const char* name, const char* value) {
+  static_cast<HttpRequest*>(cls)->headers.push_back({name ? name : "", value ? value : ""});
+  return MHD_YES;
+}
+
+MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method,
+                      const char*, const char*, size_t* upload_data_size, void** request_cls) {
+  auto& state = *static_cast<State*>(cls);
+  auto* request_state = static_cast<RequestState*>(*request_cls);
+  if (!request_state) return MHD_NO;
+  if (!request_state->headers_seen) {  // headers are in; a body, if any, comes next
+    request_state->headers_seen = true;
+    return MHD_YES;
+  }
+  if (*upload_data_size != 0) {  // counted and dropped: no endpoint reads a body
+    request_state->body_bytes += *upload_data_size;
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+
+  HttpRequest request;
+  request.method = method ? method : "";
+  request.path = url ? url : "";
+  HttpResponse answer;
+  if (request_state->body_bytes > state.options.max_body_bytes) {
+    answer = plain(413, "request body too large");
+  } else {
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, &collect_header, &request);
+    try {
+      answer = state.handler(request);
+    } catch (const std::exception& error) {
+      state.debug_line(std::string("internal error answering a request: ") + error.what());
+      answer = plain(500, "internal error");
+    }
+  }
+  state.debug_line(request.method + " " + request.path + " -> " + std::to_string(answer.status));
+  return send(state, connection, std::move(answer));
+}
+
+void on_mhd_error(void* cls, const char* format, va_list arguments) {
+  char line[512];
+  std::vsnprintf(line, sizeof line, format, arguments);
+  std::string text = line;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  static_cast<State*>(cls)->debug_line("libmicrohttpd: " + text);
+}
+
+}  // namespace
+
+EndpointServer::EndpointServer(UniqueFd listen_socket, RequestHandler handler,
+                               ServerOptions options)
+    : state_(std::make_unique<State>()) {
+  state_->handler = std::move(handler);
+  state_->options = std::move(options);
+  state_->address = local_address(listen_socket.get());
+
+  // ITC lets MHD_quiesce_daemon wake the polling threads; AUTO picks epoll on Linux.
+  const unsigned int flags =
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  const int fd = listen_socket.get();
+  std::vector<MHD_OptionItem> items = {
+      // First, or libmicrohttpd warns that earlier options may log through its own logger.
+      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&on_mhd_error), state_.get()},
+      {MHD_OPTION_LISTEN_SOCKET, fd, nullptr},
+      {MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(std::max(1u, state_->options.threads)),
+       nullptr},
+      {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(state_->options.connection_limit),
+       nullptr},
+      {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(state_->options.idle_timeout.count()),
+       nullptr},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(state_->options.connection_memory),
+       nullptr},
+      {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&on_connection), state_.get()},
+      {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&on_request_start), state_.get()},
+      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_request_completed),
+       state_.get()},
+      {MHD_OPTION_END, 0, nullptr},
+  };
+  state_->daemon.reset(MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, state_.get(),
+                                        MHD_OPTION_ARRAY, items.data(), MHD_OPTION_END));
+  if (!state_->daemon)
+    throw Error(Error::Kind::kInternal,
+                "libmicrohttpd could not start serving on " + state_->address.local_url());
+  listen_socket.release();  // the daemon owns it now (MHD_quiesce_daemon hands it back)
+}
+
+EndpointServer::~EndpointServer() { shutdown(std::chrono::milliseconds(0)); }
+
+const SocketAddress& EndpointServer::address() const noexcept { return state_->address; }
+
+std::size_t EndpointServer::requests_in_flight() const noexcept { return state_->in_flight.load(); }
+
+void EndpointServer::shutdown(std::chrono::milliseconds drain) {
+  std::lock_guard lock(state_->shutdown_mutex);
+  if (state_->stopped) return;
+  state_->stopped = true;
+  state_->draining = true;
+  // Stop accepting: the listening socket comes back to us, and closing it refuses new clients.
+  UniqueFd listener(MHD_quiesce_daemon(state_->daemon.get()));
+  listener = UniqueFd();
+  const auto deadline = std::chrono::steady_clock::now() + drain;
+  while (state_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (state_->in_flight.load() > 0)
+    state_->debug_line("stopping with " + std::to_string(state_->in_flight.load()) +
+                       " request(s) still unfinished after the drain time");
+  state_->daemon.reset();
+}
+
+}  // namespace rolesanywhere::serve

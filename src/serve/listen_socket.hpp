@@ -1,0 +1,79 @@
+// The listening socket of the endpoint: parsing --bind, refusing non-loopback addresses unless
+// asked, opening the socket ourselves (so --bind and systemd socket activation end in the same
+// place: a listening fd handed to libmicrohttpd), and the hop limit set on accepted sockets.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rolesanywhere::serve {
+
+// Owns one file descriptor; closes it when it dies.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  ~UniqueFd();
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const noexcept { return fd_; }
+  int release() noexcept;
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// An IPv4 or IPv6 address with a port, as a sockaddr that bind() and getsockname() use.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+
+  int family() const noexcept { return storage.ss_family; }
+  std::uint16_t port() const noexcept;
+  // "127.0.0.1" or "::1" (no brackets, no port).
+  std::string host() const;
+  // "http://127.0.0.1:9911/" or "http://[::1]:9911/"; an unspecified address (0.0.0.0, ::)
+  // becomes the loopback of its family, which is where a client on this machine connects.
+  std::string local_url() const;
+};
+
+// Parses "127.0.0.1", "::1", "[::1]" or "localhost" (127.0.0.1); throws Error(kInvalidArgument)
+// naming --bind.
+SocketAddress parse_bind_address(std::string_view text, std::uint16_t port);
+
+// 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104.
+bool is_loopback(const SocketAddress& address);
+
+// socket + SO_REUSEADDR (+ IPV6_V6ONLY) + bind + listen, non-blocking and close-on-exec.
+// Throws Error(kInvalidArgument) naming the address and why (in use, not on this machine).
+UniqueFd open_listen_socket(const SocketAddress& address, int backlog = 128);
+
+// The address a socket is bound to.
+SocketAddress local_address(int fd);
+
+// systemd socket activation (sd_listen_fds(3)): the listening fd passed as fd 3 when LISTEN_PID
+// is this process and LISTEN_FDS is 1; nullopt when the variables are absent or meant for
+// another process. Throws Error(kInvalidArgument) when systemd passed more than one socket.
+// Pure: the caller passes the variables' values and its pid.
+std::optional<int> systemd_listen_fd(const char* listen_pid, const char* listen_fds, pid_t self);
+
+// Checks that `fd` is a listening TCP socket and makes it non-blocking and close-on-exec.
+// Throws Error(kInvalidArgument).
+void adopt_listen_socket(int fd);
+
+// IP_TTL (IPv4) or IPV6_UNICAST_HOPS (IPv6; also IP_TTL for IPv4-mapped peers) on a connected
+// socket: how many routers the endpoint's answers may cross. Returns false if setsockopt failed.
+bool set_hop_limit(int fd, int hop_limit);
+// Reads back what set_hop_limit set (for tests and --debug); -1 when it cannot be read.
+int hop_limit_of(int fd);
+
+}  // namespace rolesanywhere::serve

@@ -1,0 +1,74 @@
+# Shared by the serve end-to-end tests (sourced after lib.sh): start `serve` on a free port,
+# learn the port from its start-up lines, and talk IMDSv2 to it with curl.
+
+SERVE_IDENTITY=(--certificate "$PKI/rsa2048.fullchain.pem" --private-key "$PKI/rsa2048.key.pem")
+
+# start_serve NAME [serve flags]: starts `serve --port 0` with the emulator's session flags and
+# the rsa2048 identity; waits for the export line. Sets SERVE_PID, SERVE_PORT, SERVE_URL and
+# SERVE_ERR (its stderr). Returns 1 (SERVE_PID still set) when it exited instead.
+start_serve() {
+  local name=$1
+  shift
+  SERVE_ERR=$WORK/$name.err
+  read -ra _session <<<"$(session_flags)"
+  "$HELPER" serve --port 0 "${SERVE_IDENTITY[@]}" "${_session[@]}" "$@" >"$WORK/$name.out" \
+    2>"$SERVE_ERR" &
+  SERVE_PID=$!
+  EMULATOR_PIDS+=("$SERVE_PID")
+  wait_for_serve_lines "$SERVE_PID" "$SERVE_ERR"
+}
+
+# wait_for_serve_lines PID STDERR_FILE: sets SERVE_PORT and SERVE_URL from the export line.
+wait_for_serve_lines() {
+  local pid=$1 err=$2
+  SERVE_PORT=
+  for _ in $(seq 300); do
+    if grep -q '^export AWS_EC2_METADATA_SERVICE_ENDPOINT=' "$err" 2>/dev/null; then
+      SERVE_URL=$(sed -n 's/^export AWS_EC2_METADATA_SERVICE_ENDPOINT=//p' "$err")
+      SERVE_PORT=$(sed -n 's/^Local server started on port: //p' "$err")
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+# imds_token [TTL]: a token from PUT /latest/api/token.
+imds_token() {
+  curl -s --noproxy '*' -X PUT -H "x-aws-ec2-metadata-token-ttl-seconds: ${1:-21600}" \
+    "${SERVE_URL}latest/api/token"
+}
+
+# http_get PATH [curl args]: sets HTTP_STATUS and HTTP_BODY.
+http_request() {
+  local out
+  out=$(curl -s --noproxy '*' -w '\n%{http_code}' "$@")
+  HTTP_STATUS=${out##*$'\n'}
+  HTTP_BODY=${out%$'\n'*}
+}
+
+# imds_credentials TOKEN: GET the role's credentials; sets HTTP_STATUS and HTTP_BODY.
+imds_credentials() {
+  http_request -H "x-aws-ec2-metadata-token: $1" \
+    "${SERVE_URL}latest/meta-data/iam/security-credentials/rolesanywhere-test"
+}
+
+# json_field FIELD: a field of HTTP_BODY.
+json_field() {
+  python3 -c "import json,sys; print(json.loads(sys.argv[1])['$1'])" "$HTTP_BODY" 2>/dev/null
+}
+
+# stop_serve SIGNAL: sends it and waits; sets SERVE_EXIT.
+stop_serve() {
+  kill "-$1" "$SERVE_PID" 2>/dev/null
+  wait "$SERVE_PID"
+  SERVE_EXIT=$?
+}
+
+# check DESCRIPTION CONDITION...: pass when the command succeeds.
+check() {
+  local description=$1
+  shift
+  if "$@"; then pass "$description"; else fail "$description"; fi
+}

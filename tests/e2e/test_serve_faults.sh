@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# serve against a failing service (the emulator's fault injection): a rejected certificate stops
+# it at start; a service that is down or unreachable at start means 503 until it recovers; failed
+# refreshes keep the old credentials in service, and fresh ones arrive once the service is back.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
+start_emulator emulator
+read -ra SESSION <<<"$(session_flags)"
+
+# wait_for_status TOKEN STATUS SECONDS: polls the credentials path until it answers STATUS.
+wait_for_status() {
+  local deadline=$((SECONDS + $3))
+  while [ $SECONDS -lt $deadline ]; do
+    imds_credentials "$1"
+    [ "$HTTP_STATUS" = "$2" ] && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+# 1. A certificate the trust anchor does not trust: no endpoint, a clear message, exit 1.
+expect_error "a rejected certificate stops serve at start with the service's reason" \
+  "AccessDeniedException" serve --port 0 --certificate "$PKI/untrusted.crt.pem" \
+  --private-key "$PKI/rsa2048.key.pem" "${SESSION[@]}"
+check "... and it never announced a port" bash -c '[[ "$1" != *"Local server started"* ]]' _ "$STDERR"
+expect_error "an expired certificate stops serve at start" "expired" \
+  serve --port 0 --certificate "$PKI/expired.crt.pem" --private-key "$PKI/rsa2048.key.pem" \
+  "${SESSION[@]}"
+
+# 2. The service answers 503 at start: serve anyway, 503 with a JSON reason, then recover.
+set_faults '{"fail_count":100000,"fail_status":503}'
+start_serve down-at-start || { STDERR=$(cat "$SERVE_ERR"); fail "serve starts while the service is down"; }
+STDERR=$(cat "$SERVE_ERR")
+check "it warns that there are no credentials yet" grep -q "no credentials yet" "$SERVE_ERR"
+token=$(imds_token)
+imds_credentials "$token"
+STDOUT=$HTTP_BODY
+check "the credentials path answers 503 with a JSON error, not empty credentials" \
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert sys.argv[2]=="503" and d["Code"]=="CredentialsUnavailable" and "AccessKeyId" not in d, d' \
+  "$HTTP_BODY" "$HTTP_STATUS"
+check "the role name is still listed meanwhile" bash -c \
+  '[ "$(curl -s -H "x-aws-ec2-metadata-token: $1" "$2latest/meta-data/iam/security-credentials/")" = rolesanywhere-test ]' \
+  _ "$token" "$SERVE_URL"
+set_faults '{"fail_count":0}'
+check "credentials are served once the service recovers" wait_for_status "$token" 200 20
+STDERR=$(cat "$SERVE_ERR")
+check "the recovery is reported" grep -q "credentials refreshed after the failures" "$SERVE_ERR"
+stop_serve TERM
+
+# 3. The service is unreachable at start (nothing listens): serve, then an emulator appears.
+free_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SESSION_LATE=(--trust-anchor-arn "$TRUST_ANCHOR_ARN" --profile-arn "$PROFILE_ARN" --role-arn "$ROLE_ARN"
+  --endpoint "http://127.0.0.1:$free_port")
+"$HELPER" serve --port 0 "${SERVE_IDENTITY[@]}" "${SESSION_LATE[@]}" 2>"$WORK/unreachable.err" &
+SERVE_PID=$!
+EMULATOR_PIDS+=("$SERVE_PID")
+if wait_for_serve_lines "$SERVE_PID" "$WORK/unreachable.err"; then
+  pass "serve starts while the service is unreachable"
+else
+  STDERR=$(cat "$WORK/unreachable.err")
+  fail "serve starts while the service is unreachable"
+fi
+token=$(imds_token)
+imds_credentials "$token"
+check "503 while the service is unreachable" test "$HTTP_STATUS" = 503
+"$EMULATOR" --port "$free_port" --ca "$PKI/root-ca.pem" --trust-anchor-arn "$TRUST_ANCHOR_ARN" \
+  --profile-arn "$PROFILE_ARN" --role-arn "$ROLE_ARN" >"$WORK/late-emulator.log" 2>&1 &
+EMULATOR_PIDS+=($!)
+check "credentials are served once the service is reachable" wait_for_status "$token" 200 25
+stop_serve TERM
+
+# 4. Refreshes that fail: the old credentials stay in service while valid, new ones follow.
+# A 900 s session refreshed 896 s before expiry: a refresh every ~4 s.
+start_serve refresh --session-duration 900 --refresh-before-expiry 896
+token=$(imds_token)
+imds_credentials "$token"
+first_key=$(json_field AccessKeyId)
+check "first credentials" test "$HTTP_STATUS" = 200 -a -n "$first_key"
+issued_before=$(emulator_stat sessions_issued)
+set_faults '{"fail_count":100000,"fail_status":500}'
+sleep 7
+imds_credentials "$token"
+STDOUT=$HTTP_BODY
+STDERR=$(cat "$SERVE_ERR")
+check "refreshes were attempted and failed" grep -q "refreshing credentials failed" "$SERVE_ERR"
+check "the old credentials are still served during the failures" \
+  test "$HTTP_STATUS/$(json_field AccessKeyId)" = "200/$first_key"
+set_faults '{"fail_count":0}'
+deadline=$((SECONDS + 20))
+while [ $SECONDS -lt $deadline ]; do
+  imds_credentials "$token"
+  [ "$HTTP_STATUS" = 200 ] && [ "$(json_field AccessKeyId)" != "$first_key" ] && break
+  sleep 0.25
+done
+check "fresh credentials are served after the service recovers" \
+  test "$HTTP_STATUS" = 200 -a "$(json_field AccessKeyId)" != "$first_key"
+check "... issued by the service after the failures" \
+  test "$(emulator_stat sessions_issued)" -gt "$issued_before"
+stop_serve TERM
+check "serve stopped cleanly" test "$SERVE_EXIT" = 0
+
+finish

@@ -1,0 +1,80 @@
+// --bind parsing, the loopback rule, opening sockets, systemd's LISTEN_FDS and the hop limit.
+#include "../../src/serve/listen_socket.hpp"
+
+#include "rolesanywhere/error.hpp"
+
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+using namespace rolesanywhere;
+using namespace rolesanywhere::serve;
+
+TEST_CASE("serve bind: IPv4 IPv6 bracketed and localhost addresses parse") {
+  CHECK(parse_bind_address("127.0.0.1", 9911).local_url() == "http://127.0.0.1:9911/");
+  CHECK(parse_bind_address("localhost", 80).local_url() == "http://127.0.0.1:80/");
+  CHECK(parse_bind_address("::1", 9911).local_url() == "http://[::1]:9911/");
+  CHECK(parse_bind_address("[::1]", 9911).family() == AF_INET6);
+  CHECK(parse_bind_address("0.0.0.0", 1).local_url() == "http://127.0.0.1:1/");
+  CHECK(parse_bind_address("::", 1).local_url() == "http://[::1]:1/");
+  CHECK_THROWS_WITH_AS(parse_bind_address("example.com", 1), doctest::Contains("--bind"), Error);
+  CHECK_THROWS_AS(parse_bind_address("127.0.0.1:80", 1), Error);
+  CHECK_THROWS_AS(parse_bind_address("", 1), Error);
+}
+
+TEST_CASE("serve bind: only 127/8 and ::1 count as loopback") {
+  CHECK(is_loopback(parse_bind_address("127.0.0.1", 0)));
+  CHECK(is_loopback(parse_bind_address("127.1.2.3", 0)));
+  CHECK(is_loopback(parse_bind_address("::1", 0)));
+  CHECK(is_loopback(parse_bind_address("::ffff:127.0.0.1", 0)));
+  CHECK_FALSE(is_loopback(parse_bind_address("0.0.0.0", 0)));
+  CHECK_FALSE(is_loopback(parse_bind_address("::", 0)));
+  CHECK_FALSE(is_loopback(parse_bind_address("10.0.0.1", 0)));
+  CHECK_FALSE(is_loopback(parse_bind_address("128.0.0.1", 0)));
+  CHECK_FALSE(is_loopback(parse_bind_address("::ffff:10.0.0.1", 0)));
+}
+
+TEST_CASE("serve bind: port 0 picks a free port and a taken port is a clear error") {
+  UniqueFd first = open_listen_socket(parse_bind_address("127.0.0.1", 0));
+  const std::uint16_t port = local_address(first.get()).port();
+  CHECK(port != 0);
+  CHECK_THROWS_WITH_AS(open_listen_socket(parse_bind_address("127.0.0.1", port)),
+                       doctest::Contains("in use"), Error);
+  UniqueFd v6 = open_listen_socket(parse_bind_address("::1", 0));
+  CHECK(local_address(v6.get()).family() == AF_INET6);
+  CHECK_THROWS_WITH_AS(open_listen_socket(parse_bind_address("192.0.2.1", 0)),
+                       doctest::Contains("not on this machine"), Error);
+}
+
+TEST_CASE("serve systemd: LISTEN_FDS is honoured only for this process") {
+  CHECK(systemd_listen_fd("42", "1", 42) == 3);
+  CHECK_FALSE(systemd_listen_fd("41", "1", 42));
+  CHECK_FALSE(systemd_listen_fd(nullptr, "1", 42));
+  CHECK_FALSE(systemd_listen_fd("42", nullptr, 42));
+  CHECK_FALSE(systemd_listen_fd("42", "0", 42));
+  CHECK_FALSE(systemd_listen_fd("42x", "1", 42));
+  CHECK_THROWS_WITH_AS(systemd_listen_fd("42", "2", 42), doctest::Contains("ListenStream"), Error);
+}
+
+TEST_CASE("serve systemd: a passed fd must be a listening TCP socket") {
+  UniqueFd listening = open_listen_socket(parse_bind_address("127.0.0.1", 0));
+  CHECK_NOTHROW(adopt_listen_socket(listening.get()));
+  UniqueFd unbound(::socket(AF_INET, SOCK_STREAM, 0));
+  CHECK_THROWS_WITH_AS(adopt_listen_socket(unbound.get()), doctest::Contains("not a listening"),
+                       Error);
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  CHECK_THROWS_AS(adopt_listen_socket(read_end.get()), Error);
+}
+
+TEST_CASE("serve hop limit: set_hop_limit is read back for IPv4 and IPv6 sockets") {
+  UniqueFd v4(::socket(AF_INET, SOCK_STREAM, 0));
+  REQUIRE(set_hop_limit(v4.get(), 1));
+  CHECK(hop_limit_of(v4.get()) == 1);
+  REQUIRE(set_hop_limit(v4.get(), 200));
+  CHECK(hop_limit_of(v4.get()) == 200);
+  UniqueFd v6 = open_listen_socket(parse_bind_address("::1", 0));
+  REQUIRE(set_hop_limit(v6.get(), 3));
+  CHECK(hop_limit_of(v6.get()) == 3);
+}
