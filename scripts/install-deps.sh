@@ -10,6 +10,13 @@ if [ "${1:-}" = "--test" ]; then
   packages+=(doctest-dev xxd time softhsm2 opensc gnutls-bin wrk)
 fi
 
+# Node.js and npm run the AWS SDK for JavaScript test; a machine that has them from elsewhere
+# (nodesource, nvm) keeps its own.
+if [ "${1:-}" = "--test" ]; then
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
