@@ -103,6 +103,18 @@ EvpPkeyPtr load_signing_key(const IdentityFlags& flags) {
                 "--private-key is required: the private key file to sign with");
   PrivateKeyFile key_file = load_private_key_file(path, flags.pkcs8_password);
   check_key_supported(key_file.key.get());
+  // With both given, a key that is not the certificate's would sign a test string that proves
+  // nothing about the identity the user means to check.
+  if (!flags.certificate.empty() && !flags.private_key.empty()) {
+    CertificateBundle certificate = load_certificate_file(flags.certificate);
+    try {
+      check_key_matches_certificate(key_file.key.get(), certificate.leaf.get());
+    } catch (const Error&) {
+      throw Error(Error::Kind::kCrypto, "the private key in --private-key " + flags.private_key +
+                                            " does not match the certificate in --certificate " +
+                                            flags.certificate);
+    }
+  }
   return std::move(key_file.key);
 }
 

@@ -48,6 +48,11 @@ run_helper sign-string --certificate "$PKI/rsa2048.nopass.p12" --format text
 expect_error "bad --format" "--format" sign-string --private-key "$PKI/rsa2048.key.pem" --format xml
 expect_error "bad --digest" "--digest" sign-string --private-key "$PKI/rsa2048.key.pem" --digest MD5
 expect_error "sign-string without a key" "--private-key" sign-string
+expect_error "sign-string with a key that is not the certificate's" "does not match" \
+  sign-string --certificate "$PKI/p256.crt.pem" --private-key "$PKI/rsa2048.key.pem"
+run_helper sign-string --certificate "$PKI/rsa2048.crt.pem" --private-key "$PKI/rsa2048.key.pem" --format text
+[ "$STATUS" -eq 0 ] && [[ "$json_sig" == "\"$STDOUT\"" ]] && pass "sign-string with the matching certificate" ||
+  fail "sign-string with the matching certificate"
 
 # read-certificate-data.
 for kind in rsa2048 p384; do
