@@ -1,5 +1,7 @@
 #include "fault_injection.hpp"
 
+#include "json_text.hpp"
+
 #include "rolesanywhere/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -72,12 +74,11 @@ FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
 }
 
 std::string fault_plan_json(const FaultPlan& plan) {
-  return nlohmann::json{{"fail_count", plan.fail_count},
-                        {"fail_status", plan.fail_status},
-                        {"delay_ms", plan.delay_ms},
-                        {"garbage_body", plan.garbage_body},
-                        {"drop_connection", plan.drop_connection}}
-      .dump();
+  return json_text(nlohmann::json{{"fail_count", plan.fail_count},
+                                  {"fail_status", plan.fail_status},
+                                  {"delay_ms", plan.delay_ms},
+                                  {"garbage_body", plan.garbage_body},
+                                  {"drop_connection", plan.drop_connection}});
 }
 
 FaultDecision FaultState::next() {

@@ -1,6 +1,7 @@
 #include "session_response.hpp"
 
 #include "arn_check.hpp"
+#include "json_text.hpp"
 #include "rolesanywhere/error.hpp"
 
 #include <openssl/rand.h>
@@ -85,11 +86,11 @@ std::string create_session_response_body(const SessionGrant& grant, TimePoint no
   };
   nlohmann::json body = {{"credentialSet", nlohmann::json::array({std::move(entry)})},
                          {"subjectArn", subject_arn}};
-  return body.dump();
+  return json_text(body);
 }
 
 std::string error_response_body(const std::string& message) {
-  return nlohmann::json{{"message", message}}.dump();
+  return json_text(nlohmann::json{{"message", message}});
 }
 
 }  // namespace rolesanywhere::emulator

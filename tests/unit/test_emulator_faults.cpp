@@ -80,3 +80,8 @@ TEST_CASE("emulator response: access key ids look like STS temporary ones and di
   CHECK(uuid[14] == '4');
   CHECK(iso8601(std::chrono::system_clock::from_time_t(1440938160)) == "2015-08-30T12:36:00Z");
 }
+
+TEST_CASE("emulator response: an error message with bytes that are not UTF-8 still makes JSON") {
+  const auto body = nlohmann::json::parse(error_response_body("date '\xff'"));
+  CHECK(body["message"] == "date '\xef\xbf\xbd'");
+}
