@@ -62,6 +62,20 @@ TEST_CASE("emulator faults: bad control JSON is refused with a reason") {
                        doctest::Contains("unknown fault 'explode'"), Error);
 }
 
+TEST_CASE("emulator faults: numbers too large for the plan are refused and not wrapped") {
+  const FaultPlan current;
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"fail_count":99999999999})", current),
+                       doctest::Contains("fail_count 99999999999 is out of range"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"fail_count":18446744073709551615})", current),
+                       doctest::Contains("out of range"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"delay_ms":-99999999999})", current),
+                       doctest::Contains("delay_ms -99999999999 is out of range"), Error);
+  // 2^32 + 500 wraps to 500, a valid status, without the range check.
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"fail_status":4294967796})", current),
+                       doctest::Contains("fail_status"), Error);
+  CHECK(parse_fault_plan(R"({"fail_count":2147483647})", current).fail_count == 2147483647);
+}
+
 TEST_CASE("emulator faults: each injected status carries the service's error type") {
   CHECK(error_type_for_status(500) == "InternalServerException");
   CHECK(error_type_for_status(429) == "ThrottlingException");
