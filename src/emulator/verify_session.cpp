@@ -240,9 +240,12 @@ sigv4x509::Algorithm algorithm_for(EVP_PKEY* key) {
       return sigv4x509::Algorithm::kRsaSha256;
     case EVP_PKEY_EC:
       return sigv4x509::Algorithm::kEcdsaSha256;
-    default:
-      deny(std::string("the signing certificate's key type ") + EVP_PKEY_get0_type_name(key) +
-           " is not supported; use an RSA or EC key");
+    default: {
+      // NULL for key types no provider names; appending a null char* is undefined behaviour.
+      const char* type_name = EVP_PKEY_get0_type_name(key);
+      deny(std::string("the signing certificate's key type ") +
+           (type_name ? type_name : "(unnamed)") + " is not supported; use an RSA or EC key");
+    }
   }
 }
 
