@@ -76,7 +76,8 @@ Credentials create_session(const Identity& identity, const CreateSessionParams& 
     }
     debug(debug_sink, "CreateSession answered HTTP " + std::to_string(response.status));
 
-    if (response.status == 200 || response.status == 201)
+    // Any 2xx is a success (the service answers 201; a proxy or a future version may not).
+    if (response.status >= 200 && response.status < 300)
       return parse_create_session_response(response.body);
 
     ServiceError error = service_error_from_response(response);
