@@ -36,6 +36,12 @@ struct OpensslStringDeleter {
 };
 using OpensslString = std::unique_ptr<char, OpensslStringDeleter>;
 
+// Bytes OpenSSL allocated for the caller (i2d_* output, ASN1_STRING_to_UTF8).
+struct OpensslBytesDeleter {
+  void operator()(unsigned char* p) const noexcept { OPENSSL_free(p); }
+};
+using OpensslBytes = std::unique_ptr<unsigned char, OpensslBytesDeleter>;
+
 // The text of the most recent OpenSSL errors, for messages; clears the error queue.
 std::string openssl_error_text();
 

@@ -99,10 +99,9 @@ std::string certificate_common_name(X509* certificate) {
   ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
   unsigned char* utf8 = nullptr;
   const int size = ASN1_STRING_to_UTF8(&utf8, value);
+  const OpensslBytes owned(utf8);
   if (size < 0) return {};
-  std::string text(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(size));
-  OPENSSL_free(utf8);
-  return text;
+  return std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(size));
 }
 
 }  // namespace rolesanywhere::emulator
