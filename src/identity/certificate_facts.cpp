@@ -7,7 +7,6 @@
 
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <ctime>
 
 namespace rolesanywhere {
@@ -81,21 +80,4 @@ std::string der_base64(X509* certificate) {
 
 TimePoint not_before(X509* certificate) { return to_time_point(X509_get0_notBefore(certificate)); }
 TimePoint not_after(X509* certificate) { return to_time_point(X509_get0_notAfter(certificate)); }
-
-namespace identity_detail {
-
-std::string format_utc(TimePoint time) {
-  using namespace std::chrono;
-  const auto day = floor<days>(time);
-  const year_month_day date{day};
-  const hh_mm_ss clock{floor<seconds>(time - day)};
-  char text[40];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()));
-  return text;
-}
-
-}  // namespace identity_detail
 }  // namespace rolesanywhere

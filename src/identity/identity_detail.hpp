@@ -38,7 +38,4 @@ bool key_matches_certificate(EVP_PKEY* key, X509* certificate);
 // "expired on <date>" / "is not valid until <date>"; nullopt when `now` is inside the validity.
 std::optional<std::string> validity_problem(X509* certificate, TimePoint now);
 
-// "2024-05-01T12:00:00Z"
-std::string format_utc(TimePoint time);
-
 }  // namespace rolesanywhere::identity_detail

@@ -1,6 +1,7 @@
 // The fault plan: which requests get which fault, and what the control endpoint accepts.
 #include "../../src/emulator/fault_injection.hpp"
 #include "../../src/emulator/session_response.hpp"
+#include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
 
 #include <doctest/doctest.h>
@@ -92,7 +93,8 @@ TEST_CASE("emulator response: access key ids look like STS temporary ones and di
   const std::string uuid = random_uuid();
   CHECK(uuid.size() == 36);
   CHECK(uuid[14] == '4');
-  CHECK(iso8601(std::chrono::system_clock::from_time_t(1440938160)) == "2015-08-30T12:36:00Z");
+  CHECK(format_iso8601(std::chrono::system_clock::from_time_t(1440938160)) ==
+        "2015-08-30T12:36:00Z");
 }
 
 TEST_CASE("emulator response: an error message with bytes that are not UTF-8 still makes JSON") {
