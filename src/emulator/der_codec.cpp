@@ -1,5 +1,7 @@
 #include "der_codec.hpp"
 
+#include "rolesanywhere/text.hpp"
+
 #include <openssl/x509v3.h>
 
 #include <cctype>
@@ -78,9 +80,7 @@ std::string certificate_serial_hex(X509* certificate) {
   const BignumPtr serial = serial_bignum(certificate);
   if (!serial) return {};
   const OpensslString text(BN_bn2hex(serial.get()));
-  std::string hex = text ? std::string(text.get()) : std::string();
-  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return hex;
+  return text ? to_lower(text.get()) : std::string();
 }
 
 std::string certificate_subject(X509* certificate) {

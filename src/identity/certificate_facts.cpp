@@ -2,10 +2,10 @@
 // decimal (the Credential scope), base64 DER (the X-Amz-X509 headers), names and validity.
 #include "identity_detail.hpp"
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <openssl/asn1.h>
 
-#include <cctype>
 #include <chrono>
 #include <ctime>
 
@@ -50,9 +50,7 @@ std::string serial_decimal(X509* certificate) {
 std::string serial_hex(X509* certificate) {
   OpensslString text(BN_bn2hex(serial_number(certificate).get()));
   if (!text) throw Error(Error::Kind::kInternal, "cannot format the certificate serial number");
-  std::string hex = text.get();
-  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return hex;
+  return to_lower(text.get());
 }
 
 std::string subject_name(X509* certificate) {

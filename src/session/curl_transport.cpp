@@ -3,6 +3,7 @@
 // matters to `serve` refreshing every few minutes.
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/session.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <curl/curl.h>
 
@@ -37,13 +38,6 @@ void append(SlistPtr& list, const std::string& line) {
   if (!grown) throw Error(Error::Kind::kInternal, "out of memory building request headers");
   list.release();  // curl_slist_append returned the same list, now owned by `grown`
   list.reset(grown);
-}
-
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
 }
 
 size_t collect_body(char* data, size_t size, size_t count, void* user) {

@@ -1,0 +1,16 @@
+// Small string helpers shared by the modules, so each is written (and fixed) once.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace rolesanywhere {
+
+// `text` without leading and trailing spaces, tabs, CRs and LFs (HTTP header whitespace).
+std::string trim(std::string_view text);
+
+// ASCII letters lower-cased, every other byte unchanged: for header names, URL schemes and hex,
+// where the locale must not matter.
+std::string to_lower(std::string_view text);
+
+}  // namespace rolesanywhere
