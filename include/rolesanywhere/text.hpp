@@ -13,4 +13,9 @@ std::string trim(std::string_view text);
 // where the locale must not matter.
 std::string to_lower(std::string_view text);
 
+// Appends `more` to `text`, a string that holds a secret (key bytes, a response with
+// credentials). When the buffer must grow, the bytes move to a larger one and the old one is
+// wiped before it is freed, so growing leaves no copy behind; the caller wipes `text` itself.
+void append_wiping(std::string& text, std::string_view more);
+
 }  // namespace rolesanywhere

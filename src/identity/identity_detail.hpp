@@ -4,6 +4,7 @@
 #pragma once
 
 #include "rolesanywhere/identity.hpp"
+#include "rolesanywhere/secret.hpp"
 
 #include <optional>
 #include <string>
@@ -12,7 +13,9 @@
 namespace rolesanywhere::identity_detail {
 
 // The whole file, or Error(kInput) saying it does not exist, cannot be read or is empty.
-std::string read_input_file(const std::string& path, const std::string& label);
+// Key files (and PKCS#12 given as --certificate) hold private keys unencrypted, so the bytes
+// live in a SecretString and reading them leaves no stray copy in freed memory.
+SecretString read_input_file(const std::string& path, const std::string& label);
 
 bool looks_like_pem(std::string_view bytes);
 bool looks_like_pkcs12(std::string_view bytes);
