@@ -6,6 +6,7 @@
 #include "rolesanywhere/text.hpp"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include <memory>
 #include <string>
@@ -40,8 +41,10 @@ void append(SlistPtr& list, const std::string& line) {
   list.reset(grown);
 }
 
+// A success body holds the secret key and session token: growing the string must not leave
+// copies of what arrived so far in freed memory.
 size_t collect_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  append_wiping(*static_cast<std::string*>(user), std::string_view(data, size * count));
   return size * count;
 }
 
@@ -130,6 +133,8 @@ class CurlTransport final : public HttpTransport {
 
     const CURLcode result = curl_easy_perform(curl);
     if (result != CURLE_OK) {
+      // Part of a body may have arrived before the failure; it could hold credentials.
+      if (!response.body.empty()) OPENSSL_cleanse(response.body.data(), response.body.size());
       const std::string reason = error_text[0] ? error_text : curl_easy_strerror(result);
       throw Error(Error::Kind::kTransport,
                   "could not reach " + origin_of(base_url) + ": " + reason);
