@@ -2,8 +2,11 @@
 // tool: it names the flag, file or service involved and what is wrong, and never holds a secret.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace rolesanywhere {
 
@@ -41,12 +44,33 @@ class ServiceError : public Error {
   const std::string& error_type() const noexcept { return error_type_; }
   const std::string& service_message() const noexcept { return service_message_; }
 
-  // 5xx and throttling may succeed later; anything else the caller must fix.
+  // 5xx (but 501: the operation will not appear) and throttling may succeed later; anything
+  // else the caller must fix. Throttling is recognised by 429 or by any of the error codes the
+  // AWS SDKs treat as throttling, whatever the status: some services send them with 400.
   bool retryable() const noexcept {
-    return http_status_ >= 500 || http_status_ == 429 || error_type_ == "ThrottlingException";
+    return (http_status_ >= 500 && http_status_ != 501) || http_status_ == 429 ||
+           is_throttling_error_type(error_type_);
   }
 
  private:
+  static bool is_throttling_error_type(std::string_view type) noexcept {
+    static constexpr std::array<std::string_view, 11> kThrottlingTypes = {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "ProvisionedThroughputExceededException",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    };
+    return std::find(kThrottlingTypes.begin(), kThrottlingTypes.end(), type) !=
+           kThrottlingTypes.end();
+  }
+
   static std::string describe(long status, const std::string& type, const std::string& message) {
     std::string text = type.empty() ? "HTTP " + std::to_string(status) : type;
     if (!message.empty()) text += ": " + message;

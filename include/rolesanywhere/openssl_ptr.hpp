@@ -27,6 +27,8 @@ using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, OpensslDeleter<EVP_PKEY_CTX_
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, OpensslDeleter<EVP_MD_CTX_free>>;
 using BioPtr = std::unique_ptr<BIO, OpensslDeleter<BIO_free_all>>;
 using BignumPtr = std::unique_ptr<BIGNUM, OpensslDeleter<BN_free>>;
+// For a BIGNUM that holds a secret (a private exponent or scalar): wiped before it is freed.
+using BignumSecretPtr = std::unique_ptr<BIGNUM, OpensslDeleter<BN_clear_free>>;
 using Pkcs12Ptr = std::unique_ptr<PKCS12, OpensslDeleter<PKCS12_free>>;
 using X509StorePtr = std::unique_ptr<X509_STORE, OpensslDeleter<X509_STORE_free>>;
 using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpensslDeleter<X509_STORE_CTX_free>>;
@@ -35,6 +37,12 @@ struct OpensslStringDeleter {
   void operator()(char* p) const noexcept { OPENSSL_free(p); }
 };
 using OpensslString = std::unique_ptr<char, OpensslStringDeleter>;
+
+// Bytes OpenSSL allocated for the caller (i2d_* output, ASN1_STRING_to_UTF8).
+struct OpensslBytesDeleter {
+  void operator()(unsigned char* p) const noexcept { OPENSSL_free(p); }
+};
+using OpensslBytes = std::unique_ptr<unsigned char, OpensslBytesDeleter>;
 
 // The text of the most recent OpenSSL errors, for messages; clears the error queue.
 std::string openssl_error_text();

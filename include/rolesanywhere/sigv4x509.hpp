@@ -25,6 +25,11 @@ inline constexpr std::string_view kService = "rolesanywhere";
 
 // --- canonicalisation (identical to SigV4; tested against the aws-c-auth v4 suite) ---
 
+// RFC 3986 percent-encoding as SigV4 (and the AWS SDKs' query serializers) write it: keeps
+// A-Z a-z 0-9 - . _ ~ and turns every other byte into %XY with upper-case hex, '/' included
+// unless encode_slash is false (a path whose segments are encoded in place).
+std::string uri_encode(std::string_view bytes, bool encode_slash);
+
 // URI-encodes each path segment (RFC 3986 unreserved kept), and with normalize removes dot
 // segments and duplicate slashes, as SigV4 does for every service but S3.
 std::string canonical_uri(std::string_view raw_path, bool normalize);
@@ -32,8 +37,8 @@ std::string canonical_uri(std::string_view raw_path, bool normalize);
 std::string canonical_query(std::string_view raw_query);
 
 struct CanonicalHeaders {
-  std::string block;           // "name:value\n" lines, names lower-cased and sorted, values trimmed,
-                               // inner runs of spaces folded, duplicates joined with ','
+  std::string block;  // "name:value\n" lines, names lower-cased and sorted, values trimmed,
+                      // inner runs of spaces folded, duplicates joined with ','
   std::string signed_headers;  // "content-type;host;x-amz-date"
 };
 // Canonicalises every header given whose lower-cased name is in `names_to_sign`; an empty list
@@ -57,8 +62,8 @@ std::string scope_date(TimePoint t);  // "20150830"
 // "<date>/<region>/<service>/aws4_request"
 std::string credential_scope(std::string_view date8, std::string_view region,
                              std::string_view service = kService);
-std::string string_to_sign(Algorithm algorithm, std::string_view amz_date,
-                           std::string_view scope, std::string_view canonical_request);
+std::string string_to_sign(Algorithm algorithm, std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request);
 // "AWS4-X509-RSA-SHA256 Credential=<serial>/<scope>, SignedHeaders=<...>, Signature=<hex>"
 std::string authorization_header(Algorithm algorithm, std::string_view serial_decimal,
                                  std::string_view scope, std::string_view signed_headers,
@@ -66,8 +71,8 @@ std::string authorization_header(Algorithm algorithm, std::string_view serial_de
 
 struct ParsedAuthorization {
   Algorithm algorithm;
-  std::string serial;   // what was in Credential= before the first '/'
-  std::string date;     // scope parts
+  std::string serial;  // what was in Credential= before the first '/'
+  std::string date;    // scope parts
   std::string region;
   std::string service;
   std::string terminator;  // "aws4_request"

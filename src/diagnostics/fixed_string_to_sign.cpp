@@ -1,5 +1,6 @@
 #include "rolesanywhere/diagnostics.hpp"
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/openssl_ptr.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/sha.h>
@@ -16,11 +17,10 @@ constexpr std::string_view kTestVersion = "1";  // SIGN_STRING_TEST_VERSION, as 
 std::string public_key_bytes(EVP_PKEY* key) {
   if (EVP_PKEY_is_a(key, "RSA")) {
     unsigned char* der = nullptr;
-    int length = i2d_PublicKey(key, &der);
+    const int length = i2d_PublicKey(key, &der);
+    const OpensslBytes owned(der);
     if (length <= 0) throw Error(Error::Kind::kCrypto, "cannot encode the RSA public key");
-    std::string bytes(reinterpret_cast<char*>(der), static_cast<std::size_t>(length));
-    OPENSSL_free(der);
-    return bytes;
+    return std::string(reinterpret_cast<char*>(der), static_cast<std::size_t>(length));
   }
   if (EVP_PKEY_is_a(key, "EC")) {
     std::size_t length = 0;

@@ -1,5 +1,7 @@
 #include "der_codec.hpp"
 
+#include "rolesanywhere/text.hpp"
+
 #include <openssl/x509v3.h>
 
 #include <cctype>
@@ -78,9 +80,7 @@ std::string certificate_serial_hex(X509* certificate) {
   const BignumPtr serial = serial_bignum(certificate);
   if (!serial) return {};
   const OpensslString text(BN_bn2hex(serial.get()));
-  std::string hex = text ? std::string(text.get()) : std::string();
-  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return hex;
+  return text ? to_lower(text.get()) : std::string();
 }
 
 std::string certificate_subject(X509* certificate) {
@@ -99,10 +99,9 @@ std::string certificate_common_name(X509* certificate) {
   ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
   unsigned char* utf8 = nullptr;
   const int size = ASN1_STRING_to_UTF8(&utf8, value);
+  const OpensslBytes owned(utf8);
   if (size < 0) return {};
-  std::string text(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(size));
-  OPENSSL_free(utf8);
-  return text;
+  return std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(size));
 }
 
 }  // namespace rolesanywhere::emulator

@@ -1,5 +1,6 @@
 #include "emulator_server.hpp"
 
+#include "json_text.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/http.hpp"
 #include "session_response.hpp"
@@ -78,6 +79,19 @@ MHD_Result send_fault(MHD_Connection* connection, int status, const std::string&
   return send(connection, status, error_response_body(message), {{"x-amzn-ErrorType", type}});
 }
 
+// The answer when handling a request threw: nothing here may throw in turn, since the exception
+// would unwind into libmicrohttpd's C code. A fixed body, no allocation, no random request id.
+MHD_Result send_internal_error(MHD_Connection* connection) noexcept {
+  static constexpr char kBody[] =
+      R"({"message":"internal error in the emulator; run it with --verbose to see why"})";
+  MhdResponsePtr response(MHD_create_response_from_buffer(
+      sizeof kBody - 1, const_cast<char*>(kBody), MHD_RESPMEM_PERSISTENT));
+  if (!response) return MHD_NO;
+  MHD_add_response_header(response.get(), "Content-Type", "application/json");
+  MHD_add_response_header(response.get(), "x-amzn-ErrorType", "InternalServerException");
+  return MHD_queue_response(connection, 500, response.get());
+}
+
 HttpRequest build_request(MHD_Connection* connection, const char* method,
                           const RequestState& request_state) {
   HttpRequest request;
@@ -103,7 +117,7 @@ MHD_Result handle_control(State& state, MHD_Connection* connection, const HttpRe
                                   {"sessions_issued", state.sessions_issued.load()},
                                   {"rejected", state.rejected.load()},
                                   {"faults_injected", state.faults_injected.load()}};
-    return send(connection, 200, stats.dump());
+    return send(connection, 200, json_text(stats));
   }
   if (request.path == "/_emulator/faults" && request.method == "GET")
     return send(connection, 200, fault_plan_json(state.faults.current()));
@@ -205,8 +219,13 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char*, const 
     if (request.path.starts_with("/_emulator/")) return handle_control(state, connection, request);
     return handle_create_session(state, connection, request);
   } catch (const std::exception& error) {
-    state.log(std::string("internal error: ") + error.what());
-    return send_fault(connection, 500, "InternalServerException", error.what());
+    try {
+      state.log(std::string("internal error: ") + error.what());
+    } catch (...) {  // the log line is best effort; the answer below is what matters
+    }
+    return send_internal_error(connection);
+  } catch (...) {
+    return send_internal_error(connection);
   }
 }
 

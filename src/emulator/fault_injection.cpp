@@ -1,8 +1,12 @@
 #include "fault_injection.hpp"
 
+#include "json_text.hpp"
+
 #include "rolesanywhere/error.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <limits>
 
 namespace rolesanywhere::emulator {
 
@@ -45,7 +49,18 @@ FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
     auto integer = [&](int& field) {
       if (!value.is_number_integer())
         throw Error(Error::Kind::kInvalidArgument, name + " must be an integer");
-      field = value.get<int>();
+      // get<int>() would wrap a large number silently ({"fail_count":99999999999} into a
+      // different count), so read it whole and refuse what an int cannot hold; the range each
+      // field really allows is check_fault_plan's.
+      constexpr long long kMin = std::numeric_limits<int>::min();
+      constexpr long long kMax = std::numeric_limits<int>::max();
+      const bool fits =
+          value.is_number_unsigned()
+              ? value.get<unsigned long long>() <= static_cast<unsigned long long>(kMax)
+              : value.get<long long>() >= kMin && value.get<long long>() <= kMax;
+      if (!fits)
+        throw Error(Error::Kind::kInvalidArgument, name + " " + value.dump() + " is out of range");
+      field = static_cast<int>(value.get<long long>());
     };
     auto boolean = [&](bool& field) {
       if (!value.is_boolean())
@@ -72,12 +87,11 @@ FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
 }
 
 std::string fault_plan_json(const FaultPlan& plan) {
-  return nlohmann::json{{"fail_count", plan.fail_count},
-                        {"fail_status", plan.fail_status},
-                        {"delay_ms", plan.delay_ms},
-                        {"garbage_body", plan.garbage_body},
-                        {"drop_connection", plan.drop_connection}}
-      .dump();
+  return json_text(nlohmann::json{{"fail_count", plan.fail_count},
+                                  {"fail_status", plan.fail_status},
+                                  {"delay_ms", plan.delay_ms},
+                                  {"garbage_body", plan.garbage_body},
+                                  {"drop_connection", plan.drop_connection}});
 }
 
 FaultDecision FaultState::next() {

@@ -1,13 +1,14 @@
 #include "session_response.hpp"
 
 #include "arn_check.hpp"
+#include "json_text.hpp"
+#include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
 
 #include <openssl/rand.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <ctime>
 
 namespace rolesanywhere::emulator {
 
@@ -46,15 +47,6 @@ std::string random_uuid() {
   return text;
 }
 
-std::string iso8601(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 std::string create_session_response_body(const SessionGrant& grant, TimePoint now) {
   const ArnParts role = *split_arn(grant.role_arn);
   const ArnParts anchor = *split_arn(grant.trust_anchor_arn);
@@ -69,7 +61,7 @@ std::string create_session_response_body(const SessionGrant& grant, TimePoint no
       {"accessKeyId", random_access_key_id()},
       {"secretAccessKey", secret},
       {"sessionToken", token},
-      {"expiration", iso8601(now + std::chrono::seconds(grant.duration_seconds))},
+      {"expiration", format_iso8601(now + std::chrono::seconds(grant.duration_seconds))},
   };
   nlohmann::json entry = {
       {"assumedRoleUser",
@@ -85,11 +77,11 @@ std::string create_session_response_body(const SessionGrant& grant, TimePoint no
   };
   nlohmann::json body = {{"credentialSet", nlohmann::json::array({std::move(entry)})},
                          {"subjectArn", subject_arn}};
-  return body.dump();
+  return json_text(body);
 }
 
 std::string error_response_body(const std::string& message) {
-  return nlohmann::json{{"message", message}}.dump();
+  return json_text(nlohmann::json{{"message", message}});
 }
 
 }  // namespace rolesanywhere::emulator

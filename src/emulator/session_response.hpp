@@ -24,7 +24,5 @@ std::string random_access_key_id();
 std::string random_alphanumeric(std::size_t length, bool upper_case_only = false);
 // A random RFC 4122 version 4 UUID.
 std::string random_uuid();
-// "2026-11-23T09:30:00Z"
-std::string iso8601(TimePoint t);
 
 }  // namespace rolesanywhere::emulator

@@ -32,15 +32,6 @@ struct Rejection {
   reject(400, "ValidationException", std::move(message));
 }
 
-std::string format_amz_date(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return text;
-}
-
 // --- request parameters ---
 
 std::optional<std::string> percent_decode(std::string_view text) {
@@ -177,12 +168,12 @@ std::string check_date(const HttpRequest& request, TimePoint now) {
     deny("Signature expired: X-Amz-Date " + text +
          " is more than 5 minutes before the server "
          "time " +
-         format_amz_date(now) + "; sign just before sending and check the clock");
+         sigv4x509::amz_date(now) + "; sign just before sending and check the clock");
   if (*signed_at > now + kMaxClockSkew)
     deny("Signature not yet current: X-Amz-Date " + text +
          " is more than 5 minutes after the "
          "server time " +
-         format_amz_date(now) + "; check the clock");
+         sigv4x509::amz_date(now) + "; check the clock");
   return text;
 }
 
@@ -240,9 +231,12 @@ sigv4x509::Algorithm algorithm_for(EVP_PKEY* key) {
       return sigv4x509::Algorithm::kRsaSha256;
     case EVP_PKEY_EC:
       return sigv4x509::Algorithm::kEcdsaSha256;
-    default:
-      deny(std::string("the signing certificate's key type ") + EVP_PKEY_get0_type_name(key) +
-           " is not supported; use an RSA or EC key");
+    default: {
+      // NULL for key types no provider names; appending a null char* is undefined behaviour.
+      const char* type_name = EVP_PKEY_get0_type_name(key);
+      deny(std::string("the signing certificate's key type ") +
+           (type_name ? type_name : "(unnamed)") + " is not supported; use an RSA or EC key");
+    }
   }
 }
 

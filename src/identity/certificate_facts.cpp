@@ -2,12 +2,11 @@
 // decimal (the Credential scope), base64 DER (the X-Amz-X509 headers), names and validity.
 #include "identity_detail.hpp"
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <openssl/asn1.h>
 
-#include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <ctime>
 
 namespace rolesanywhere {
@@ -51,9 +50,7 @@ std::string serial_decimal(X509* certificate) {
 std::string serial_hex(X509* certificate) {
   OpensslString text(BN_bn2hex(serial_number(certificate).get()));
   if (!text) throw Error(Error::Kind::kInternal, "cannot format the certificate serial number");
-  std::string hex = text.get();
-  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return hex;
+  return to_lower(text.get());
 }
 
 std::string subject_name(X509* certificate) {
@@ -81,21 +78,4 @@ std::string der_base64(X509* certificate) {
 
 TimePoint not_before(X509* certificate) { return to_time_point(X509_get0_notBefore(certificate)); }
 TimePoint not_after(X509* certificate) { return to_time_point(X509_get0_notAfter(certificate)); }
-
-namespace identity_detail {
-
-std::string format_utc(TimePoint time) {
-  using namespace std::chrono;
-  const auto day = floor<days>(time);
-  const year_month_day date{day};
-  const hh_mm_ss clock{floor<seconds>(time - day)};
-  char text[40];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()));
-  return text;
-}
-
-}  // namespace identity_detail
 }  // namespace rolesanywhere

@@ -93,7 +93,8 @@ std::vector<X509Ptr> without_leaf(std::vector<X509Ptr> chain, X509* leaf) {
 CertificateBundle load_certificate_file(const std::string& path) {
   using namespace identity_detail;
   const std::string label = "certificate file " + path;
-  const std::string bytes = read_input_file(path, label);
+  const SecretString contents = read_input_file(path, label);
+  const std::string& bytes = contents.reveal();
   if (looks_like_pkcs12(bytes)) {
     // Only a PKCS#12 without a password can be read here; the password travels with the key.
     PrivateKeyFile file = parse_pkcs12(bytes, std::nullopt, label);
@@ -106,7 +107,7 @@ CertificateBundle load_certificate_file(const std::string& path) {
 std::vector<X509Ptr> load_certificate_bundle_file(const std::string& path) {
   using namespace identity_detail;
   const std::string label = "intermediates file " + path;
-  return parse_certificate_bundle(read_input_file(path, label), label);
+  return parse_certificate_bundle(read_input_file(path, label).reveal(), label);
 }
 
 }  // namespace rolesanywhere

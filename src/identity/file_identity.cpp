@@ -21,7 +21,8 @@ struct FileContents {
 FileContents read_certificate_source(const std::string& path,
                                      const std::optional<SecretString>& password,
                                      const std::string& label) {
-  const std::string bytes = read_input_file(path, label);
+  const SecretString contents = read_input_file(path, label);
+  const std::string& bytes = contents.reveal();
   if (looks_like_pkcs12(bytes)) {
     PrivateKeyFile file = parse_pkcs12(bytes, password, label);
     if (!file.certificates) throw Error(Error::Kind::kInput, label + " holds no certificate");
@@ -32,7 +33,7 @@ FileContents read_certificate_source(const std::string& path,
 
 FileContents read_key_source(const std::string& path, const std::optional<SecretString>& password,
                              const std::string& label) {
-  PrivateKeyFile file = parse_private_key(read_input_file(path, label), password, label);
+  PrivateKeyFile file = parse_private_key(read_input_file(path, label).reveal(), password, label);
   return FileContents{std::move(file.certificates), std::move(file.key)};
 }
 
@@ -78,7 +79,8 @@ Identity load_file_identity(const FileIdentityOptions& options, const Clock& clo
   std::vector<X509Ptr> chain = std::move(certificates->chain);
   if (!options.intermediates_path.empty()) {
     const std::string label = flag_label("--intermediates", options.intermediates_path);
-    chain = parse_certificate_bundle(read_input_file(options.intermediates_path, label), label);
+    chain = parse_certificate_bundle(read_input_file(options.intermediates_path, label).reveal(),
+                                     label);
   }
 
   if (auto problem = key_support_problem(key.get())) {

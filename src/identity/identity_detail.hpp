@@ -4,6 +4,7 @@
 #pragma once
 
 #include "rolesanywhere/identity.hpp"
+#include "rolesanywhere/secret.hpp"
 
 #include <optional>
 #include <string>
@@ -12,7 +13,9 @@
 namespace rolesanywhere::identity_detail {
 
 // The whole file, or Error(kInput) saying it does not exist, cannot be read or is empty.
-std::string read_input_file(const std::string& path, const std::string& label);
+// Key files (and PKCS#12 given as --certificate) hold private keys unencrypted, so the bytes
+// live in a SecretString and reading them leaves no stray copy in freed memory.
+SecretString read_input_file(const std::string& path, const std::string& label);
 
 bool looks_like_pem(std::string_view bytes);
 bool looks_like_pkcs12(std::string_view bytes);
@@ -37,8 +40,5 @@ std::optional<std::string> key_support_problem(EVP_PKEY* key);
 bool key_matches_certificate(EVP_PKEY* key, X509* certificate);
 // "expired on <date>" / "is not valid until <date>"; nullopt when `now` is inside the validity.
 std::optional<std::string> validity_problem(X509* certificate, TimePoint now);
-
-// "2024-05-01T12:00:00Z"
-std::string format_utc(TimePoint time);
 
 }  // namespace rolesanywhere::identity_detail

@@ -2,12 +2,17 @@
 // not readable by this user, is a directory or is empty. OpenSSL's own BIO errors say none of that.
 #include "identity_detail.hpp"
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <span>
 #include <system_error>
 
 namespace rolesanywhere::identity_detail {
@@ -20,6 +25,23 @@ struct FileCloser {
   void operator()(std::FILE* file) const noexcept { std::fclose(file); }
 };
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+// Wipes what a string or a stack buffer holds when the scope ends, however it ends. A string
+// moved into the result is empty by then, so only the bytes of a failed read are wiped.
+struct WipeOnExit {
+  explicit WipeOnExit(std::string& text) : text_(&text) {}
+  explicit WipeOnExit(std::span<char> bytes) : bytes_(bytes) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() {
+    if (text_ && !text_->empty()) OPENSSL_cleanse(text_->data(), text_->size());
+    if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
+  }
+
+ private:
+  std::string* text_ = nullptr;
+  std::span<char> bytes_;
+};
 
 [[noreturn]] void throw_os_error(const std::string& label, int error_number) {
   if (error_number == ENOENT || error_number == ENOTDIR) {
@@ -34,7 +56,7 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 }  // namespace
 
-std::string read_input_file(const std::string& path, const std::string& label) {
+SecretString read_input_file(const std::string& path, const std::string& label) {
   if (path.empty()) throw Error(Error::Kind::kInvalidArgument, label + ": no file name given");
 
   struct stat status {};
@@ -46,18 +68,27 @@ std::string read_input_file(const std::string& path, const std::string& label) {
   // Non-regular files (a pipe from process substitution) are allowed: read until end of input.
   FilePtr file(std::fopen(path.c_str(), "rb"));
   if (!file) throw_os_error(label, errno);
+  // Unbuffered: stdio's own buffer would hold a copy of the key that fclose frees unwiped.
+  std::setvbuf(file.get(), nullptr, _IONBF, 0);
 
+  // The bytes may be an unencrypted private key: every buffer they pass through is wiped, the
+  // whole file is reserved up front (for a regular file) so that growing does not leave copies
+  // behind, and growth past that (a pipe, a file that grew) goes through append_wiping.
   std::string contents;
   char buffer[8192];
+  const WipeOnExit wipe_contents{contents};
+  const WipeOnExit wipe_buffer{buffer};
+  if (S_ISREG(status.st_mode) && status.st_size > 0)
+    contents.reserve(std::min(static_cast<std::size_t>(status.st_size), kMaxFileSize + 1));
   while (std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) {
-    contents.append(buffer, n);
+    append_wiping(contents, std::string_view(buffer, n));
     if (contents.size() > kMaxFileSize) {
       throw Error(Error::Kind::kInput, label + " is too large to be a key or certificate file");
     }
   }
   if (std::ferror(file.get())) throw_os_error(label, errno);
   if (contents.empty()) throw Error(Error::Kind::kInput, label + " is empty");
-  return contents;
+  return SecretString(std::move(contents));
 }
 
 }  // namespace rolesanywhere::identity_detail

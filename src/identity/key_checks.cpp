@@ -2,6 +2,7 @@
 // a key that belongs to the certificate, and a certificate inside its validity period. Checked at
 // load time so the person gets the reason here rather than an opaque AccessDenied from AWS.
 #include "identity_detail.hpp"
+#include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
 
 #include <openssl/core_names.h>
@@ -85,9 +86,9 @@ bool key_matches_certificate(EVP_PKEY* key, X509* certificate) {
 
 std::optional<std::string> validity_problem(X509* certificate, TimePoint now) {
   const TimePoint expiry = not_after(certificate);
-  if (now > expiry) return "expired on " + format_utc(expiry);
+  if (now > expiry) return "expired on " + format_iso8601(expiry);
   const TimePoint start = not_before(certificate);
-  if (now < start) return "is not valid until " + format_utc(start);
+  if (now < start) return "is not valid until " + format_iso8601(start);
   return std::nullopt;
 }
 

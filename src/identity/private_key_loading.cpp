@@ -66,7 +66,7 @@ bool has_private_half(EVP_PKEY* key) {
   BIGNUM* number = nullptr;
   for (const char* name : {OSSL_PKEY_PARAM_RSA_D, OSSL_PKEY_PARAM_PRIV_KEY}) {
     if (EVP_PKEY_get_bn_param(key, name, &number) == 1) {
-      BignumPtr owned(number);
+      BignumSecretPtr owned(number);  // a copy of the private exponent or scalar
       return true;
     }
   }
@@ -120,7 +120,7 @@ PrivateKeyFile load_private_key_file(const std::string& path,
                                      const std::optional<SecretString>& password) {
   using namespace identity_detail;
   const std::string label = "private key file " + path;
-  return parse_private_key(read_input_file(path, label), password, label);
+  return parse_private_key(read_input_file(path, label).reveal(), password, label);
 }
 
 }  // namespace rolesanywhere

@@ -4,6 +4,8 @@
 #include "rolesanywhere/session.hpp"
 #include "rolesanywhere/sigv4x509.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <exception>
 #include <string>
@@ -33,6 +35,21 @@ void debug_signed_request(const DebugSink& sink, const std::string& canonical,
 }
 
 void default_sleep(std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); }
+
+// Wipes a success body when parsing is done, however it ends: the secrets in it have been
+// moved into SecretStrings (or were refused), and the text they came from must not outlive them.
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(std::string& text) : text_(text) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() {
+    if (!text_.empty()) OPENSSL_cleanse(text_.data(), text_.size());
+  }
+
+ private:
+  std::string& text_;
+};
 
 }  // namespace
 
@@ -76,8 +93,11 @@ Credentials create_session(const Identity& identity, const CreateSessionParams& 
     }
     debug(debug_sink, "CreateSession answered HTTP " + std::to_string(response.status));
 
-    if (response.status == 200 || response.status == 201)
+    // Any 2xx is a success (the service answers 201; a proxy or a future version may not).
+    if (response.status >= 200 && response.status < 300) {
+      const WipeOnExit wipe_body{response.body};
       return parse_create_session_response(response.body);
+    }
 
     ServiceError error = service_error_from_response(response);
     debug(debug_sink, std::string("CreateSession error: ") + error.what());

@@ -2,12 +2,11 @@
 // the three ARNs in the query (profileArn, roleArn, trustAnchorArn, the order its serializer
 // writes them, which is also the sorted order) and only the session settings in the body.
 #include "rolesanywhere/session.hpp"
+#include "rolesanywhere/sigv4x509.hpp"
 #include "rolesanywhere/version.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <cctype>
-#include <cstdio>
 #include <string>
 
 namespace rolesanywhere {
@@ -16,19 +15,8 @@ namespace {
 
 // RFC 3986: everything but unreserved characters is percent-encoded, so ':' and '/' in an ARN
 // become %3A and %2F, as Go's url.QueryEscape writes them.
-std::string uri_encode(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      char escaped[4];
-      std::snprintf(escaped, sizeof escaped, "%%%02X", byte);
-      out += escaped;
-    }
-  }
-  return out;
+std::string query_value(std::string_view value) {
+  return sigv4x509::uri_encode(value, /*encode_slash=*/true);
 }
 
 constexpr std::string_view operating_system() {
@@ -52,9 +40,9 @@ HttpRequest build_create_session_request(const CreateSessionParams& params,
   HttpRequest request;
   request.method = "POST";
   request.path = "/sessions";
-  request.query = "profileArn=" + uri_encode(params.profile_arn) +
-                  "&roleArn=" + uri_encode(params.role_arn) +
-                  "&trustAnchorArn=" + uri_encode(params.trust_anchor_arn);
+  request.query = "profileArn=" + query_value(params.profile_arn) +
+                  "&roleArn=" + query_value(params.role_arn) +
+                  "&trustAnchorArn=" + query_value(params.trust_anchor_arn);
 
   // nlohmann::ordered_json keeps durationSeconds first, as the SDK serializer does.
   nlohmann::ordered_json body;

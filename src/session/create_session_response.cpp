@@ -3,6 +3,7 @@
 // a success body (which holds secrets) is never quoted in a message.
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/session.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <openssl/crypto.h>
 #include <nlohmann/json.hpp>
@@ -78,13 +79,6 @@ std::string status_text(long status) {
     default:
       return "unexpected HTTP status " + std::to_string(status);
   }
-}
-
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
 }
 
 // "AccessDeniedException:http://internal.amazon.com/coral/..." and

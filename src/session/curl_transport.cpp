@@ -3,8 +3,10 @@
 // matters to `serve` refreshing every few minutes.
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/session.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include <memory>
 #include <string>
@@ -39,15 +41,10 @@ void append(SlistPtr& list, const std::string& line) {
   list.reset(grown);
 }
 
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
+// A success body holds the secret key and session token: growing the string must not leave
+// copies of what arrived so far in freed memory.
 size_t collect_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  append_wiping(*static_cast<std::string*>(user), std::string_view(data, size * count));
   return size * count;
 }
 
@@ -136,6 +133,8 @@ class CurlTransport final : public HttpTransport {
 
     const CURLcode result = curl_easy_perform(curl);
     if (result != CURLE_OK) {
+      // Part of a body may have arrived before the failure; it could hold credentials.
+      if (!response.body.empty()) OPENSSL_cleanse(response.body.data(), response.body.size());
       const std::string reason = error_text[0] ? error_text : curl_easy_strerror(result);
       throw Error(Error::Kind::kTransport,
                   "could not reach " + origin_of(base_url) + ": " + reason);

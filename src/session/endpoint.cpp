@@ -2,6 +2,7 @@
 // --endpoint names (a real endpoint, a VPC endpoint, or the local emulator over plain HTTP).
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/session.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -14,13 +15,6 @@ namespace {
 [[noreturn]] void bad_endpoint(std::string_view endpoint, std::string_view why) {
   throw Error(Error::Kind::kInvalidArgument,
               "--endpoint \"" + std::string(endpoint) + "\" " + std::string(why));
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 std::string dns_suffix(const std::string& partition) {
@@ -36,7 +30,7 @@ Endpoint parse_endpoint_override(std::string_view endpoint, const std::string& r
   std::string scheme = "https";
   std::string_view rest = endpoint;
   if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
-    scheme = lower(rest.substr(0, sep));
+    scheme = to_lower(rest.substr(0, sep));
     if (scheme != "https" && scheme != "http") bad_endpoint(endpoint, "must use https or http");
     rest.remove_prefix(sep + 3);
   }

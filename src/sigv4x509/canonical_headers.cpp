@@ -1,8 +1,8 @@
 // CanonicalHeaders and SignedHeaders of SigV4.
 #include "rolesanywhere/sigv4x509.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 namespace rolesanywhere::sigv4x509 {
@@ -10,13 +10,6 @@ namespace rolesanywhere::sigv4x509 {
 namespace {
 
 bool is_header_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Leading and trailing whitespace dropped and every inner run of it (an obs-folded line break
 // included) turned into one space. SigV4 folds inside quoted strings too: the test suite's
@@ -43,7 +36,7 @@ CanonicalHeaders canonical_headers(const std::vector<HttpHeader>& headers,
                                    const std::vector<std::string>& names_to_sign) {
   std::vector<std::string> wanted;
   wanted.reserve(names_to_sign.size());
-  for (const auto& name : names_to_sign) wanted.push_back(lower(name));
+  for (const auto& name : names_to_sign) wanted.push_back(to_lower(name));
   const auto is_wanted = [&](const std::string& lower_name) {
     return wanted.empty() || std::find(wanted.begin(), wanted.end(), lower_name) != wanted.end();
   };
@@ -52,7 +45,7 @@ CanonicalHeaders canonical_headers(const std::vector<HttpHeader>& headers,
   // with ',' in the order they appear in the request, not sorted.
   std::map<std::string, std::string> joined;
   for (const auto& header : headers) {
-    auto name = lower(header.name);
+    auto name = to_lower(header.name);
     if (!is_wanted(name)) continue;
     auto value = fold_value(header.value);
     auto [it, inserted] = joined.try_emplace(std::move(name), value);

@@ -22,8 +22,8 @@ std::string canonical_query(std::string_view raw_query) {
     const auto name = piece.substr(0, equals);
     const auto value =
         equals == std::string_view::npos ? std::string_view{} : piece.substr(equals + 1);
-    parameters.emplace_back(detail::percent_encode(detail::percent_decode(name)),
-                            detail::percent_encode(detail::percent_decode(value)));
+    parameters.emplace_back(uri_encode(detail::percent_decode(name), /*encode_slash=*/true),
+                            uri_encode(detail::percent_decode(value), /*encode_slash=*/true));
   }
   std::sort(parameters.begin(), parameters.end());
 

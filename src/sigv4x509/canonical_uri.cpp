@@ -2,7 +2,6 @@
 // normalised and with each segment URI-encoded: the path arrives as sent on the request line,
 // so an already-escaped "%2F" is encoded again into "%252F", which is SigV4's documented
 // "double encoding" for non-S3 services.
-#include "percent_encoding.hpp"
 #include "rolesanywhere/sigv4x509.hpp"
 
 #include <vector>
@@ -44,20 +43,12 @@ std::vector<std::string_view> normalized_segments(std::string_view path) {
 std::string canonical_uri(std::string_view raw_path, bool normalize) {
   if (raw_path.empty()) return "/";
   std::string out;
-  if (!normalize) {
-    // Slashes stay exactly where they were, empty segments and dots included.
-    bool first = true;
-    for (auto segment : split_on_slash(raw_path)) {
-      if (!first) out.push_back('/');
-      first = false;
-      out += detail::percent_encode(segment);
-    }
-    return out;
-  }
+  // Without normalisation slashes stay exactly where they were, empty segments and dots too.
+  if (!normalize) return uri_encode(raw_path, /*encode_slash=*/false);
   const auto segments = normalized_segments(raw_path);
   for (auto segment : segments) {
     out.push_back('/');
-    out += detail::percent_encode(segment);
+    out += uri_encode(segment, /*encode_slash=*/true);
   }
   if (segments.empty()) return "/";
   if (raw_path.back() == '/') out.push_back('/');

@@ -1,8 +1,10 @@
 #include "percent_encoding.hpp"
 
+#include "rolesanywhere/sigv4x509.hpp"
+
 #include <optional>
 
-namespace rolesanywhere::sigv4x509::detail {
+namespace rolesanywhere::sigv4x509 {
 
 namespace {
 
@@ -20,13 +22,13 @@ std::optional<int> hex_value(char c) noexcept {
 
 }  // namespace
 
-std::string percent_encode(std::string_view bytes) {
+std::string uri_encode(std::string_view bytes, bool encode_slash) {
   static constexpr char kHexDigits[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(bytes.size());
   for (char ch : bytes) {
     const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
+    if (is_unreserved(c) || (c == '/' && !encode_slash)) {
       out.push_back(ch);
     } else {
       out.push_back('%');
@@ -36,6 +38,8 @@ std::string percent_encode(std::string_view bytes) {
   }
   return out;
 }
+
+namespace detail {
 
 std::string percent_decode(std::string_view text) {
   std::string out;
@@ -55,4 +59,5 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace rolesanywhere::sigv4x509::detail
+}  // namespace detail
+}  // namespace rolesanywhere::sigv4x509

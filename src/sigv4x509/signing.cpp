@@ -2,6 +2,7 @@
 // the Authorization header is computed over everything the transport will send unchanged.
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/sigv4x509.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -37,10 +38,7 @@ std::vector<std::string> names_to_sign(const HttpRequest& request) {
   std::vector<std::string> names;
   for (const auto& header : request.headers) {
     if (is_unsigned_header(header.name)) continue;
-    std::string name = header.name;
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    names.push_back(std::move(name));
+    names.push_back(to_lower(header.name));
   }
   return names;
 }

@@ -1,6 +1,7 @@
 // The fault plan: which requests get which fault, and what the control endpoint accepts.
 #include "../../src/emulator/fault_injection.hpp"
 #include "../../src/emulator/session_response.hpp"
+#include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
 
 #include <doctest/doctest.h>
@@ -62,6 +63,20 @@ TEST_CASE("emulator faults: bad control JSON is refused with a reason") {
                        doctest::Contains("unknown fault 'explode'"), Error);
 }
 
+TEST_CASE("emulator faults: numbers too large for the plan are refused and not wrapped") {
+  const FaultPlan current;
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"fail_count":99999999999})", current),
+                       doctest::Contains("fail_count 99999999999 is out of range"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"fail_count":18446744073709551615})", current),
+                       doctest::Contains("out of range"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"delay_ms":-99999999999})", current),
+                       doctest::Contains("delay_ms -99999999999 is out of range"), Error);
+  // 2^32 + 500 wraps to 500, a valid status, without the range check.
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"fail_status":4294967796})", current),
+                       doctest::Contains("fail_status"), Error);
+  CHECK(parse_fault_plan(R"({"fail_count":2147483647})", current).fail_count == 2147483647);
+}
+
 TEST_CASE("emulator faults: each injected status carries the service's error type") {
   CHECK(error_type_for_status(500) == "InternalServerException");
   CHECK(error_type_for_status(429) == "ThrottlingException");
@@ -78,5 +93,11 @@ TEST_CASE("emulator response: access key ids look like STS temporary ones and di
   const std::string uuid = random_uuid();
   CHECK(uuid.size() == 36);
   CHECK(uuid[14] == '4');
-  CHECK(iso8601(std::chrono::system_clock::from_time_t(1440938160)) == "2015-08-30T12:36:00Z");
+  CHECK(format_iso8601(std::chrono::system_clock::from_time_t(1440938160)) ==
+        "2015-08-30T12:36:00Z");
+}
+
+TEST_CASE("emulator response: an error message with bytes that are not UTF-8 still makes JSON") {
+  const auto body = nlohmann::json::parse(error_response_body("date '\xff'"));
+  CHECK(body["message"] == "date '\xef\xbf\xbd'");
 }

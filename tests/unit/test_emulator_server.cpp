@@ -210,3 +210,30 @@ TEST_CASE("emulator server: HTTPS with a PEM certificate") {
   REQUIRE_MESSAGE(answer.code == CURLE_OK, curl_easy_strerror(answer.code));
   CHECK(answer.status == 201);
 }
+
+TEST_CASE("emulator server: bytes that are not UTF-8 echoed into a refusal still get a 4xx") {
+  EmulatorServer server(emulator_test::test_config(), {});
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+
+  HttpRequest bad_date = signed_for(server.port());
+  bad_date.set_header("X-Amz-Date", "2026\xff\xfe");
+  Answer answer = send(base, bad_date);
+  REQUIRE(answer.code == CURLE_OK);
+  CHECK(answer.status == 403);
+  CHECK(has_header(answer.headers, "x-amzn-ErrorType: AccessDeniedException"));
+  // The message still says what was wrong, the stray bytes replaced by U+FFFD.
+  const auto message = nlohmann::json::parse(answer.body)["message"].get<std::string>();
+  CHECK(message.find("X-Amz-Date '2026\xef\xbf\xbd\xef\xbf\xbd'") != std::string::npos);
+
+  emulator_test::SignSpec spec;
+  spec.host = "127.0.0.1:" + std::to_string(server.port());
+  spec.profile_arn = "arn:aws:rolesanywhere:us-east-1:123456789012:profile/\xff";  // sent as %FF
+  answer = send(base, emulator_test::signed_request(spec));
+  REQUIRE(answer.code == CURLE_OK);
+  CHECK(answer.status >= 400);
+  CHECK(answer.status < 500);
+  const auto refusal = nlohmann::json::parse(answer.body, nullptr, false);
+  REQUIRE(refusal.is_object());
+  CHECK(refusal["message"].get<std::string>().find("profile/\xef\xbf\xbd") != std::string::npos);
+  CHECK(server.stats().rejected == 2);
+}

@@ -2,6 +2,12 @@
 #include "test_identity_fixtures.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
 
 using namespace rolesanywhere;
 using namespace identity_test;
@@ -221,4 +227,39 @@ TEST_CASE("identity: a PEM key file may also hold the certificate and other bloc
   // The combined file works as both --certificate and --private-key.
   const Identity identity = load(combined, combined);
   check_signs(identity);
+}
+
+TEST_CASE("identity: files larger than one read load whole from disk and from a pipe") {
+  // Text before the PEM blocks is ignored; it makes the files span several reads, so the
+  // buffer growth of reading (reserved from the size, or grown while reading a pipe) is used.
+  std::string padding;
+  while (padding.size() < 40'000) padding += "padding line before the PEM blocks\n";
+  const std::string key_text = padding + read_file(pki("rsa2048.key.pem"));
+  const std::string certificate_text = padding + read_file(pki("rsa2048.fullchain.pem"));
+  const std::string key_path = write_file("padded.key.pem", key_text);
+  const std::string certificate_path = write_file("padded.crt.pem", certificate_text);
+  const Identity from_disk = load(certificate_path, key_path);
+  check_signs(from_disk);
+  CHECK(from_disk.chain().size() == 1);
+
+  const std::string fifo = scratch("key.fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::thread writer([&] {
+    std::FILE* out = std::fopen(fifo.c_str(), "wb");
+    if (!out) return;
+    std::fwrite(key_text.data(), 1, key_text.size(), out);
+    std::fclose(out);
+  });
+  // Should loading fail before it opens the pipe, the writer would wait for a reader forever:
+  // open one then so the test reports the failure instead of hanging.
+  struct JoinWriter {
+    std::thread& thread;
+    const std::string& path;
+    ~JoinWriter() {
+      const int unblock = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+      thread.join();
+      if (unblock >= 0) ::close(unblock);
+    }
+  } join_writer{writer, fifo};
+  check_signs(load(certificate_path, fifo));
 }

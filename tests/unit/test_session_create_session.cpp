@@ -402,3 +402,14 @@ TEST_CASE("create_session sends to --endpoint and signs for --region") {
   CHECK(transport.requests[0].header("Host") == "127.0.0.1:8080");
   check_signature(transport.requests[0], test_identity("p256"), "eu-west-3");
 }
+
+TEST_CASE("create_session takes any 2xx answer as a success") {
+  for (long status : {200L, 201L, 202L, 203L, 299L}) {
+    CAPTURE(status);
+    Harness harness;
+    ScriptedTransport transport({answer(status, kCreatedBody)});
+    const Credentials credentials = harness.run(transport);
+    CHECK(credentials.access_key_id == "ASIAEXAMPLE");
+    CHECK(transport.requests.size() == 1);
+  }
+}

@@ -242,6 +242,20 @@ TEST_CASE("curl transport sends the request as given and reads the answer back")
   CHECK(raw.ends_with("\r\n\r\n{\"durationSeconds\":3600}"));
 }
 
+TEST_CASE("curl transport reads a body that arrives in many pieces whole") {
+  const auto env = clean_environment();
+  // Far more than one libcurl write callback (16 KiB), so the body grows many times.
+  std::string body;
+  for (int i = 0; body.size() < 300'000; ++i) body += "piece " + std::to_string(i) + ";";
+  LocalHttpServer server("HTTP/1.1 201 Created\r\nContent-Length: " + std::to_string(body.size()) +
+                         "\r\n\r\n" + body);
+  auto transport = make_curl_transport(fast_options());
+  const HttpResponse response = transport->send(server.base_url(), sample_request(server.port()));
+  CHECK(response.status == 201);
+  CHECK(response.body.size() == body.size());
+  CHECK(response.body == body);
+}
+
 TEST_CASE("curl transport returns error statuses rather than throwing") {
   const auto env = clean_environment();
   LocalHttpServer server(

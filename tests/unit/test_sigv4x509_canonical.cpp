@@ -30,6 +30,16 @@ TEST_CASE("sigv4x509 canonical_uri: encoding") {
   CHECK(sv::canonical_uri("/a%20b", false) == "/a%2520b");
 }
 
+TEST_CASE("sigv4x509 uri_encode keeps only unreserved characters and '/' when asked") {
+  CHECK(sv::uri_encode("", true).empty());
+  CHECK(sv::uri_encode("-._~AZaz09", true) == "-._~AZaz09");
+  CHECK(sv::uri_encode("arn:aws:iam::1:role/a b+c", true) ==
+        "arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa%20b%2Bc");
+  CHECK(sv::uri_encode("arn:aws:iam::1:role/a b+c", false) ==
+        "arn%3Aaws%3Aiam%3A%3A1%3Arole/a%20b%2Bc");
+  CHECK(sv::uri_encode(std::string("%\0\xff", 3), true) == "%25%00%FF");
+}
+
 TEST_CASE("sigv4x509 canonical_uri: normalisation") {
   CHECK(sv::canonical_uri("/a/./b/../c", true) == "/a/c");
   CHECK(sv::canonical_uri("/../..", true) == "/");

@@ -1,0 +1,21 @@
+// Small string helpers shared by the modules, so each is written (and fixed) once.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace rolesanywhere {
+
+// `text` without leading and trailing spaces, tabs, CRs and LFs (HTTP header whitespace).
+std::string trim(std::string_view text);
+
+// ASCII letters lower-cased, every other byte unchanged: for header names, URL schemes and hex,
+// where the locale must not matter.
+std::string to_lower(std::string_view text);
+
+// Appends `more` to `text`, a string that holds a secret (key bytes, a response with
+// credentials). When the buffer must grow, the bytes move to a larger one and the old one is
+// wiped before it is freed, so growing leaves no copy behind; the caller wipes `text` itself.
+void append_wiping(std::string& text, std::string_view more);
+
+}  // namespace rolesanywhere
