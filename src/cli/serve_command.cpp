@@ -5,6 +5,8 @@
 #include "commands.hpp"
 #include "credential_source.hpp"
 #include "output.hpp"
+#include "refresh_test_hook.hpp"
+#include "stop_signals.hpp"
 
 #include "../serve/container_token.hpp"
 #include "../serve/endpoint_handler.hpp"
@@ -15,7 +17,6 @@
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/refresher.hpp"
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,6 +28,7 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace rolesanywhere::cli {
 
@@ -57,11 +59,6 @@ void add_serve_flags(cxxopts::Options& options) {
        cxxopts::value<std::string>())  //
       ("container-path", "Path of the container credentials endpoint",
        cxxopts::value<std::string>()->default_value("/v1/credentials"));
-  options.add_options("Testing")  //
-      ("refresh-before-expiry",
-       "For tests: refresh this many seconds before expiry, without jitter (default 300 with "
-       "up to 30 s of jitter)",
-       cxxopts::value<int>());
 }
 
 struct ServeFlags {
@@ -71,7 +68,6 @@ struct ServeFlags {
   std::optional<int> hop_limit;
   std::optional<std::string> container_token_file;
   std::string container_path;
-  std::optional<int> refresh_before_expiry;
 };
 
 ServeFlags read_serve_flags(const cxxopts::ParseResult& result) {
@@ -104,12 +100,6 @@ ServeFlags read_serve_flags(const cxxopts::ParseResult& result) {
     throw Error(Error::Kind::kInvalidArgument,
                 "--container-path " + flags.container_path +
                     ": must start with '/' and not be under /latest/ (the IMDS paths)");
-  if (result.count("refresh-before-expiry")) {
-    const int seconds = result["refresh-before-expiry"].as<int>();
-    if (seconds < 0)
-      throw Error(Error::Kind::kInvalidArgument, "--refresh-before-expiry must not be negative");
-    flags.refresh_before_expiry = seconds;
-  }
   return flags;
 }
 
@@ -135,28 +125,6 @@ serve::UniqueFd open_socket(const ServeFlags& flags) {
                     "credentials. Add --allow-non-loopback if that is intended");
   if (!flags.activated_fd) socket = serve::open_listen_socket(address);
   return socket;
-}
-
-RefreshPolicy refresh_policy(const ServeFlags& flags) {
-  RefreshPolicy policy;
-  if (flags.refresh_before_expiry) {
-    policy.refresh_before_expiry = std::chrono::seconds(*flags.refresh_before_expiry);
-    policy.max_jitter = std::chrono::seconds(0);
-    policy.max_sleep_slice = std::chrono::milliseconds(500);
-  }
-  return policy;
-}
-
-// SIGTERM and SIGINT are taken by sigwait in the main thread: blocked here, before any thread
-// starts, so every thread (libmicrohttpd's, the refresher's) inherits the mask.
-sigset_t block_stop_signals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-  return signals;
 }
 
 // The refresher's loop on its own thread, which a stop does not wait for forever: a
@@ -205,13 +173,17 @@ void announce(const serve::SocketAddress& address, const serve::EndpointConfig& 
 }  // namespace
 
 int serve_command(int argc, char** argv) {
+  std::vector<char*> args(argv, argv + argc);
+  const std::optional<std::chrono::seconds> refresh_before_expiry =
+      take_refresh_before_expiry(args);
+
   cxxopts::Options options("rolesanywhere-helper serve",
                            "Serve AWS credentials through a local endpoint that is compatible "
                            "with IMDSv2 (and, with --container-token-file, with the container "
                            "credentials provider)");
   add_credential_source_flags(options);
   add_serve_flags(options);
-  auto result = parse_or_help(options, argc, argv);
+  auto result = parse_or_help(options, static_cast<int>(args.size()), args.data());
   if (!result) return 0;
 
   // Everything that can be checked without the network first: flags, socket, token file.
@@ -232,10 +204,12 @@ int serve_command(int argc, char** argv) {
   config.role_name = serve::role_name_from_arn(source.params().role_arn);
   const DebugSink debug_sink = stderr_debug_sink(result->count("debug") > 0);
 
-  const sigset_t stop_signals = block_stop_signals();
+  // Before any thread starts (libmicrohttpd's, the refresher's), so every one inherits the mask.
+  const StopSignals stop_signals;
+  std::signal(SIGPIPE, SIG_IGN);
 
-  CredentialRefresher refresher([&] { return source.fetch(clock); }, clock, refresh_policy(flags),
-                                debug_sink);
+  CredentialRefresher refresher([&] { return source.fetch(clock); }, clock,
+                                refresh_policy(refresh_before_expiry), debug_sink);
   std::atomic<bool> failing{false};
   try {
     refresher.refresh_now();
@@ -280,9 +254,8 @@ int serve_command(int argc, char** argv) {
 
   RefresherThread refresher_thread(refresher);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  debug(debug_sink, std::string("stopping on ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+  stop_signals.wait();
+  debug(debug_sink, std::string("stopping on ") + stop_signals.received_name() +
                         ": no new connections, draining requests in flight");
   server.shutdown(kDrainTime);
   if (!refresher_thread.stop(kRefresherStopWait)) {

@@ -6,6 +6,8 @@
 #include "commands.hpp"
 #include "credential_source.hpp"
 #include "output.hpp"
+#include "refresh_test_hook.hpp"
+#include "stop_signals.hpp"
 
 #include "../update/credentials_file.hpp"
 #include "../update/credentials_ini.hpp"
@@ -14,52 +16,14 @@
 #include "rolesanywhere/refresher.hpp"
 #include "rolesanywhere/version.hpp"
 
-#include <atomic>
-#include <csignal>
-#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <optional>
-#include <stop_token>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace rolesanywhere::cli {
 namespace {
-
-constexpr std::string_view kRefreshBeforeExpiryFlag = "--refresh-before-expiry";
-
-// A test hook kept out of --help: `--refresh-before-expiry SECONDS` refreshes that long before
-// expiry (and without jitter) instead of 5 minutes, so tests can watch many refreshes of the
-// 900-second sessions the service issues at the least. Removed from argv before cxxopts sees it.
-std::optional<std::chrono::seconds> take_refresh_before_expiry(std::vector<char*>& args) {
-  std::optional<std::chrono::seconds> value;
-  for (std::size_t i = 1; i < args.size();) {
-    std::string_view arg = args[i];
-    std::string text;
-    std::size_t consumed = 0;
-    if (arg == kRefreshBeforeExpiryFlag) {
-      if (i + 1 >= args.size())
-        throw Error(Error::Kind::kInvalidArgument, "--refresh-before-expiry needs SECONDS");
-      text = args[i + 1];
-      consumed = 2;
-    } else if (arg.starts_with(std::string(kRefreshBeforeExpiryFlag) + "=")) {
-      text = arg.substr(kRefreshBeforeExpiryFlag.size() + 1);
-      consumed = 1;
-    } else {
-      ++i;
-      continue;
-    }
-    if (text.empty() || text.size() > 6 ||
-        text.find_first_not_of("0123456789") != std::string::npos)
-      throw Error(Error::Kind::kInvalidArgument,
-                  "--refresh-before-expiry " + text + ": must be a whole number of seconds");
-    value = std::chrono::seconds(std::stol(text));
-    args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i + consumed));
-  }
-  return value;
-}
 
 void status_line(const std::string& message) {
   std::cerr << kToolName << ": " << message << std::endl;
@@ -74,48 +38,6 @@ std::string local_time(TimePoint t) {
   std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z", &parts);
   return text;
 }
-
-// SIGTERM and SIGINT are blocked in every thread and taken by one waiting thread, which turns
-// them into a stop request: nothing async-signal-unsafe runs in a handler, and a refresh in
-// progress finishes its atomic write before the loop sees the request.
-class StopOnSignals {
- public:
-  StopOnSignals() {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGTERM);
-    sigaddset(&signals_, SIGINT);
-    // Before any other thread exists (curl's resolver, the refresher), so all inherit the mask.
-    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
-    waiter_ = std::jthread([this](std::stop_token done) {
-      const timespec slice{0, 200'000'000};
-      while (!done.stop_requested()) {
-        const int signal_number = sigtimedwait(&signals_, nullptr, &slice);
-        if (signal_number > 0) {
-          received_ = signal_number;
-          stop_.request_stop();
-          return;
-        }
-      }
-    });
-  }
-  ~StopOnSignals() {
-    waiter_.request_stop();
-    waiter_.join();
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  StopOnSignals(const StopOnSignals&) = delete;
-  StopOnSignals& operator=(const StopOnSignals&) = delete;
-
-  std::stop_token token() const { return stop_.get_token(); }
-  int received() const { return received_; }
-
- private:
-  sigset_t signals_{};
-  sigset_t previous_{};
-  std::stop_source stop_;
-  std::atomic<int> received_{0};
-  std::jthread waiter_;
-};
 
 }  // namespace
 
@@ -146,17 +68,13 @@ int update_command(int argc, char** argv) {
   const std::filesystem::path file = update::credentials_file_path_from_environment();
 
   // Signals first: later threads inherit the blocked mask.
-  std::optional<StopOnSignals> signals;
+  std::optional<StopSignals> signals;
   if (!once) signals.emplace();
 
   SystemClock clock;
   CredentialSource source = make_credential_source(*result, clock);
 
-  RefreshPolicy policy;
-  if (refresh_before_expiry) {
-    policy.refresh_before_expiry = *refresh_before_expiry;
-    policy.max_jitter = std::chrono::seconds(0);
-  }
+  const RefreshPolicy policy = refresh_policy(refresh_before_expiry);
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock, policy,
                                 stderr_debug_sink(result->count("debug") > 0));
   // The expiry of the credentials last written to the file. Both callbacks run on the thread
@@ -206,7 +124,7 @@ int update_command(int argc, char** argv) {
     status_line(std::string("refresh failed: ") + error.what() + "; retrying (--retry-errors)");
   }
   refresher.run(signals->token());
-  status_line(std::string("stopped by ") + (signals->received() == SIGINT ? "SIGINT" : "SIGTERM") +
+  status_line(std::string("stopped by ") + signals->received_name() +
               "; the profile keeps the credentials last written");
   return 0;
 }

@@ -1,0 +1,23 @@
+// `--refresh-before-expiry SECONDS`, a test hook of serve and update kept out of --help: refresh
+// that long before expiry, without jitter, instead of 5 minutes (with up to 30 s of jitter), so
+// tests can watch many refreshes of the 900-second sessions the service issues at the least.
+#pragma once
+
+#include "rolesanywhere/refresher.hpp"
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+namespace rolesanywhere::cli {
+
+// Removes `--refresh-before-expiry SECONDS` and `--refresh-before-expiry=SECONDS` from args (so
+// cxxopts neither sees nor lists it) and returns the last value given. Throws a usage Error when
+// SECONDS is missing or not a whole number.
+std::optional<std::chrono::seconds> take_refresh_before_expiry(std::vector<char*>& args);
+
+// The default policy, or with the hook: refresh `refresh_before_expiry` before expiry, without
+// jitter, looking at the clock every half second so a test does not wait on a sleep slice.
+RefreshPolicy refresh_policy(std::optional<std::chrono::seconds> refresh_before_expiry);
+
+}  // namespace rolesanywhere::cli
