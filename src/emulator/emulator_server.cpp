@@ -3,11 +3,11 @@
 #include "json_text.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/http.hpp"
+#include "rolesanywhere/mhd_daemon.hpp"
 #include "session_response.hpp"
 #include "verify_session.hpp"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 
@@ -19,16 +19,6 @@
 namespace rolesanywhere::emulator {
 
 namespace {
-
-struct MhdDaemonDeleter {
-  void operator()(MHD_Daemon* daemon) const noexcept { MHD_stop_daemon(daemon); }
-};
-using MhdDaemonPtr = std::unique_ptr<MHD_Daemon, MhdDaemonDeleter>;
-
-struct MhdResponseDeleter {
-  void operator()(MHD_Response* response) const noexcept { MHD_destroy_response(response); }
-};
-using MhdResponsePtr = std::unique_ptr<MHD_Response, MhdResponseDeleter>;
 
 // Bodies larger than this are not CreateSession requests; stop buffering and refuse.
 constexpr std::size_t kMaxBody = 64 * 1024;
@@ -69,8 +59,7 @@ MHD_Result send(MHD_Connection* connection, int status, const std::string& body,
   if (!response) return MHD_NO;
   MHD_add_response_header(response.get(), "Content-Type", "application/json");
   MHD_add_response_header(response.get(), "x-amzn-RequestId", random_uuid().c_str());
-  for (const auto& header : headers)
-    MHD_add_response_header(response.get(), header.name.c_str(), header.value.c_str());
+  add_mhd_response_headers(response.get(), headers);
   return MHD_queue_response(connection, static_cast<unsigned int>(status), response.get());
 }
 
@@ -100,13 +89,7 @@ HttpRequest build_request(MHD_Connection* connection, const char* method,
   const std::size_t question = target.find('?');
   request.path = target.substr(0, question);
   if (question != std::string::npos) request.query = target.substr(question + 1);
-  MHD_get_connection_values(
-      connection, MHD_HEADER_KIND,
-      [](void* cls, MHD_ValueKind, const char* name, const char* value) -> MHD_Result {
-        static_cast<HttpRequest*>(cls)->headers.push_back({name, value ? value : ""});
-        return MHD_YES;
-      },
-      &request);
+  request.headers = mhd_request_headers(connection);
   request.body = request_state.body;
   return request;
 }
@@ -229,14 +212,6 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char*, const 
   }
 }
 
-void on_mhd_error(void* cls, const char* format, va_list arguments) {
-  char line[512];
-  std::vsnprintf(line, sizeof line, format, arguments);
-  std::string text = line;
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  static_cast<State*>(cls)->log("libmicrohttpd: " + text);
-}
-
 }  // namespace
 
 EmulatorServer::EmulatorServer(EmulatorConfig config, ServerOptions options)
@@ -259,13 +234,10 @@ EmulatorServer::EmulatorServer(EmulatorConfig config, ServerOptions options)
   address.sin_port = htons(state_->options.port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-  unsigned int flags =
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+  unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
   if (tls) flags |= MHD_USE_TLS;
 
   std::vector<MHD_OptionItem> items = {
-      // First, or libmicrohttpd warns that earlier options may log through its own logger.
-      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&on_mhd_error), state_.get()},
       {MHD_OPTION_SOCK_ADDR, 0, &address},
       {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&on_request_start), nullptr},
       {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_request_completed), nullptr},
@@ -275,11 +247,8 @@ EmulatorServer::EmulatorServer(EmulatorConfig config, ServerOptions options)
     items.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(tls_certificate->c_str())});
     items.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(tls_key->c_str())});
   }
-  items.push_back({MHD_OPTION_END, 0, nullptr});
-
-  state_->daemon.reset(MHD_start_daemon(flags, state_->options.port, nullptr, nullptr, &on_request,
-                                        state_.get(), MHD_OPTION_ARRAY, items.data(),
-                                        MHD_OPTION_END));
+  state_->daemon = start_mhd_daemon(flags, state_->options.port, &on_request, state_.get(),
+                                    std::move(items), state_->options.log);
   if (!state_->daemon)
     throw Error(Error::Kind::kInvalidArgument,
                 "cannot listen on 127.0.0.1:" + std::to_string(state_->options.port) +

@@ -1,13 +1,11 @@
 #include "endpoint_server.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/mhd_daemon.hpp"
 
-#include <microhttpd.h>
 #include <openssl/crypto.h>
 
 #include <atomic>
-#include <cstdarg>
-#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -15,16 +13,6 @@
 namespace rolesanywhere::serve {
 
 namespace {
-
-struct MhdDaemonDeleter {
-  void operator()(MHD_Daemon* daemon) const noexcept { MHD_stop_daemon(daemon); }
-};
-using MhdDaemonPtr = std::unique_ptr<MHD_Daemon, MhdDaemonDeleter>;
-
-struct MhdResponseDeleter {
-  void operator()(MHD_Response* response) const noexcept { MHD_destroy_response(response); }
-};
-using MhdResponsePtr = std::unique_ptr<MHD_Response, MhdResponseDeleter>;
 
 // Per connection: whether a request is under way on it, so a connection that closes in the
 // middle of a request still takes that request off the in-flight count.
@@ -88,8 +76,7 @@ MHD_Result send(State& state, MHD_Connection* connection, HttpResponse&& answer)
     wipe_and_free_body(body);
     return MHD_NO;
   }
-  for (const auto& header : answer.headers)
-    MHD_add_response_header(response.get(), header.name.c_str(), header.value.c_str());
+  add_mhd_response_headers(response.get(), answer.headers);
   // While draining, clients are told not to reuse the connection: the next request should find
   // the port closed rather than be cut off.
   if (state.draining) MHD_add_response_header(response.get(), "Connection", "close");
@@ -146,11 +133,6 @@ void on_request_completed(void* cls, MHD_Connection*, void** request_cls,
   *request_cls = nullptr;
 }
 
-MHD_Result collect_header(void* cls, MHD_ValueKind, const char* name, const char* value) {
-  static_cast<HttpRequest*>(cls)->headers.push_back({name ? name : "", value ? value : ""});
-  return MHD_YES;
-}
-
 MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method,
                       const char*, const char*, size_t* upload_data_size, void** request_cls) {
   auto& state = *static_cast<State*>(cls);
@@ -173,7 +155,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   if (request_state->body_bytes > state.options.max_body_bytes) {
     answer = plain(413, "request body too large");
   } else {
-    MHD_get_connection_values(connection, MHD_HEADER_KIND, &collect_header, &request);
+    request.headers = mhd_request_headers(connection);
     try {
       answer = state.handler(request);
     } catch (const std::exception& error) {
@@ -183,14 +165,6 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   }
   state.debug_line(request.method + " " + request.path + " -> " + std::to_string(answer.status));
   return send(state, connection, std::move(answer));
-}
-
-void on_mhd_error(void* cls, const char* format, va_list arguments) {
-  char line[512];
-  std::vsnprintf(line, sizeof line, format, arguments);
-  std::string text = line;
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  static_cast<State*>(cls)->debug_line("libmicrohttpd: " + text);
 }
 
 }  // namespace
@@ -203,12 +177,9 @@ EndpointServer::EndpointServer(UniqueFd listen_socket, RequestHandler handler,
   state_->address = local_address(listen_socket.get());
 
   // ITC lets MHD_quiesce_daemon wake the polling threads; AUTO picks epoll on Linux.
-  const unsigned int flags =
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  const unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
   const int fd = listen_socket.get();
   std::vector<MHD_OptionItem> items = {
-      // First, or libmicrohttpd warns that earlier options may log through its own logger.
-      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&on_mhd_error), state_.get()},
       {MHD_OPTION_LISTEN_SOCKET, fd, nullptr},
       {MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(std::max(1u, state_->options.threads)),
        nullptr},
@@ -222,10 +193,9 @@ EndpointServer::EndpointServer(UniqueFd listen_socket, RequestHandler handler,
       {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&on_request_start), state_.get()},
       {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_request_completed),
        state_.get()},
-      {MHD_OPTION_END, 0, nullptr},
   };
-  state_->daemon.reset(MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, state_.get(),
-                                        MHD_OPTION_ARRAY, items.data(), MHD_OPTION_END));
+  state_->daemon = start_mhd_daemon(flags, 0, &on_request, state_.get(), std::move(items),
+                                    state_->options.debug);
   if (!state_->daemon)
     throw Error(Error::Kind::kInternal,
                 "libmicrohttpd could not start serving on " + state_->address.local_url());
