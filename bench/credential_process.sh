@@ -5,23 +5,10 @@
 #   bench/credential_process.sh [RUNS]     (default 50; builds first if needed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 runs=${1:-50}
-scripts/install-deps.sh --test
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target rolesanywhere-helper rolesanywhere-emulator >/dev/null
-
-work=$(mktemp -d)
-trap 'kill $emulator 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-unset AWS_CA_BUNDLE SSL_CERT_FILE CURL_CA_BUNDLE http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
-testdata/make-test-pki.sh "$work/pki" >/dev/null
-ta=arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a1b2c3d4-0000-4000-8000-00000000000a
-profile=arn:aws:rolesanywhere:us-east-1:123456789012:profile/a1b2c3d4-0000-4000-8000-00000000000b
-role=arn:aws:iam::123456789012:role/bench
-build/rolesanywhere-emulator --port 0 --port-file "$work/port" --ca "$work/pki/root-ca.pem" \
-  --trust-anchor-arn "$ta" --profile-arn "$profile" --role-arn "$role" 2>/dev/null &
-emulator=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-endpoint=http://127.0.0.1:$(cat "$work/port")
+bench_build "$(nproc)"
+bench_start_emulator
 
 echo "| key | runs | median wall time | p90 wall time | median peak RSS |"
 echo "|---|---|---|---|---|"

@@ -6,27 +6,14 @@
 #   bench/serve.sh [SECONDS]     (default 10 per row; builds first if needed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 duration=${1:-10}
-scripts/install-deps.sh --test
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j2 --target rolesanywhere-helper rolesanywhere-emulator >/dev/null
-
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-unset AWS_CA_BUNDLE SSL_CERT_FILE CURL_CA_BUNDLE http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
-testdata/make-test-pki.sh "$work/pki" >/dev/null
-ta=arn:aws:rolesanywhere:us-east-1:123456789012:trust-anchor/a1b2c3d4-0000-4000-8000-00000000000a
-profile=arn:aws:rolesanywhere:us-east-1:123456789012:profile/a1b2c3d4-0000-4000-8000-00000000000b
-role=arn:aws:iam::123456789012:role/bench
-build/rolesanywhere-emulator --port 0 --port-file "$work/port" --ca "$work/pki/root-ca.pem" \
-  --trust-anchor-arn "$ta" --profile-arn "$profile" --role-arn "$role" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+bench_build 2
+bench_start_emulator
 
 build/rolesanywhere-helper serve --port 0 --certificate "$work/pki/p256.fullchain.pem" \
   --private-key "$work/pki/p256.key.pem" --trust-anchor-arn "$ta" --profile-arn "$profile" \
-  --role-arn "$role" --endpoint "http://127.0.0.1:$(cat "$work/port")" 2>"$work/serve.err" &
+  --role-arn "$role" --endpoint "$endpoint" 2>"$work/serve.err" &
 serve=$!
 pids+=($serve)
 for _ in $(seq 100); do grep -q '^export' "$work/serve.err" && break; sleep 0.05; done
