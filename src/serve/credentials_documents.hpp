@@ -1,5 +1,6 @@
 // The JSON bodies the endpoint answers with. Written by hand rather than through a JSON library
-// so that the secret values are copied exactly once, into the response body, and nowhere else.
+// so that the secret values are copied exactly once, into the response body, and nowhere else
+// (with the pieces in rolesanywhere/credentials.hpp that credential_process uses too).
 #pragma once
 
 #include "rolesanywhere/clock.hpp"
@@ -21,8 +22,5 @@ std::string container_credentials_json(const Credentials& credentials);
 
 // {"Code":<code>,"Message":<message>}: the 503 when there are no valid credentials to hand out.
 std::string error_json(std::string_view code, std::string_view message);
-
-// Appends `value` as a JSON string literal (quotes included).
-void append_json_string(std::string& out, std::string_view value);
 
 }  // namespace rolesanywhere::serve

@@ -217,7 +217,8 @@ TEST_CASE("serve handler: the role name is the last segment of the role ARN") {
 TEST_CASE("serve documents: control characters and quotes are escaped") {
   std::string out;
   append_json_string(out, std::string("a\"b\\c\n\x01", 7));
-  CHECK(out == R"("a\"b\\c\u000a\u0001")");
+  // The same escaping as the credential_process answer (Go's encoding/json).
+  CHECK(out == R"("a\"b\\c\n\u0001")");
   CHECK(nlohmann::json::parse(error_json("X", "a \"quoted\" message"))["Message"] ==
         "a \"quoted\" message");
 }
