@@ -60,15 +60,37 @@ CK_OBJECT_CLASS class_of_type(ObjectType type) {
 }  // namespace
 
 std::string hide_pin_value(const std::string& uri) {
-  constexpr std::string_view kName = "pin-value=";
+  // Every query value is hidden unless it is one we know to be harmless: a misspelt or
+  // upper-case "pin-value" must not put the PIN in a message either.
+  constexpr std::string_view kShownQueryNames[] = {"pin-source", "module-name", "module-path"};
   std::string shown = uri;
-  for (std::size_t at = shown.find(kName); at != std::string::npos;
-       at = shown.find(kName, at + 1)) {
-    const std::size_t value_start = at + kName.size();
-    const std::size_t value_end = shown.find_first_of("&;", value_start);
+  const std::size_t query = shown.find('?');
+  // pin-value is also accepted in the path part by some tools; hide it there too.
+  const std::size_t path_pin = shown.find("pin-value=");
+  if (path_pin != std::string::npos && (query == std::string::npos || path_pin < query)) {
+    const std::size_t value_start = path_pin + std::string_view("pin-value=").size();
+    const std::size_t value_end = shown.find_first_of(";?", value_start);
     shown.replace(value_start,
                   (value_end == std::string::npos ? shown.size() : value_end) - value_start,
                   "<hidden>");
+  }
+  const std::size_t query_start = shown.find('?');
+  if (query_start == std::string::npos) return shown;
+  std::size_t at = query_start + 1;
+  while (at < shown.size()) {
+    std::size_t next = shown.find_first_of("&;", at);
+    if (next == std::string::npos) next = shown.size();
+    const std::size_t equals = shown.find('=', at);
+    if (equals != std::string::npos && equals < next) {
+      const std::string_view name(shown.data() + at, equals - at);
+      bool harmless = false;
+      for (std::string_view known : kShownQueryNames) harmless = harmless || name == known;
+      if (!harmless) {
+        shown.replace(equals + 1, next - equals - 1, "<hidden>");
+        next = equals + 1 + std::string_view("<hidden>").size();
+      }
+    }
+    at = next + 1;
   }
   return shown;
 }

@@ -44,6 +44,10 @@ TEST_CASE("pkcs11 uri: pin-value is hidden wherever it appears") {
   CHECK(hide_pin_value("pkcs11:token=a;pin-value=99;object=b") ==
         "pkcs11:token=a;pin-value=<hidden>;object=b");
   CHECK(hide_pin_value("pkcs11:token=a") == "pkcs11:token=a");
+  // A misspelt or upper-case name must not reveal the PIN either.
+  CHECK(hide_pin_value("pkcs11:token=a?pin-vale=1234") == "pkcs11:token=a?pin-vale=<hidden>");
+  CHECK(hide_pin_value("pkcs11:token=a?PIN-VALUE=1234&pin-source=file:/p") ==
+        "pkcs11:token=a?PIN-VALUE=<hidden>&pin-source=file:/p");
 }
 
 TEST_CASE("pkcs11 uri: parse errors name the flag and hide the PIN") {
