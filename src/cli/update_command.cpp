@@ -118,10 +118,13 @@ int update_command(int argc, char** argv) {
   try {
     refresher.refresh_now();
   } catch (const Error& error) {
-    // A configuration that fails at start is reported and ends the process, as
-    // aws_signing_helper does, unless --retry-errors asks to keep trying.
-    if (!retry_errors) throw;
-    status_line(std::string("refresh failed: ") + error.what() + "; retrying (--retry-errors)");
+    // A configuration the service refuses at start is reported and ends the process, as
+    // aws_signing_helper does, unless --retry-errors asks to keep trying. A transient outage
+    // (unreachable, 5xx, throttling) never ends it: it is retried like any later failure.
+    const bool permanent = is_permanent_failure(error);
+    if (permanent && !retry_errors) throw;
+    status_line(std::string("refresh failed: ") + error.what() +
+                (permanent ? "; retrying (--retry-errors)" : "; retrying, the outage may pass"));
   }
   refresher.run(signals->token());
   status_line(std::string("stopped by ") + signals->received_name() +

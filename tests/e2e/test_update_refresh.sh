@@ -109,4 +109,16 @@ wait_until 15 retry_written && pass "--retry-errors keeps trying after a refused
   { STDERR=$(cat "$WORK/retry.err"); fail "--retry-errors keeps trying after a refused first attempt"; }
 kill -TERM "$LOOP"
 wait "$LOOP"
+
+# A transient outage at start (every attempt of the first CreateSession answered 503) does not
+# end the process: it keeps trying and writes once the service recovers.
+set_faults '{"fail_count":3,"fail_status":503}'
+"$HELPER" update --profile outage "${IDENTITY[@]}" "${SESSION[@]}" >/dev/null 2>"$WORK/outage.err" &
+LOOP=$!
+outage_written() { python3 -c 'import configparser,sys; p=configparser.RawConfigParser(); p.read(sys.argv[1]); p["outage"]["aws_access_key_id"]' "$FILE" 2>/dev/null; }
+wait_until 20 outage_written && kill -0 "$LOOP" 2>/dev/null &&
+  pass "an outage at start is waited out, not fatal" ||
+  { STDERR=$(cat "$WORK/outage.err"); fail "an outage at start is waited out, not fatal"; }
+kill -TERM "$LOOP"
+wait "$LOOP"
 finish
