@@ -22,7 +22,7 @@ struct Arn {
   std::string service;    // rolesanywhere, iam
   std::string region;
   std::string account;
-  std::string resource;   // "trust-anchor/<uuid>", "role/name"
+  std::string resource;  // "trust-anchor/<uuid>", "role/name"
 };
 // Throws Error(kInvalidArgument) naming `flag` when `text` is not an ARN.
 Arn parse_arn(std::string_view text, std::string_view flag);
@@ -65,7 +65,6 @@ struct TransportOptions {
   bool use_proxy = false;                // --with-proxy: honour *_proxy variables
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{30'000};
-  std::string user_agent;
 };
 
 class HttpTransport {
@@ -86,8 +85,8 @@ struct RetryPolicy {
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds max_delay{5'000};
   // Injected so tests neither sleep nor depend on randomness.
-  std::function<void(std::chrono::milliseconds)> sleep;        // default: this_thread::sleep_for
-  std::function<double()> random_unit;                         // default: uniform [0,1)
+  std::function<void(std::chrono::milliseconds)> sleep;  // default: this_thread::sleep_for
+  std::function<double()> random_unit;                   // default: uniform [0,1)
 };
 // Full jitter: uniform in [0, min(max_delay, base_delay * 2^(attempt-1))].
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt);

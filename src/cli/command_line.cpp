@@ -1,9 +1,6 @@
 #include "command_line.hpp"
 
 #include "rolesanywhere/error.hpp"
-#include "rolesanywhere/version.hpp"
-
-#include <sys/utsname.h>
 
 #include <unistd.h>
 
@@ -191,10 +188,6 @@ TransportOptions read_transport_flags(const cxxopts::ParseResult& result) {
                       " (it must name a readable PEM file of CA certificates)");
     transport.ca_bundle = bundle;
   }
-  utsname system{};
-  std::string platform = uname(&system) == 0 ? std::string(system.sysname) + "; " + system.machine
-                                             : std::string("unknown");
-  transport.user_agent = std::string(kToolName) + "/" + kVersion + " (" + platform + ")";
   return transport;
 }
 

@@ -86,11 +86,9 @@ class CurlTransport final : public HttpTransport {
     if (!request.query.empty()) url += "?" + request.query;
 
     SlistPtr headers;
-    bool has_user_agent = false;
     for (const auto& header : request.headers) {
       // "Name;" is curl's way to send a header with an empty value.
       append(headers, header.value.empty() ? header.name + ";" : header.name + ": " + header.value);
-      has_user_agent = has_user_agent || iequals(header.name, "User-Agent");
     }
     // Send what the request says and nothing else: no "Expect: 100-continue", no "Accept".
     append(headers, "Expect:");
@@ -101,8 +99,6 @@ class CurlTransport final : public HttpTransport {
     set(CURLOPT_ERRORBUFFER, error_text);
     set(CURLOPT_URL, url.c_str());
     set(CURLOPT_HTTPHEADER, headers.get());
-    if (!has_user_agent && !options_.user_agent.empty())
-      set(CURLOPT_USERAGENT, options_.user_agent.c_str());
     set_method_and_body(request);
 
 #if LIBCURL_VERSION_NUM >= 0x075500
