@@ -75,6 +75,7 @@ Identity load_identity(const IdentityFlags& flags, const Clock& clock, const Deb
     options.private_key_path = flags.private_key;
     options.intermediates_path = flags.intermediates;
     options.password = flags.pkcs8_password;
+    options.ask_password = prompt_key_password_on_terminal;
     return load_file_identity(options, clock);
   }();
 
@@ -101,7 +102,8 @@ EvpPkeyPtr load_signing_key(const IdentityFlags& flags) {
   if (path.empty())
     throw Error(Error::Kind::kInvalidArgument,
                 "--private-key is required: the private key file to sign with");
-  PrivateKeyFile key_file = load_private_key_file(path, flags.pkcs8_password);
+  PrivateKeyFile key_file =
+      load_private_key_file(path, flags.pkcs8_password, prompt_key_password_on_terminal);
   check_key_supported(key_file.key.get());
   // With both given, a key that is not the certificate's would sign a test string that proves
   // nothing about the identity the user means to check.
