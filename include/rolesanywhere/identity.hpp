@@ -9,6 +9,7 @@
 #include "rolesanywhere/sigv4x509.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,9 +73,17 @@ struct PrivateKeyFile {
   // Present when the file was PKCS#12: the certificate and chain it carried.
   std::optional<CertificateBundle> certificates;
 };
+// Asked for the password of an encrypted key file (encrypted PKCS#8, a PKCS#12 file that
+// needs one) when none was given, and only when OpenSSL asks for it, so plain keys never cause
+// a prompt. `label` names the file ("--private-key /x/key.pem"). Returns nullopt when there is
+// no way to get one (no terminal); the load then fails with its usual "is encrypted" error.
+using PasswordProvider = std::function<std::optional<SecretString>(const std::string& label)>;
+
 // PEM or DER: PKCS#1 RSA, SEC1 EC, PKCS#8, encrypted PKCS#8 (password needed), PKCS#12.
+// Without `password`, `ask_password` (when set) is asked once if the file turns out to need one.
 PrivateKeyFile load_private_key_file(const std::string& path,
-                                     const std::optional<SecretString>& password);
+                                     const std::optional<SecretString>& password,
+                                     const PasswordProvider& ask_password = {});
 
 // Throws Error(kCrypto) naming the problem: RSA outside 2048-4096 bits, curve other than
 // P-256/P-384/P-521, any other key type.
@@ -84,10 +93,13 @@ void check_key_matches_certificate(EVP_PKEY* key, X509* certificate);
 void check_certificate_validity(X509* certificate, TimePoint now);
 
 struct FileIdentityOptions {
-  std::string certificate_path;    // --certificate (may be PKCS#12 when no key path is given)
-  std::string private_key_path;    // --private-key (may be PKCS#12)
-  std::string intermediates_path;  // --intermediates, optional
+  std::string certificate_path;          // --certificate (may be PKCS#12 when no key path is given)
+  std::string private_key_path;          // --private-key (may be PKCS#12)
+  std::string intermediates_path;        // --intermediates, optional
   std::optional<SecretString> password;  // --pkcs8-password: encrypted PKCS#8 or PKCS#12
+  // Without `password`: asked at most once, when a file needs a password; the answer is used
+  // for both files (a PKCS#12 may be given as --certificate and --private-key).
+  PasswordProvider ask_password;
 };
 // Loads, checks support, match and validity, and builds the identity.
 Identity load_file_identity(const FileIdentityOptions& options, const Clock& clock);

@@ -8,6 +8,8 @@
 #include "rolesanywhere/debug_log.hpp"
 #include "rolesanywhere/identity.hpp"
 
+#include <string>
+
 namespace rolesanywhere::cli {
 
 // Refuses flags and URIs of key sources that are not built yet, with a message naming them.
@@ -16,7 +18,12 @@ void reject_unsupported_sources(const IdentityFlags& flags);
 Identity load_identity(const IdentityFlags& flags, const Clock& clock, const DebugSink& debug);
 
 // Just the private key (sign-string needs no certificate); from --private-key, or the key in a
-// PKCS#12 --certificate.
-EvpPkeyPtr load_signing_key(const IdentityFlags& flags);
+// PKCS#12 --certificate. Under --debug, says what was loaded.
+EvpPkeyPtr load_signing_key(const IdentityFlags& flags, const DebugSink& debug);
+
+// For --debug: "RSA 2048 bits", "EC prime256v1".
+std::string describe_key(EVP_PKEY* key);
+// For --debug: "<what>: subject "...", issuer "...", serial N (hex H), valid A to B".
+void debug_certificate(const DebugSink& debug, const std::string& what, X509* certificate);
 
 }  // namespace rolesanywhere::cli

@@ -73,22 +73,42 @@ class Terminal {
   bool echo_off_ = false;
 };
 
+// prompt_secret_on_terminal, also saying why /dev/tty did not open.
+std::optional<SecretString> ask(const std::string& prompt, const std::string& what,
+                                int& open_error) {
+  Terminal terminal;
+  if (!terminal.is_open()) {
+    open_error = terminal.open_error();
+    return std::nullopt;
+  }
+  terminal.echo_off();
+  terminal.write_text(prompt);
+  SecretString secret = terminal.read_line();
+  terminal.write_text("\n");
+  if (secret.empty()) throw Error(Error::Kind::kInvalidArgument, "no " + what + " was entered");
+  return secret;
+}
+
 }  // namespace
+
+std::optional<SecretString> prompt_secret_on_terminal(const std::string& prompt,
+                                                      const std::string& what) {
+  int open_error = 0;
+  return ask(prompt, what, open_error);
+}
 
 SecretString prompt_pin_on_terminal(const std::string& prompt) {
   const std::string wanted = what_is_wanted(prompt);
-  Terminal terminal;
-  if (!terminal.is_open())
-    throw Error(Error::Kind::kInvalidArgument,
-                wanted + " is needed and there is no terminal to ask for it (/dev/tty: " +
-                    std::strerror(terminal.open_error()) +
-                    "); add pin-source=file:/path/to/pin-file or pin-value=... to the URI");
-  terminal.echo_off();
-  terminal.write_text(prompt);
-  SecretString pin = terminal.read_line();
-  terminal.write_text("\n");
-  if (pin.empty()) throw Error(Error::Kind::kInvalidArgument, "no " + wanted + " was entered");
-  return pin;
+  int open_error = 0;
+  if (std::optional<SecretString> pin = ask(prompt, wanted, open_error)) return std::move(*pin);
+  throw Error(Error::Kind::kInvalidArgument,
+              wanted + " is needed and there is no terminal to ask for it (/dev/tty: " +
+                  std::strerror(open_error) +
+                  "); add pin-source=file:/path/to/pin-file or pin-value=... to the URI");
+}
+
+std::optional<SecretString> prompt_key_password_on_terminal(const std::string& label) {
+  return prompt_secret_on_terminal("Password for " + label + ": ", "password for " + label);
 }
 
 }  // namespace rolesanywhere::cli

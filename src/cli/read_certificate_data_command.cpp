@@ -12,6 +12,7 @@
 #include "rolesanywhere/sigv4x509.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 namespace rolesanywhere::cli {
 namespace {
@@ -60,6 +61,12 @@ int read_certificate_data_command(int argc, char** argv) {
     return 0;
   }
   CertificateBundle bundle = load_certificate_file(flags.certificate);
+  if (const DebugSink debug = stderr_debug_sink(result->count("debug") > 0)) {
+    debug_certificate(debug, "certificate from " + flags.certificate, bundle.leaf.get());
+    debug("public key: " + describe_key(X509_get0_pubkey(bundle.leaf.get())));
+    debug("the file holds " + std::to_string(bundle.chain.size()) +
+          " more certificate(s) after it (not part of this output)");
+  }
   write_stdout(certificate_data_json(bundle.leaf.get()));
   return 0;
 }

@@ -64,9 +64,15 @@ int sign_string_command(int argc, char** argv) {
   check_format(format);
   const Digest digest = parse_digest((*result)["digest"].as<std::string>());
 
-  EvpPkeyPtr key = load_signing_key(read_identity_flags(*result, FlagSet::kSignString));
-  std::vector<std::uint8_t> signature =
-      sign_with_key(key.get(), fixed_string_to_sign(public_copy(key.get()).get()), digest);
+  const DebugSink debug = stderr_debug_sink(result->count("debug") > 0);
+  EvpPkeyPtr key = load_signing_key(read_identity_flags(*result, FlagSet::kSignString), debug);
+  const std::string fixed_string = fixed_string_to_sign(public_copy(key.get()).get());
+  std::vector<std::uint8_t> signature = sign_with_key(key.get(), fixed_string, digest);
+  if (debug)
+    debug("signed the fixed test string (" + std::to_string(fixed_string.size()) + " bytes) with " +
+          (*result)["digest"].as<std::string>() + ": a " + std::to_string(signature.size()) +
+          "-byte " + (EVP_PKEY_is_a(key.get(), "RSA") ? "PKCS#1 v1.5" : "DER-encoded ECDSA") +
+          " signature");
 
   if (format == "bin")
     write_stdout({reinterpret_cast<const char*>(signature.data()), signature.size()});

@@ -97,7 +97,8 @@ CertificateBundle load_certificate_file(const std::string& path) {
   const std::string& bytes = contents.reveal();
   if (looks_like_pkcs12(bytes)) {
     // Only a PKCS#12 without a password can be read here; the password travels with the key.
-    PrivateKeyFile file = parse_pkcs12(bytes, std::nullopt, label);
+    KeyPassword no_password;
+    PrivateKeyFile file = parse_pkcs12(bytes, no_password, label);
     if (!file.certificates) throw Error(Error::Kind::kInput, label + " holds no certificate");
     return std::move(*file.certificates);
   }

@@ -18,8 +18,7 @@ struct FileContents {
   EvpPkeyPtr key;
 };
 
-FileContents read_certificate_source(const std::string& path,
-                                     const std::optional<SecretString>& password,
+FileContents read_certificate_source(const std::string& path, KeyPassword& password,
                                      const std::string& label) {
   const SecretString contents = read_input_file(path, label);
   const std::string& bytes = contents.reveal();
@@ -31,7 +30,7 @@ FileContents read_certificate_source(const std::string& path,
   return FileContents{parse_certificates(bytes, label), nullptr};
 }
 
-FileContents read_key_source(const std::string& path, const std::optional<SecretString>& password,
+FileContents read_key_source(const std::string& path, KeyPassword& password,
                              const std::string& label) {
   PrivateKeyFile file = parse_private_key(read_input_file(path, label).reveal(), password, label);
   return FileContents{std::move(file.certificates), std::move(file.key)};
@@ -48,13 +47,14 @@ Identity load_file_identity(const FileIdentityOptions& options, const Clock& clo
     throw Error(Error::Kind::kInvalidArgument, "--certificate and --private-key are required");
   }
 
+  KeyPassword password(options.password, options.ask_password);
   FileContents from_certificate;
   if (have_certificate) {
     from_certificate =
-        read_certificate_source(options.certificate_path, options.password, certificate_label);
+        read_certificate_source(options.certificate_path, password, certificate_label);
   }
   FileContents from_key;
-  if (have_key) from_key = read_key_source(options.private_key_path, options.password, key_label);
+  if (have_key) from_key = read_key_source(options.private_key_path, password, key_label);
 
   // The key: --private-key, or else the PKCS#12 given as --certificate.
   EvpPkeyPtr key = have_key ? std::move(from_key.key) : std::move(from_certificate.key);

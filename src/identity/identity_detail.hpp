@@ -24,12 +24,31 @@ bool looks_like_pkcs12(std::string_view bytes);
 CertificateBundle parse_certificates(std::string_view bytes, const std::string& label);
 // A PEM bundle (or one DER certificate); never empty.
 std::vector<X509Ptr> parse_certificate_bundle(std::string_view bytes, const std::string& label);
+// The password for the encrypted key files of one load: the one given (--pkcs8-password), or
+// else the provider's answer, asked for at the first need and kept for the next file.
+class KeyPassword {
+ public:
+  KeyPassword() = default;
+  KeyPassword(std::optional<SecretString> given, PasswordProvider ask)
+      : password_(std::move(given)), ask_(std::move(ask)) {}
+
+  // The password, asking the provider (once) when there is none yet; nullopt when none was given
+  // and none could be had. What the provider throws passes through.
+  const std::optional<SecretString>& get(const std::string& label);
+  // Without asking: the password given or answered so far.
+  const std::optional<SecretString>& known() const noexcept { return password_; }
+
+ private:
+  std::optional<SecretString> password_;
+  PasswordProvider ask_;
+  bool asked_ = false;
+};
+
 // PKCS#1, SEC1, PKCS#8 (plain or encrypted), PEM or DER; PKCS#12 is passed to parse_pkcs12.
-PrivateKeyFile parse_private_key(std::string_view bytes,
-                                 const std::optional<SecretString>& password,
+PrivateKeyFile parse_private_key(std::string_view bytes, KeyPassword& password,
                                  const std::string& label);
 // The key and certificates of a PKCS#12 file; `key` may be null when the file holds none.
-PrivateKeyFile parse_pkcs12(std::string_view bytes, const std::optional<SecretString>& password,
+PrivateKeyFile parse_pkcs12(std::string_view bytes, KeyPassword& password,
                             const std::string& label);
 
 // Drops every certificate equal to `leaf`: the leaf must never travel as its own intermediate.

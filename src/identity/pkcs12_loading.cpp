@@ -22,23 +22,26 @@ Pkcs12Ptr decode_pkcs12(std::string_view bytes) {
   return p12;
 }
 
-// The password that opens the file: the one given, or the empty one (both spellings OpenSSL
-// knows: no password at all and the empty string) when none was given.
-// nullptr means "no password", which PKCS12_parse accepts.
-const char* password_that_opens(PKCS12* p12, const std::optional<SecretString>& password,
-                                const std::string& label) {
-  if (password) {
-    const std::string& text = password->reveal();
-    if (PKCS12_mac_present(p12) &&
-        PKCS12_verify_mac(p12, text.c_str(), static_cast<int>(text.size())) != 1) {
-      ERR_clear_error();
-      throw Error(Error::Kind::kInput, "wrong password for " + label);
-    }
-    return text.c_str();
+const char* checked_password(PKCS12* p12, const SecretString& password, const std::string& label) {
+  const std::string& text = password.reveal();
+  if (PKCS12_mac_present(p12) &&
+      PKCS12_verify_mac(p12, text.c_str(), static_cast<int>(text.size())) != 1) {
+    ERR_clear_error();
+    throw Error(Error::Kind::kInput, "wrong password for " + label);
   }
+  return text.c_str();
+}
+
+// The password that opens the file: the one known, or the empty one (both spellings OpenSSL
+// knows: no password at all and the empty string), or else the one the provider is asked for.
+// nullptr means "no password", which PKCS12_parse accepts. The pointer lives as long as
+// `password`.
+const char* password_that_opens(PKCS12* p12, KeyPassword& password, const std::string& label) {
+  if (password.known()) return checked_password(p12, *password.known(), label);
   if (!PKCS12_mac_present(p12) || PKCS12_verify_mac(p12, nullptr, 0) == 1) return nullptr;
   if (PKCS12_verify_mac(p12, "", 0) == 1) return "";
   ERR_clear_error();
+  if (const auto& answer = password.get(label)) return checked_password(p12, *answer, label);
   throw Error(Error::Kind::kInput,
               label + " is encrypted; give its password with --pkcs8-password");
 }
@@ -47,7 +50,7 @@ const char* password_that_opens(PKCS12* p12, const std::optional<SecretString>& 
 
 bool looks_like_pkcs12(std::string_view bytes) { return decode_pkcs12(bytes) != nullptr; }
 
-PrivateKeyFile parse_pkcs12(std::string_view bytes, const std::optional<SecretString>& password,
+PrivateKeyFile parse_pkcs12(std::string_view bytes, KeyPassword& password,
                             const std::string& label) {
   Pkcs12Ptr p12 = decode_pkcs12(bytes);
   if (!p12) throw Error(Error::Kind::kInput, label + " is not a PKCS#12 file");

@@ -1,7 +1,8 @@
 // Private keys from files, in every encoding people actually have: PKCS#1 RSA and SEC1 EC
 // ("traditional"), PKCS#8 plain or encrypted, each as PEM or DER, and PKCS#12.
-// The password callback never prompts: it hands over the --pkcs8-password or refuses, and records
-// that it was asked, which is how an encrypted key is told apart from a file in the wrong format.
+// The password callback hands over the --pkcs8-password, or the answer of the password provider
+// (asked only now, when OpenSSL needs a password), or refuses; it records that it was asked,
+// which is how an encrypted key is told apart from a file in the wrong format.
 #include "identity_detail.hpp"
 #include "rolesanywhere/error.hpp"
 
@@ -12,6 +13,7 @@
 
 #include <climits>
 #include <cstring>
+#include <exception>
 
 namespace rolesanywhere {
 namespace identity_detail {
@@ -20,16 +22,29 @@ namespace {
 using DecoderCtxPtr = std::unique_ptr<OSSL_DECODER_CTX, OpensslDeleter<OSSL_DECODER_CTX_free>>;
 
 struct PasswordRequest {
-  const std::optional<SecretString>* password;
+  KeyPassword* password;
+  const std::string* label;
   bool asked = false;
+  // What the provider threw: kept here, since it must not unwind through OpenSSL's C code, and
+  // thrown again once OpenSSL has returned.
+  std::exception_ptr failure;
 };
 
-// pem_password_cb: copies the given password, or fails (never reads the terminal).
-int supply_password(char* buffer, int size, int /*rwflag*/, void* user_data) {
+// pem_password_cb: copies the password, which KeyPassword asks for at most once (OpenSSL's
+// decoders may call this more than once for one file).
+int supply_password(char* buffer, int size, int /*rwflag*/, void* user_data) noexcept {
   auto* request = static_cast<PasswordRequest*>(user_data);
   request->asked = true;
-  if (!request->password->has_value()) return -1;
-  const std::string& text = (*request->password)->reveal();
+  if (request->failure) return -1;
+  const std::optional<SecretString>* password = nullptr;
+  try {
+    password = &request->password->get(*request->label);
+  } catch (...) {
+    request->failure = std::current_exception();
+    return -1;
+  }
+  if (!password->has_value()) return -1;
+  const std::string& text = (*password)->reveal();
   if (size < 0 || text.size() > static_cast<std::size_t>(size)) return -1;
   std::memcpy(buffer, text.data(), text.size());
   return static_cast<int>(text.size());
@@ -80,8 +95,7 @@ bool has_private_half(EVP_PKEY* key) {
 
 }  // namespace
 
-PrivateKeyFile parse_private_key(std::string_view bytes,
-                                 const std::optional<SecretString>& password,
+PrivateKeyFile parse_private_key(std::string_view bytes, KeyPassword& password,
                                  const std::string& label) {
   if (looks_like_pkcs12(bytes)) {
     PrivateKeyFile file = parse_pkcs12(bytes, password, label);
@@ -90,13 +104,14 @@ PrivateKeyFile parse_private_key(std::string_view bytes,
     return file;
   }
 
-  PasswordRequest request{&password};
+  PasswordRequest request{&password, &label, false, nullptr};
   ERR_clear_error();
   EvpPkeyPtr key =
       looks_like_pem(bytes) ? read_pem_key(bytes, request) : read_der_key(bytes, request);
   ERR_clear_error();  // the reasons OpenSSL gives here ("unsupported", "bad decrypt") mislead
+  if (request.failure) std::rethrow_exception(request.failure);
   if (!key) {
-    if (request.asked && !password) {
+    if (request.asked && !password.known()) {
       throw Error(Error::Kind::kInput,
                   label + " is encrypted; give its password with --pkcs8-password");
     }
@@ -117,10 +132,12 @@ PrivateKeyFile parse_private_key(std::string_view bytes,
 }  // namespace identity_detail
 
 PrivateKeyFile load_private_key_file(const std::string& path,
-                                     const std::optional<SecretString>& password) {
+                                     const std::optional<SecretString>& password,
+                                     const PasswordProvider& ask_password) {
   using namespace identity_detail;
   const std::string label = "private key file " + path;
-  return parse_private_key(read_input_file(path, label).reveal(), password, label);
+  KeyPassword key_password(password, ask_password);
+  return parse_private_key(read_input_file(path, label).reveal(), key_password, label);
 }
 
 }  // namespace rolesanywhere

@@ -76,6 +76,33 @@ done
 expect_error "read-certificate-data of a missing file" "$WORK/none.pem" \
   read-certificate-data --certificate "$WORK/none.pem"
 
+# --debug explains on stderr what was loaded and signed, leaves stdout as it was, and never shows
+# the password.
+run_helper sign-string --certificate "$PKI/rsa2048.crt.pem" --private-key "$PKI/rsa2048.key.pem" \
+  --digest SHA384 --format text
+plain_signature=$STDOUT
+run_helper sign-string --certificate "$PKI/rsa2048.crt.pem" \
+  --private-key "$PKI/rsa2048.key.enc-pbkdf2.pem" --pkcs8-password test-password --digest SHA384 \
+  --format text --debug
+serial=$(openssl x509 -in "$PKI/rsa2048.crt.pem" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')
+if [ "$STATUS" -eq 0 ] && [ "$STDOUT" = "$plain_signature" ] &&
+  [[ "$STDERR" == *"private key: RSA 2048 bits"* ]] && [[ "$STDERR" == *"CN=workload-rsa2048"* ]] &&
+  [[ "$STDERR" == *"(hex $serial)"* ]] && [[ "$STDERR" == *"(82 bytes) with SHA384"* ]] &&
+  [[ "$STDERR" != *test-password* ]]; then
+  pass "sign-string --debug: key, certificate, digest and string length on stderr"
+else
+  fail "sign-string --debug: key, certificate, digest and string length on stderr"
+fi
+run_helper read-certificate-data --certificate "$PKI/p384.fullchain.pem"
+plain_data=$STDOUT
+run_helper read-certificate-data --certificate "$PKI/p384.fullchain.pem" --debug
+if [ "$STATUS" -eq 0 ] && [ "$STDOUT" = "$plain_data" ] && [[ "$STDERR" == *"CN=workload-p384"* ]] &&
+  [[ "$STDERR" == *"public key: EC secp384r1"* ]] && [[ "$STDERR" == *"serial "* ]]; then
+  pass "read-certificate-data --debug: subject, serial and key on stderr"
+else
+  fail "read-certificate-data --debug: subject, serial and key on stderr"
+fi
+
 run_helper version
 # Exactly "X.Y.Z\n", as aws_signing_helper prints it ($(...) would hide the newline).
 [ "$STATUS" -eq 0 ] && python3 -c 'import re,sys; sys.exit(not re.fullmatch(rb"\d+\.\d+\.\d+\n", open(sys.argv[1],"rb").read()))' "$WORK/stdout" &&
