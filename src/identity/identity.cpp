@@ -74,8 +74,7 @@ std::vector<std::uint8_t> sign_with_key(EVP_PKEY* key, std::string_view data, Di
   EvpMdCtxPtr context(EVP_MD_CTX_new());
   if (!context) throw_signing_error("allocation");
   EVP_PKEY_CTX* key_context = nullptr;  // owned by `context`
-  if (EVP_DigestSignInit(context.get(), &key_context, message_digest(digest), nullptr, key) !=
-      1) {
+  if (EVP_DigestSignInit(context.get(), &key_context, message_digest(digest), nullptr, key) != 1) {
     throw_signing_error("init");
   }
   // Say PKCS#1 v1.5 explicitly: a provider's default could otherwise be PSS.
