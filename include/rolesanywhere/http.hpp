@@ -15,10 +15,10 @@ struct HttpHeader {
 };
 
 struct HttpRequest {
-  std::string method;                // "POST"
-  std::string path;                  // as sent on the request line, without the query: "/sessions"
-  std::string query;                 // as sent, without '?': "profileArn=...&roleArn=..."
-  std::vector<HttpHeader> headers;   // in sending order; names keep their case
+  std::string method;               // "POST"
+  std::string path;                 // as sent on the request line, without the query: "/sessions"
+  std::string query;                // as sent, without '?': "profileArn=...&roleArn=..."
+  std::vector<HttpHeader> headers;  // in sending order; names keep their case
   std::string body;
 
   // First header whose name matches case-insensitively.
