@@ -20,6 +20,7 @@ class Error : public std::runtime_error {
     kTransport,        // the service could not be reached (DNS, connect, TLS, timeout)
     kService,          // the service answered with an error
     kNotSupported,     // a feature that is not built yet
+    kCancelled,        // stopped on request (SIGTERM/SIGINT) before it finished; not a failure
     kInternal,
   };
 

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 namespace rolesanywhere {
@@ -65,13 +66,17 @@ struct TransportOptions {
   bool use_proxy = false;                // --with-proxy: honour *_proxy variables
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{30'000};
+  // When stop is requested, a transfer in progress (connecting, or waiting for an answer that
+  // may never come) ends at once with Error(kCancelled), so SIGTERM does not wait for a timeout.
+  std::stop_token cancel;
 };
 
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   // Throws Error(kTransport) when no HTTP answer was received (DNS, connect, TLS, timeout,
-  // connection dropped). Any HTTP answer, error statuses included, is returned.
+  // connection dropped), Error(kCancelled) when the options' cancel token stopped it. Any HTTP
+  // answer, error statuses included, is returned.
   virtual HttpResponse send(const std::string& base_url, const HttpRequest& request) = 0;
 };
 
@@ -87,12 +92,16 @@ struct RetryPolicy {
   // Injected so tests neither sleep nor depend on randomness.
   std::function<void(std::chrono::milliseconds)> sleep;  // default: this_thread::sleep_for
   std::function<double()> random_unit;                   // default: uniform [0,1)
+  // Requested: no further attempt starts, and the default sleep between attempts ends early;
+  // create_session then throws Error(kCancelled).
+  std::stop_token cancel;
 };
 // Full jitter: uniform in [0, min(max_delay, base_delay * 2^(attempt-1))].
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt);
 
 // Signs (freshly, with the clock's time, on every attempt) and sends CreateSession, retrying
-// connection errors, 5xx and throttling; a 4xx other than throttling ends it at once.
+// connection errors, 5xx and throttling; a 4xx other than throttling ends it at once. A cancel
+// (retry.cancel, or the transport's) ends it with Error(kCancelled), never retried.
 Credentials create_session(const Identity& identity, const CreateSessionParams& params,
                            HttpTransport& transport, const Clock& clock,
                            const RetryPolicy& retry = {}, const DebugSink& debug_sink = {});

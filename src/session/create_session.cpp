@@ -7,9 +7,11 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
+#include <stop_token>
 #include <string>
-#include <thread>
 
 namespace rolesanywhere {
 
@@ -34,7 +36,18 @@ void debug_signed_request(const DebugSink& sink, const std::string& canonical,
   debug(sink, "request body: " + request.body);
 }
 
-void default_sleep(std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); }
+// Sleeps between attempts, but no longer than until a stop is requested.
+void default_sleep(std::chrono::milliseconds delay, const std::stop_token& cancel) {
+  std::mutex mutex;
+  std::condition_variable_any stopped;
+  std::unique_lock lock(mutex);
+  stopped.wait_for(lock, cancel, delay, [] { return false; });
+}
+
+void throw_if_cancelled(const std::stop_token& cancel) {
+  if (cancel.stop_requested())
+    throw Error(Error::Kind::kCancelled, "CreateSession stopped on request before it finished");
+}
 
 // Wipes a success body when parsing is done, however it ends: the secrets in it have been
 // moved into SecretStrings (or were refused), and the text they came from must not outlive them.
@@ -74,8 +87,9 @@ Credentials create_session(const Identity& identity, const CreateSessionParams& 
       debug(debug_sink, "attempt " + std::to_string(attempt) + " of " +
                             std::to_string(max_attempts) + " after " +
                             std::to_string(delay.count()) + " ms");
-      retry.sleep ? retry.sleep(delay) : default_sleep(delay);
+      retry.sleep ? retry.sleep(delay) : default_sleep(delay, retry.cancel);
     }
+    throw_if_cancelled(retry.cancel);
 
     HttpRequest request = unsigned_request;
     const std::string canonical =

@@ -1,6 +1,8 @@
-// The HTTP transport over libcurl. One easy handle lives as long as the transport, so the
-// connection (and TLS session) made for the first CreateSession is reused by later ones, which
-// matters to `serve` refreshing every few minutes.
+// The HTTP transport over libcurl. One easy handle and one multi handle live as long as the
+// transport, so the connection (and TLS session) made for the first CreateSession is reused by
+// later ones, which matters to `serve` refreshing every few minutes. Transfers run on the multi
+// handle rather than curl_easy_perform so that a stop request can wake the wait at once: a
+// service that accepts the connection and never answers must not hold SIGTERM for 30 seconds.
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/session.hpp"
 #include "rolesanywhere/text.hpp"
@@ -9,6 +11,8 @@
 #include <openssl/crypto.h>
 
 #include <memory>
+#include <optional>
+#include <stop_token>
 #include <string>
 
 namespace rolesanywhere {
@@ -28,6 +32,11 @@ struct EasyDeleter {
   void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
 };
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
+
+struct MultiDeleter {
+  void operator()(CURLM* handle) const noexcept { curl_multi_cleanup(handle); }
+};
+using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
 
 struct SlistDeleter {
   void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
@@ -73,8 +82,10 @@ class CurlTransport final : public HttpTransport {
  public:
   explicit CurlTransport(const TransportOptions& options) : options_(options) {
     ensure_curl_initialised();
+    multi_.reset(curl_multi_init());
     handle_.reset(curl_easy_init());
-    if (!handle_) throw Error(Error::Kind::kInternal, "could not create a libcurl handle");
+    if (!multi_ || !handle_)
+      throw Error(Error::Kind::kInternal, "could not create a libcurl handle");
   }
 
   HttpResponse send(const std::string& base_url, const HttpRequest& request) override {
@@ -127,11 +138,13 @@ class CurlTransport final : public HttpTransport {
     set(CURLOPT_HEADERFUNCTION, collect_header);
     set(CURLOPT_HEADERDATA, &response.headers);
 
-    const CURLcode result = curl_easy_perform(curl);
+    const std::optional<CURLcode> result = perform();
     if (result != CURLE_OK) {
       // Part of a body may have arrived before the failure; it could hold credentials.
       if (!response.body.empty()) OPENSSL_cleanse(response.body.data(), response.body.size());
-      const std::string reason = error_text[0] ? error_text : curl_easy_strerror(result);
+      if (!result)
+        throw Error(Error::Kind::kCancelled, "stopped before " + origin_of(base_url) + " answered");
+      const std::string reason = error_text[0] ? error_text : curl_easy_strerror(*result);
       throw Error(Error::Kind::kTransport,
                   "could not reach " + origin_of(base_url) + ": " + reason);
     }
@@ -140,6 +153,43 @@ class CurlTransport final : public HttpTransport {
   }
 
  private:
+  // Runs the transfer prepared on the easy handle. Returns its result, or nullopt when the cancel
+  // token was requested first (the transfer is then abandoned, its connection closed).
+  std::optional<CURLcode> perform() {
+    CURLM* multi = multi_.get();
+    CURL* easy = handle_.get();
+    check_multi(curl_multi_add_handle(multi, easy));
+    // Detached from the multi handle however this ends, so the next send can add it again.
+    struct Detach {
+      CURLM* multi;
+      CURL* easy;
+      ~Detach() { curl_multi_remove_handle(multi, easy); }
+    } const detach{multi, easy};
+    // curl_multi_wakeup is the one multi call that is safe from another thread: the stopping
+    // thread uses it to end the poll below at once. The callback is unregistered (waiting for
+    // a run in progress) before `multi` can go away.
+    const std::stop_callback wake_on_stop(options_.cancel, [multi] { curl_multi_wakeup(multi); });
+
+    int running = 1;
+    while (true) {
+      if (options_.cancel.stop_requested()) return std::nullopt;
+      check_multi(curl_multi_perform(multi, &running));
+      if (running == 0) break;
+      // The timeout only bounds a lost wakeup; libcurl's own timers shorten it as they need.
+      check_multi(curl_multi_poll(multi, nullptr, 0, 1000, nullptr));
+    }
+    int queued = 0;
+    while (const CURLMsg* message = curl_multi_info_read(multi, &queued))
+      if (message->msg == CURLMSG_DONE && message->easy_handle == easy) return message->data.result;
+    throw Error(Error::Kind::kInternal, "libcurl finished a transfer without a result");
+  }
+
+  static void check_multi(CURLMcode code) {
+    if (code != CURLM_OK)
+      throw Error(Error::Kind::kInternal,
+                  std::string("libcurl multi interface failed: ") + curl_multi_strerror(code));
+  }
+
   template <typename Value>
   void set(CURLoption option, Value value) {
     const CURLcode result = curl_easy_setopt(handle_.get(), option, value);
@@ -165,6 +215,7 @@ class CurlTransport final : public HttpTransport {
   }
 
   TransportOptions options_;
+  MultiPtr multi_;  // holds the connection cache, so it outlives every transfer
   EasyPtr handle_;
 };
 

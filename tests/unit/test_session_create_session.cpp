@@ -16,7 +16,9 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -412,4 +414,56 @@ TEST_CASE("create_session takes any 2xx answer as a success") {
     CHECK(credentials.access_key_id == "ASIAEXAMPLE");
     CHECK(transport.requests.size() == 1);
   }
+}
+
+TEST_CASE("create_session does not retry a cancelled transfer") {
+  Harness harness;
+  ScriptedTransport transport({Error(Error::Kind::kCancelled, "stopped before https://h answered"),
+                               answer(201, kCreatedBody)});
+  CHECK_THROWS_WITH_AS(harness.run(transport), "stopped before https://h answered", Error);
+  CHECK(transport.requests.size() == 1);
+  CHECK(harness.sleeps.empty());
+}
+
+TEST_CASE("create_session starts no attempt once cancelled during the backoff") {
+  Harness harness;
+  std::stop_source stop;
+  harness.policy.cancel = stop.get_token();
+  harness.policy.sleep = [&](milliseconds delay) {
+    harness.sleeps.push_back(delay);
+    stop.request_stop();  // SIGTERM arrives while waiting to retry
+  };
+  ScriptedTransport transport({answer(503), answer(201, kCreatedBody)});
+  try {
+    harness.run(transport);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == Error::Kind::kCancelled);
+  }
+  CHECK(transport.requests.size() == 1);
+}
+
+TEST_CASE("create_session default backoff sleep ends when cancelled") {
+  // The default sleep (no sleep injected) must not wait out a long backoff once a stop comes.
+  Harness harness;
+  harness.policy.sleep = nullptr;
+  harness.policy.base_delay = hours{1};
+  harness.policy.max_delay = hours{1};
+  std::stop_source stop;
+  harness.policy.cancel = stop.get_token();
+  ScriptedTransport transport({refused(), answer(201, kCreatedBody)});
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds{100});
+    stop.request_stop();
+  });
+  try {
+    harness.run(transport);
+    FAIL("no error");
+  } catch (const Error& e) {
+    // Had the sleep not ended, this would be an hour away; had it ended without the stop being
+    // noticed, the second (successful) answer would have been taken.
+    CHECK(e.kind() == Error::Kind::kCancelled);
+  }
+  stopper.join();
+  CHECK(transport.requests.size() == 1);
 }

@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <utility>
@@ -326,4 +327,56 @@ TEST_CASE("curl transport ignores proxy variables unless use_proxy is set") {
   auto proxied = make_curl_transport(with_proxy);
   CHECK_THROWS_AS(proxied->send(server.base_url(), sample_request(server.port())), Error);
   CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("curl transport stops waiting for a silent server when cancelled") {
+  const auto env = clean_environment();
+  LocalHttpServer server("", /*silent=*/true);
+  std::stop_source stop;
+  TransportOptions options = fast_options();
+  // Far longer than the test: only the cancel can end this send with kCancelled; the timeout
+  // would end it as kTransport.
+  options.total_timeout = std::chrono::milliseconds{120'000};
+  options.cancel = stop.get_token();
+  auto transport = make_curl_transport(options);
+  std::thread stopper([&] {
+    // Stop once the request has reached the server, i.e. while waiting for an answer.
+    for (int i = 0; i < 200 && server.requests().empty(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds{25});
+    stop.request_stop();
+  });
+  try {
+    transport->send(server.base_url(), sample_request(server.port()));
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == Error::Kind::kCancelled);
+    CHECK(std::string(e.what()) == "stopped before " + server.base_url() + " answered");
+  }
+  stopper.join();
+  CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("curl transport does not connect once cancelled") {
+  const auto env = clean_environment();
+  LocalHttpServer server(kCannedCreated);
+  std::stop_source stop;
+  stop.request_stop();
+  TransportOptions options = fast_options();
+  options.cancel = stop.get_token();
+  auto transport = make_curl_transport(options);
+  CHECK_THROWS_WITH_AS(transport->send(server.base_url(), sample_request(server.port())),
+                       ("stopped before " + server.base_url() + " answered").c_str(), Error);
+  CHECK(server.connections() == 0);
+}
+
+TEST_CASE("curl transport with a cancel token that is never used still reuses its connection") {
+  const auto env = clean_environment();
+  LocalHttpServer server(kCannedCreated);
+  std::stop_source stop;
+  TransportOptions options = fast_options();
+  options.cancel = stop.get_token();
+  auto transport = make_curl_transport(options);
+  for (int i = 0; i < 3; ++i)
+    CHECK(transport->send(server.base_url(), sample_request(server.port())).status == 201);
+  CHECK(server.connections() == 1);
 }
