@@ -64,7 +64,8 @@ class CredentialRefresher {
   CredentialRefresher(Fetch fetch, const Clock& clock, RefreshPolicy policy = {},
                       DebugSink debug = {}, std::function<double()> random_unit = {});
 
-  // One fetch now. Throws what fetch threw; on success the credentials become current.
+  // One fetch now. Throws what fetch threw; on success the credentials become current. A fetch
+  // that ends in Error(kCancelled) is not counted as a failure.
   void refresh_now();
 
   // Credentials that are valid at clock.now() (not expired), or null. Never blocks on a refresh.
@@ -78,7 +79,8 @@ class CredentialRefresher {
   // Refreshes at next_refresh_time, retrying failures with backoff, until stop is requested.
   // A failure never discards credentials that are still valid. Permanent-looking errors (access
   // denied, a certificate that expired) are retried at the slowest pace, max_retry, since an
-  // operator may fix the trust anchor or renew the certificate meanwhile.
+  // operator may fix the trust anchor or renew the certificate meanwhile. A fetch that ends in
+  // Error(kCancelled) (its transport was told to stop) ends the loop as a stop request does.
   void run(std::stop_token stop);
 
   // Wakes run() early (tests, and a clock that jumped).

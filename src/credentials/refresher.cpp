@@ -80,6 +80,7 @@ void CredentialRefresher::refresh_now() {
                       describe(fresh->expiration));
     if (on_refresh_) on_refresh_(*fresh);
   } catch (const Error& error) {
+    if (error.kind() == Error::Kind::kCancelled) throw;  // stopping, not failing
     std::lock_guard lock(mutex_);
     status_.last_error = error.what();
     ++status_.consecutive_failures;
@@ -115,7 +116,12 @@ void CredentialRefresher::wake() {
 
 TimePoint CredentialRefresher::next_attempt_time() const {
   std::lock_guard lock(mutex_);
-  if (status_.consecutive_failures == 0 && status_.credentials)
+  if (status_.consecutive_failures > 0)
+    // Failures before run() started (a first fetch that failed): back off as the loop would
+    // have, rather than retrying the moment the loop starts.
+    return clock_.now() +
+           refresh_retry_delay(status_.consecutive_failures, policy_, random_unit_());
+  if (status_.credentials)
     return next_refresh_time(status_.credentials->expiration, policy_, random_unit_());
   return clock_.now();  // no credentials yet and no failure recorded: try at once
 }
@@ -145,6 +151,8 @@ void CredentialRefresher::run(std::stop_token stop) {
       refresh_now();
       deadline = next_attempt_time();
     } catch (const Error& error) {
+      // The fetch was stopped because the process is stopping: not a failure to report.
+      if (error.kind() == Error::Kind::kCancelled) return;
       const bool permanent = is_permanent_failure(error);
       const int failures = status().consecutive_failures;
       const auto delay =

@@ -225,3 +225,49 @@ TEST_CASE("stopping the loop is prompt") {
   }  // request_stop + join
   CHECK(std::chrono::steady_clock::now() - started < 2s);
 }
+
+TEST_CASE("a cancelled fetch ends the loop and is not reported as a failure") {
+  FixedClock clock(kStart);
+  std::atomic<int> calls{0};
+  CredentialRefresher refresher(
+      [&]() -> Credentials {
+        ++calls;
+        throw Error(Error::Kind::kCancelled, "stopped before https://h answered");
+      },
+      clock, fast_policy());
+  std::atomic<int> failures_reported{0};
+  refresher.set_on_failure([&](const Error&, bool, TimePoint) { ++failures_reported; });
+  CHECK_THROWS_AS(refresher.refresh_now(), Error);
+  CHECK(refresher.status().consecutive_failures == 0);
+  CHECK_FALSE(refresher.status().last_error.has_value());
+
+  // run() returns by itself, without a stop request on its own token.
+  std::atomic<bool> returned{false};
+  std::jthread loop([&](std::stop_token) {
+    refresher.run(std::stop_token{});
+    returned = true;
+  });
+  CHECK(eventually(clock, 0s, [&] { return returned.load(); }));
+  CHECK(calls == 2);
+  CHECK(failures_reported == 0);
+}
+
+TEST_CASE("a failure before the loop starts is retried after a backoff and not at once") {
+  FixedClock clock(kStart);
+  std::atomic<int> calls{0};
+  RefreshPolicy policy = fast_policy();
+  policy.first_retry = 4'000ms;
+  CredentialRefresher refresher(
+      [&]() -> Credentials {
+        if (++calls == 1) throw Error(Error::Kind::kTransport, "connection refused");
+        return credentials_expiring(clock.now() + 1h, "K");
+      },
+      clock, policy, {}, [] { return 0.0; });
+  CHECK_THROWS_AS(refresher.refresh_now(), Error);
+  std::jthread loop([&](std::stop_token stop) { refresher.run(stop); });
+  std::this_thread::sleep_for(30ms);
+  CHECK(calls == 1);  // the clock has not moved: the backoff (2 s to 4 s) has not passed
+  clock.advance(2s);  // the least backoff for the first failure with random_unit 0
+  CHECK(eventually(clock, 0s, [&] { return calls == 2; }));
+  CHECK(refresher.current() != nullptr);
+}
