@@ -25,8 +25,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -41,6 +43,9 @@ constexpr int kNonLoopbackHopLimit = 1;
 constexpr auto kDrainTime = std::chrono::seconds(5);
 // How long a stop waits for a CreateSession in progress before leaving without it.
 constexpr auto kRefresherStopWait = std::chrono::seconds(2);
+// A first CreateSession usually ends within this: its outcome then decides whether serve starts
+// at all. Past it, the endpoint is announced anyway and answers 503 until credentials arrive.
+constexpr auto kAnnounceAfter = std::chrono::seconds(2);
 
 void add_serve_flags(cxxopts::Options& options) {
   options.add_options("Serve")  //
@@ -127,19 +132,19 @@ serve::UniqueFd open_socket(const ServeFlags& flags) {
   return socket;
 }
 
-// The refresher's loop on its own thread, which a stop does not wait for forever: a
-// CreateSession in progress may take up to the transport's timeout.
+// The refresher's thread, which a stop does not wait for forever: a PKCS#11 token that hangs in
+// a signature would hold it.
 class RefresherThread {
  public:
-  explicit RefresherThread(CredentialRefresher& refresher)
-      : thread_([this, &refresher](std::stop_token stop) {
-          refresher.run(stop);
+  explicit RefresherThread(std::function<void(std::stop_token)> body)
+      : thread_([this, body = std::move(body)](std::stop_token stop) {
+          body(stop);
           std::lock_guard lock(mutex_);
           finished_ = true;
           finished_condition_.notify_all();
         }) {}
 
-  // True when the loop ended within `wait`.
+  // True when the thread ended within `wait`.
   bool stop(std::chrono::seconds wait) {
     thread_.request_stop();
     std::unique_lock lock(mutex_);
@@ -168,6 +173,26 @@ void announce(const serve::SocketAddress& address, const serve::EndpointConfig& 
     print_line("export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" +
                std::filesystem::absolute(*container_token_file).string());
   }
+}
+
+// Announces the endpoint once the first CreateSession has an outcome, or after kAnnounceAfter
+// if it has none yet, and returns when it has succeeded or is being retried, when it was
+// rejected (before or after the announcement: the caller stops), or on a stop signal.
+void wait_for_first_fetch(const serve::FirstFetch& first_fetch, const std::stop_token& stop,
+                          const std::function<void()>& announce) {
+  using Outcome = serve::FirstFetch::Outcome;
+  Outcome outcome = first_fetch.wait_for_change(Outcome::kPending, kAnnounceAfter, stop);
+  if (outcome == Outcome::kRejected || stop.stop_requested()) return;
+  announce();
+  if (outcome == Outcome::kPending) {
+    report_error(
+        "warning: the service has not answered the first CreateSession yet; serving 503 "
+        "on the credentials path until it does");
+    outcome = first_fetch.wait_for_change(Outcome::kPending, std::chrono::hours(24 * 365), stop);
+  }
+  if (outcome == Outcome::kRetrying)
+    report_error("warning: no credentials yet (" + first_fetch.failure_message() +
+                 "); serving 503 on the credentials path and retrying in the background");
 }
 
 }  // namespace
@@ -199,28 +224,26 @@ int serve_command(int argc, char** argv) {
     config.container_authorization =
         serve::read_or_create_container_token(*flags.container_token_file);
 
+  // Stopped by SIGTERM/SIGINT once they are watched: a CreateSession in progress then ends at
+  // once instead of waiting out a service that never answers.
+  std::stop_source stopping;
   SystemClock clock;
-  CredentialSource source = make_credential_source(*result, clock);
+  CredentialSource source = make_credential_source(*result, clock, stopping.get_token());
   config.role_name = serve::role_name_from_arn(source.params().role_arn);
   const DebugSink debug_sink = stderr_debug_sink(result->count("debug") > 0);
 
-  // Before any thread starts (libmicrohttpd's, the refresher's), so every one inherits the mask.
+  // After the identity is loaded (so Ctrl-C still works at a PIN prompt) and before any thread
+  // starts (libmicrohttpd's, the refresher's), so every one inherits the mask.
   const StopSignals stop_signals;
+  const std::stop_callback forward_stop(stop_signals.token(),
+                                        [&stopping] { stopping.request_stop(); });
   std::signal(SIGPIPE, SIG_IGN);
 
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock,
                                 refresh_policy(refresh_before_expiry), debug_sink);
-  std::atomic<bool> failing{false};
-  try {
-    refresher.refresh_now();
-  } catch (const Error& error) {
-    if (serve::classify_startup_failure(error) == serve::StartupVerdict::kStop) throw;
-    failing = true;
-    report_error("warning: no credentials yet (" + std::string(error.what()) +
-                 "); serving 503 on the credentials path and retrying in the background");
-  }
   // Failures are worth a line on stderr (the journal, under systemd); so is the recovery after
   // them. Routine refreshes stay quiet unless --debug. Error messages never hold secrets.
+  std::atomic<bool> failing{false};
   refresher.set_on_failure([&failing](const Error& error, bool permanent, TimePoint) {
     failing = true;
     report_error(std::string("warning: refreshing credentials failed") +
@@ -250,9 +273,21 @@ int serve_command(int argc, char** argv) {
         return handler.handle(request, clock.now());
       },
       server_options);
-  announce(address, config, flags.container_token_file);
-
-  RefresherThread refresher_thread(refresher);
+  // The first CreateSession runs on the refresher's thread, its outcome handed to this one; then,
+  // unless it was rejected or cancelled, the refresh loop.
+  serve::FirstFetch first_fetch;
+  RefresherThread refresher_thread([&](std::stop_token stop) {
+    using Outcome = serve::FirstFetch::Outcome;
+    const Outcome first = first_fetch.run([&refresher] { refresher.refresh_now(); });
+    if (first == Outcome::kRetrying) failing = true;  // so the recovery is reported
+    if (first == Outcome::kSucceeded || first == Outcome::kRetrying) refresher.run(stop);
+  });
+  wait_for_first_fetch(first_fetch, stop_signals.token(),
+                       [&] { announce(address, config, flags.container_token_file); });
+  if (first_fetch.outcome() == serve::FirstFetch::Outcome::kRejected) {
+    server.shutdown(std::chrono::milliseconds(0));
+    first_fetch.rethrow_rejection();
+  }
 
   stop_signals.wait();
   debug(debug_sink, std::string("stopping on ") + stop_signals.received_name() +

@@ -1,9 +1,20 @@
-// What serve does when its first CreateSession fails: a rejection will not fix itself, so it
-// stops with the reason; an unreachable or overloaded service may, so it serves (503 until
-// credentials arrive) and keeps retrying in the background.
+// What serve does with its first CreateSession. The endpoint is already listening (answering 503
+// on the credentials path) while it runs, on the refresher's thread, so that a service that
+// accepts the connection and never answers delays neither the announcement nor a SIGTERM.
+//   - a rejection will not fix itself: serve stops with the reason, even if it had announced;
+//   - an unreachable or overloaded service may: serve keeps answering 503 and retries.
 #pragma once
 
 #include "rolesanywhere/error.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
 
 namespace rolesanywhere::serve {
 
@@ -13,5 +24,41 @@ enum class StartupVerdict {
 };
 
 StartupVerdict classify_startup_failure(const Error& error);
+
+// Hands the outcome of the first CreateSession from the thread that runs it to the thread that
+// waits for it. Thread-safe.
+class FirstFetch {
+ public:
+  enum class Outcome {
+    kPending,    // still running
+    kSucceeded,  // credentials are being served
+    kRetrying,   // failed in a way that may pass; retried in the background
+    kRejected,   // failed in a way retrying cannot fix; rethrow_rejection() has the reason
+    kCancelled,  // stopped by a stop request before it finished
+  };
+
+  // Runs `fetch` once, classifies what it threw, and publishes the outcome. Never throws.
+  Outcome run(const std::function<void()>& fetch) noexcept;
+
+  // Waits until the outcome differs from `seen`, `limit` has passed, or `stop` is requested, and
+  // returns the outcome then (which may still be `seen`).
+  Outcome wait_for_change(Outcome seen, std::chrono::milliseconds limit,
+                          const std::stop_token& stop) const;
+
+  Outcome outcome() const;
+  // The message of the failure behind kRetrying or kRejected; empty otherwise.
+  std::string failure_message() const;
+  // Throws the error behind kRejected as it was thrown (a ServiceError stays one).
+  [[noreturn]] void rethrow_rejection() const;
+
+ private:
+  void publish(Outcome outcome, std::exception_ptr error, std::string message);
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable_any changed_;
+  Outcome outcome_ = Outcome::kPending;
+  std::exception_ptr error_;
+  std::string message_;
+};
 
 }  // namespace rolesanywhere::serve

@@ -6,8 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <stop_token>
+#include <thread>
 
 using namespace rolesanywhere;
 using namespace rolesanywhere::serve;
@@ -31,6 +35,68 @@ TEST_CASE("serve startup: rejections stop and an unreachable service keeps tryin
   CHECK(classify_startup_failure(Error(Error::Kind::kInput, "no file")) == StartupVerdict::kStop);
   CHECK(classify_startup_failure(Error(Error::Kind::kInvalidArgument, "bad")) ==
         StartupVerdict::kStop);
+}
+
+using Outcome = FirstFetch::Outcome;
+
+TEST_CASE("serve first fetch: each way the first CreateSession ends is handed over") {
+  SUBCASE("credentials") {
+    FirstFetch first;
+    CHECK(first.run([] {}) == Outcome::kSucceeded);
+    CHECK(first.outcome() == Outcome::kSucceeded);
+    CHECK(first.failure_message().empty());
+  }
+  SUBCASE("an outage is retried") {
+    FirstFetch first;
+    CHECK(first.run([] { throw ServiceError(503, "", "busy"); }) == Outcome::kRetrying);
+    CHECK(first.failure_message() == "HTTP 503: busy");
+  }
+  SUBCASE("a rejection is rethrown as it was thrown") {
+    FirstFetch first;
+    CHECK(first.run([] { throw ServiceError(403, "AccessDeniedException", "untrusted"); }) ==
+          Outcome::kRejected);
+    try {
+      first.rethrow_rejection();
+      FAIL("no error");
+    } catch (const ServiceError& e) {
+      CHECK(e.http_status() == 403);
+      CHECK(std::string(e.what()) == "AccessDeniedException: untrusted");
+    }
+  }
+  SUBCASE("a stop is neither a failure nor a rejection") {
+    FirstFetch first;
+    CHECK(first.run([] { throw Error(Error::Kind::kCancelled, "stopped"); }) ==
+          Outcome::kCancelled);
+    CHECK(first.failure_message().empty());
+  }
+  SUBCASE("an exception that is not ours stops serve rather than looping") {
+    FirstFetch first;
+    CHECK(first.run([] { throw std::runtime_error("surprise"); }) == Outcome::kRejected);
+    CHECK_THROWS_WITH(first.rethrow_rejection(), "surprise");
+  }
+}
+
+TEST_CASE("serve first fetch: waiting ends on the outcome or the time limit or a stop") {
+  FirstFetch first;
+  // Nothing has run: the wait ends at its limit with the outcome still pending.
+  CHECK(first.wait_for_change(Outcome::kPending, std::chrono::milliseconds(20), {}) ==
+        Outcome::kPending);
+
+  std::stop_source stop;
+  stop.request_stop();
+  CHECK(first.wait_for_change(Outcome::kPending, std::chrono::hours(1), stop.get_token()) ==
+        Outcome::kPending);
+
+  // A fetch on another thread ends a wait that would otherwise last an hour.
+  std::atomic<bool> release{false};
+  std::thread fetcher([&] {
+    first.run([&] {
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+  });
+  release = true;
+  CHECK(first.wait_for_change(Outcome::kPending, std::chrono::hours(1), {}) == Outcome::kSucceeded);
+  fetcher.join();
 }
 
 namespace {
