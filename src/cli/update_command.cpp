@@ -19,6 +19,7 @@
 #include <ctime>
 #include <iostream>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -67,12 +68,21 @@ int update_command(int argc, char** argv) {
   update::check_profile_name(profile);
   const std::filesystem::path file = update::credentials_file_path_from_environment();
 
-  // Signals first: later threads inherit the blocked mask.
-  std::optional<StopSignals> signals;
-  if (!once) signals.emplace();
-
+  // Stopped by SIGTERM/SIGINT once they are watched: a CreateSession in progress then ends at
+  // once instead of waiting out a service that never answers.
+  std::stop_source stopping;
   SystemClock clock;
-  CredentialSource source = make_credential_source(*result, clock);
+  CredentialSource source = make_credential_source(*result, clock, stopping.get_token());
+
+  // After the identity is loaded, so Ctrl-C still works at a PIN prompt; before the refreshes,
+  // so the threads libcurl starts inherit the blocked mask.
+  std::optional<StopSignals> signals;
+  const auto forward_stop = [&stopping] { stopping.request_stop(); };
+  std::optional<std::stop_callback<decltype(forward_stop)>> forwarding;
+  if (!once) {
+    signals.emplace();
+    forwarding.emplace(signals->token(), forward_stop);
+  }
 
   const RefreshPolicy policy = refresh_policy(refresh_before_expiry);
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock, policy,
@@ -118,6 +128,11 @@ int update_command(int argc, char** argv) {
   try {
     refresher.refresh_now();
   } catch (const Error& error) {
+    if (error.kind() == Error::Kind::kCancelled) {
+      status_line(std::string("stopped by ") + signals->received_name() +
+                  " before the first refresh finished; the profile was not changed");
+      return 0;
+    }
     // A configuration the service refuses at start is reported and ends the process, as
     // aws_signing_helper does, unless --retry-errors asks to keep trying. A transient outage
     // (unreachable, 5xx, throttling) never ends it: it is retried like any later failure.
