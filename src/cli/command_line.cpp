@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -68,12 +69,9 @@ void hide_secret_arguments(int argc, char** argv) {
 }
 
 int parse_duration(const std::string& text) {
-  int value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size())
-    throw Error(Error::Kind::kInvalidArgument,
-                "--session-duration " + text + ": must be a whole number of seconds (900-43200)");
-  return value;
+  // The range (900-43200) is checked with the other CreateSession parameters.
+  return parse_int_flag("session-duration", text, INT_MIN, INT_MAX,
+                        "a whole number of seconds (900-43200)");
 }
 
 std::string optional_string(const cxxopts::ParseResult& result, const char* name) {
@@ -81,6 +79,18 @@ std::string optional_string(const cxxopts::ParseResult& result, const char* name
 }
 
 }  // namespace
+
+int parse_int_flag(std::string_view flag, const std::string& text, int min, int max,
+                   std::string_view expected) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max)
+    throw Error(Error::Kind::kInvalidArgument, "--" + std::string(flag) + " " +
+                                                   (text.empty() ? "''" : text) + ": must be " +
+                                                   std::string(expected));
+  return value;
+}
 
 void add_identity_flags(cxxopts::Options& options, FlagSet set) {
   auto add = options.add_options("Identity");

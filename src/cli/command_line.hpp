@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rolesanywhere::cli {
@@ -42,6 +43,12 @@ void add_debug_flag(cxxopts::Options& options);
 IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet set);
 CreateSessionParams read_session_flags(const cxxopts::ParseResult& result);
 TransportOptions read_transport_flags(const cxxopts::ParseResult& result);
+
+// The value of an integer flag given as text: Error(kInvalidArgument) "--FLAG TEXT: must be
+// EXPECTED" unless it is a whole number from min to max. Integer flags are read as strings and
+// parsed here because cxxopts' own message does not say which flag it could not parse.
+int parse_int_flag(std::string_view flag, const std::string& text, int min, int max,
+                   std::string_view expected);
 
 // Parses argv for one subcommand; turns cxxopts' exceptions into a usage Error that names the
 // flag, and rejects stray positional arguments. Returns nullopt when --help was printed.

@@ -2,6 +2,7 @@
 // credentials fresh in the background. The library (src/serve) answers requests; this file
 // reads the flags, decides what start-up failures mean, prints where to point SDKs, and waits
 // for SIGTERM/SIGINT to drain and stop.
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "credential_source.hpp"
 #include "output.hpp"
@@ -50,14 +51,14 @@ constexpr auto kAnnounceAfter = std::chrono::seconds(2);
 void add_serve_flags(cxxopts::Options& options) {
   options.add_options("Serve")  //
       ("port", "The port used to run the local server (0: any free port)",
-       cxxopts::value<int>()->default_value(std::to_string(kDefaultPort)))  //
+       cxxopts::value<std::string>()->default_value(std::to_string(kDefaultPort)))  //
       ("bind", "Address to listen on: 127.0.0.1, ::1, or another with --allow-non-loopback",
        cxxopts::value<std::string>()->default_value("127.0.0.1"))  //
       ("allow-non-loopback",
        "Allow --bind (or a systemd socket) on an address other than loopback: anyone who can "
        "reach it can get the credentials")  //
       ("hop-limit", "IP TTL / IPv6 hop limit of the answers (1-255; default 64, or 1 off loopback)",
-       cxxopts::value<int>())  //
+       cxxopts::value<std::string>())  //
       ("container-token-file",
        "Also serve the container credentials path, requiring the token in this file as the "
        "Authorization header (the file is created, mode 0600, with a random token if missing)",
@@ -77,10 +78,8 @@ struct ServeFlags {
 
 ServeFlags read_serve_flags(const cxxopts::ParseResult& result) {
   ServeFlags flags;
-  const int port = result["port"].as<int>();
-  if (port < 0 || port > 65535)
-    throw Error(Error::Kind::kInvalidArgument,
-                "--port " + std::to_string(port) + ": must be 0 (any free port) to 65535");
+  const int port = parse_int_flag("port", result["port"].as<std::string>(), 0, 65535,
+                                  "0 (any free port) to 65535");
   flags.activated_fd =
       serve::systemd_listen_fd(std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"), ::getpid());
   if (flags.activated_fd && (result.count("port") || result.count("bind")))
@@ -91,13 +90,9 @@ ServeFlags read_serve_flags(const cxxopts::ParseResult& result) {
     flags.bind = serve::parse_bind_address(result["bind"].as<std::string>(),
                                            static_cast<std::uint16_t>(port));
   flags.allow_non_loopback = result.count("allow-non-loopback") > 0;
-  if (result.count("hop-limit")) {
-    const int hop_limit = result["hop-limit"].as<int>();
-    if (hop_limit < 1 || hop_limit > 255)
-      throw Error(Error::Kind::kInvalidArgument,
-                  "--hop-limit " + std::to_string(hop_limit) + ": must be 1 to 255");
-    flags.hop_limit = hop_limit;
-  }
+  if (result.count("hop-limit"))
+    flags.hop_limit =
+        parse_int_flag("hop-limit", result["hop-limit"].as<std::string>(), 1, 255, "1 to 255");
   if (result.count("container-token-file"))
     flags.container_token_file = result["container-token-file"].as<std::string>();
   flags.container_path = result["container-path"].as<std::string>();

@@ -158,8 +158,14 @@ expect_error "--bind 0.0.0.0 is refused without --allow-non-loopback" "not a loo
   serve --port 0 --bind 0.0.0.0 "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
 expect_error "--bind with a name is refused" "--bind" \
   serve --port 0 --bind example.com "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
-expect_error "--hop-limit 0 is refused" "--hop-limit" \
+expect_error "--hop-limit 0 is refused" "--hop-limit 0: must be 1 to 255" \
   serve --port 0 --hop-limit 0 "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
+expect_error "a --hop-limit that is not a number is named" "--hop-limit ten: must be 1 to 255" \
+  serve --port 0 --hop-limit ten "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
+expect_error "a --port that is not a number is named" "--port abc: must be 0 (any free port) to 65535" \
+  serve --port abc "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
+expect_error "a --port out of range is named" "--port 65536: must be 0 (any free port) to 65535" \
+  serve --port=65536 "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
 start_serve serve-any --bind 0.0.0.0 --allow-non-loopback
 hop=$(hop_limit_of_server "$SERVE_PID" "$SERVE_PORT" 2>&1)
 [[ "$hop" == *"errno 1"* ]] ||
