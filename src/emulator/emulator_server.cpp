@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <new>
 #include <thread>
 
 namespace rolesanywhere::emulator {
@@ -32,13 +33,20 @@ struct RequestState {
   bool too_large = false;
 };
 
+// Per-connection state, for counting the connections that carried CreateSession requests: a
+// client that reuses its connection across refreshes adds one, however many requests it sends.
+struct ConnectionState {
+  bool carried_session = false;
+};
+
 }  // namespace
 
 struct EmulatorServer::State {
   EmulatorConfig config;
   ServerOptions options;
   FaultState faults;
-  std::atomic<std::uint64_t> requests{0}, sessions_issued{0}, rejected{0}, faults_injected{0};
+  std::atomic<std::uint64_t> requests{0}, sessions_issued{0}, rejected{0}, faults_injected{0},
+      session_connections{0};
   MhdDaemonPtr daemon;
   std::uint16_t port = 0;
 
@@ -99,7 +107,8 @@ MHD_Result handle_control(State& state, MHD_Connection* connection, const HttpRe
     const nlohmann::json stats = {{"requests", state.requests.load()},
                                   {"sessions_issued", state.sessions_issued.load()},
                                   {"rejected", state.rejected.load()},
-                                  {"faults_injected", state.faults_injected.load()}};
+                                  {"faults_injected", state.faults_injected.load()},
+                                  {"session_connections", state.session_connections.load()}};
     return send(connection, 200, json_text(stats));
   }
   if (request.path == "/_emulator/faults" && request.method == "GET")
@@ -118,9 +127,20 @@ MHD_Result handle_control(State& state, MHD_Connection* connection, const HttpRe
                     "control endpoints: GET /_emulator/stats, GET|POST /_emulator/faults");
 }
 
+void count_session_connection(State& state, MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  auto* connection_state = info ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
+  if (connection_state && !connection_state->carried_session) {
+    connection_state->carried_session = true;
+    ++state.session_connections;
+  }
+}
+
 MHD_Result handle_create_session(State& state, MHD_Connection* connection,
                                  const HttpRequest& request) {
   ++state.requests;
+  count_session_connection(state, connection);
   const FaultDecision decision = state.faults.next();
   if (decision.delay_ms > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(decision.delay_ms));
@@ -169,6 +189,16 @@ void* on_request_start(void*, const char* uri, MHD_Connection*) {
   auto* request_state = new RequestState;
   request_state->raw_target = uri ? uri : "";
   return request_state;
+}
+
+void on_connection(void*, MHD_Connection*, void** socket_context,
+                   MHD_ConnectionNotificationCode code) {
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    *socket_context = new (std::nothrow) ConnectionState;
+  } else {  // MHD_CONNECTION_NOTIFY_CLOSED
+    delete static_cast<ConnectionState*>(*socket_context);
+    *socket_context = nullptr;
+  }
 }
 
 void on_request_completed(void*, MHD_Connection*, void** request_cls, MHD_RequestTerminationCode) {
@@ -241,6 +271,7 @@ EmulatorServer::EmulatorServer(EmulatorConfig config, ServerOptions options)
       {MHD_OPTION_SOCK_ADDR, 0, &address},
       {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&on_request_start), nullptr},
       {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&on_request_completed), nullptr},
+      {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&on_connection), nullptr},
       {MHD_OPTION_CONNECTION_TIMEOUT, 30, nullptr},
   };
   if (tls) {
@@ -264,7 +295,7 @@ std::uint16_t EmulatorServer::port() const noexcept { return state_->port; }
 
 EmulatorStats EmulatorServer::stats() const {
   return {state_->requests.load(), state_->sessions_issued.load(), state_->rejected.load(),
-          state_->faults_injected.load()};
+          state_->faults_injected.load(), state_->session_connections.load()};
 }
 
 FaultState& EmulatorServer::faults() noexcept { return state_->faults; }

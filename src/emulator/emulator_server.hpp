@@ -6,7 +6,8 @@
 //   POST /_emulator/faults  replace fields of the fault plan: {"fail_count":N,"fail_status":S,
 //                           "delay_ms":N,"garbage_body":bool,"drop_connection":bool}
 //   GET  /_emulator/faults  the current plan
-//   GET  /_emulator/stats   {"requests":N,"sessions_issued":N,"rejected":N,"faults_injected":N}
+//   GET  /_emulator/stats   {"requests":N,"sessions_issued":N,"rejected":N,"faults_injected":N,
+//                           "session_connections":N}
 #pragma once
 
 #include "emulator_config.hpp"
@@ -38,6 +39,9 @@ struct EmulatorStats {
   std::uint64_t sessions_issued = 0;  // answered 201 with credentials
   std::uint64_t rejected = 0;         // answered with the verifier's error
   std::uint64_t faults_injected = 0;  // answered (or dropped) by the fault plan
+  // TCP (or TLS) connections that carried at least one CreateSession: a client that keeps its
+  // connection alive across requests counts once.
+  std::uint64_t session_connections = 0;
 };
 
 class EmulatorServer {

@@ -35,11 +35,13 @@ std::size_t append(char* data, std::size_t size, std::size_t count, void* out) {
   return size * count;
 }
 
-// Sends `request` as it is, to base_url; no proxy, whatever the environment says.
+// Sends `request` as it is, to base_url; no proxy, whatever the environment says. On `reused`
+// when given, so its connection is kept alive for the next request; else on a fresh handle.
 Answer send(const std::string& base_url, const HttpRequest& request,
-            const std::string& ca_file = {}) {
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  REQUIRE(curl);
+            const std::string& ca_file = {}, CURL* reused = nullptr) {
+  std::unique_ptr<CURL, CurlDeleter> fresh(reused ? nullptr : curl_easy_init());
+  CURL* const handle = reused ? reused : fresh.get();
+  REQUIRE(handle);
   std::unique_ptr<curl_slist, CurlListDeleter> headers;
   for (const auto& header : request.headers)
     headers.reset(
@@ -47,22 +49,22 @@ Answer send(const std::string& base_url, const HttpRequest& request,
   const std::string url =
       base_url + request.path + (request.query.empty() ? "" : "?" + request.query);
   Answer answer;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_PROXY, "");
-  curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_PROXY, "");
+  curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   if (request.method == "POST") {
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, request.body.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.c_str());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
   }
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &answer.body);
-  curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &append);
-  curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &answer.headers);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 20L);
-  if (!ca_file.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca_file.c_str());
-  answer.code = curl_easy_perform(curl.get());
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &answer.status);
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &append);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &answer.body);
+  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &append);
+  curl_easy_setopt(handle, CURLOPT_HEADERDATA, &answer.headers);
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT, 20L);
+  if (!ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, ca_file.c_str());
+  answer.code = curl_easy_perform(handle);
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &answer.status);
   return answer;
 }
 
@@ -236,4 +238,22 @@ TEST_CASE("emulator server: bytes that are not UTF-8 echoed into a refusal still
   REQUIRE(refusal.is_object());
   CHECK(refusal["message"].get<std::string>().find("profile/\xef\xbf\xbd") != std::string::npos);
   CHECK(server.stats().rejected == 2);
+}
+
+TEST_CASE("emulator server: counts the connections that carried CreateSession requests") {
+  EmulatorServer server(emulator_test::test_config(), {});
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  std::unique_ptr<CURL, CurlDeleter> kept(curl_easy_init());
+  REQUIRE(kept);
+  // A control request opens a connection that carries no CreateSession: not counted.
+  CHECK(send(base, plain("GET", "/_emulator/stats")).status == 200);
+  CHECK(server.stats().session_connections == 0);
+  for (int i = 0; i < 3; ++i)
+    CHECK(send(base, signed_for(server.port()), {}, kept.get()).status == 201);
+  CHECK(server.stats().requests == 3);
+  CHECK(server.stats().session_connections == 1);  // one kept-alive connection
+  CHECK(send(base, signed_for(server.port())).status == 201);
+  CHECK(server.stats().session_connections == 2);  // a fresh handle connects anew
+  const auto stats = nlohmann::json::parse(send(base, plain("GET", "/_emulator/stats")).body);
+  CHECK(stats["session_connections"] == 2);
 }
