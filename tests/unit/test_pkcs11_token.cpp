@@ -33,7 +33,7 @@ bool token_ready() {
     ::setenv("SOFTHSM2_CONF", (dir + "/softhsm2.conf").c_str(), 1);
     return true;
   }();
-  if (!ready) MESSAGE("skipped: SoftHSM2 is not installed (" << kModule << ")");
+  if (!ready) WARN_MESSAGE(false, "SKIPPED: SoftHSM2 is not installed (" << kModule << ")");
   return ready;
 }
 
@@ -195,7 +195,7 @@ TEST_CASE("pkcs11 token: one login and one session serve every signature") {
   if (!token_ready()) return;
   constexpr const char* kSpy = "/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so";
   if (!std::filesystem::exists(kSpy)) {
-    MESSAGE("skipped: OpenSC's pkcs11-spy is not installed");
+    WARN_MESSAGE(false, "SKIPPED: OpenSC's pkcs11-spy is not installed");
     return;
   }
   // pkcs11-spy forwards to SoftHSM2 and logs every call.
