@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct p11_kit_uri;
@@ -70,6 +71,9 @@ class Uri {
 
 // The text of `uri` with the value of pin-value replaced by "<hidden>".
 std::string hide_pin_value(const std::string& uri);
+// Why p11-kit found an attribute it does not recognise in `uri`: which name is unknown, or which
+// type= value is not an object type; never another attribute's value.
+std::string describe_unrecognized_attribute(std::string_view uri);
 // A URI naming exactly this object on this token: model, manufacturer, serial, token, id,
 // object and type, percent-encoded by p11-kit.
 std::string object_uri(PKCS11_TOKEN* token, const char* label, const unsigned char* id,

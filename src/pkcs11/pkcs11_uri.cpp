@@ -59,6 +59,68 @@ CK_OBJECT_CLASS class_of_type(ObjectType type) {
 
 }  // namespace
 
+std::string describe_unrecognized_attribute(std::string_view uri) {
+  // RFC 7512: path attributes are separated by ';', query attributes by '&'.
+  constexpr std::string_view kPathNames[] = {"token",
+                                             "manufacturer",
+                                             "model",
+                                             "serial",
+                                             "slot-id",
+                                             "slot-description",
+                                             "slot-manufacturer",
+                                             "object",
+                                             "id",
+                                             "type",
+                                             "library-description",
+                                             "library-manufacturer",
+                                             "library-version",
+                                             "pin-value"};
+  constexpr std::string_view kQueryNames[] = {"pin-value", "pin-source", "module-name",
+                                              "module-path"};
+  constexpr std::string_view kObjectTypes[] = {"cert", "private", "public", "secret-key", "data"};
+  const auto known = [](std::string_view name, const auto& names) {
+    return std::find(std::begin(names), std::end(names), name) != std::end(names);
+  };
+  const std::string_view rest =
+      uri.substr(std::min(uri.size(), std::string_view("pkcs11:").size()));
+  const std::size_t question = rest.find('?');
+  const std::string_view path = rest.substr(0, question);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view() : rest.substr(question + 1);
+  const auto first_unknown = [&](std::string_view part, char separator,
+                                 const auto& names) -> std::string {
+    std::size_t at = 0;
+    while (at < part.size()) {
+      std::size_t end = part.find(separator, at);
+      if (end == std::string_view::npos) end = part.size();
+      const std::string_view attribute = part.substr(at, end - at);
+      const std::size_t equals = attribute.find('=');
+      const std::string_view name = attribute.substr(0, equals);
+      if (!name.empty() && !known(name, names))
+        return "'" + std::string(name) +
+               "' is not an attribute this tool knows; the supported "
+               "ones are " +
+               kSupportedAttributes;
+      // Only the type's value is shown: the others may be labels or, misplaced, a PIN.
+      if (name == "type" && equals != std::string_view::npos) {
+        const std::string_view value = attribute.substr(equals + 1);
+        if (!known(value, kObjectTypes))
+          return "type=" + std::string(value) +
+                 " is not a PKCS#11 object type; use type=cert for a certificate and "
+                 "type=private for a private key";
+      }
+      at = end + 1;
+    }
+    return {};
+  };
+  std::string found = first_unknown(path, ';', kPathNames);
+  if (found.empty()) found = first_unknown(query, '&', kQueryNames);
+  if (found.empty())
+    found = std::string("has an attribute this tool does not know; the supported ones are ") +
+            kSupportedAttributes;
+  return found;
+}
+
 std::string hide_pin_value(const std::string& uri) {
   // Every query value is hidden unless it is one we know to be harmless: a misspelt or
   // upper-case "pin-value" must not put the PIN in a message either.
@@ -105,8 +167,7 @@ Uri::Uri(const std::string& text, std::string flag)
                 shown_ + ": not a valid PKCS#11 URI (" + p11_kit_uri_message(result) + ")");
   if (p11_kit_uri_any_unrecognized(uri_.get()))
     throw Error(Error::Kind::kInvalidArgument,
-                shown_ + ": has an attribute this tool does not know; the supported ones are " +
-                    kSupportedAttributes);
+                shown_ + ": " + describe_unrecognized_attribute(text));
   if (p11_kit_uri_get_pin_value(uri_.get()) && p11_kit_uri_get_pin_source(uri_.get()))
     throw Error(Error::Kind::kInvalidArgument, shown_ + ": give pin-value or pin-source, not both");
 }

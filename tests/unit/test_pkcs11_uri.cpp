@@ -54,7 +54,8 @@ TEST_CASE("pkcs11 uri: parse errors name the flag and hide the PIN") {
   const Error unknown = uri_error("pkcs11:token=a;colour=blue?pin-value=s3cret-pin");
   CHECK(unknown.kind() == Error::Kind::kInvalidArgument);
   CHECK(std::string(unknown.what()).find("--certificate pkcs11:token=a;colour=blue") == 0);
-  CHECK(std::string(unknown.what()).find("does not know") != std::string::npos);
+  CHECK(std::string(unknown.what()).find("'colour' is not an attribute this tool knows") !=
+        std::string::npos);
   CHECK(std::string(unknown.what()).find("s3cret-pin") == std::string::npos);
 
   const Error bad_encoding = uri_error("pkcs11:token=%zz");
@@ -128,4 +129,19 @@ TEST_CASE("pkcs11 uri: pin-source problems are errors naming the file but not th
   } catch (const Error& error) {
     CHECK(std::string(error.what()).find("file:/absolute/path") != std::string::npos);
   }
+}
+
+TEST_CASE("pkcs11 uri: an unknown type= value is named with the ones that work") {
+  const std::string certificate = uri_error("pkcs11:token=a;type=certificate").what();
+  CHECK(certificate ==
+        "--certificate pkcs11:token=a;type=certificate: type=certificate is not a PKCS#11 object "
+        "type; use type=cert for a certificate and type=private for a private key");
+  // p11-kit ignores query attributes it does not know (RFC 7512 lets vendors add some), so
+  // only the describing function is asked here.
+  const std::string query =
+      pkcs11_detail::describe_unrecognized_attribute("pkcs11:token=a?pin-value=1234&colour=blue");
+  CHECK(query.find("'colour' is not an attribute this tool knows") == 0);
+  CHECK(query.find("1234") == std::string::npos);
+  CHECK(pkcs11_detail::describe_unrecognized_attribute("pkcs11:token=a;type=cert")
+            .find("does not know") != std::string::npos);  // nothing to name: the general message
 }
