@@ -73,6 +73,16 @@ set_faults() {
     "$EMULATOR_URL/_emulator/faults" >/dev/null
 }
 
+# without_terminal: from here on, HELPER runs in a new session with no controlling terminal, so
+# a password or PIN prompt fails fast with its "no terminal" error instead of waiting for
+# someone at the developer's terminal. REAL_HELPER keeps the binary itself.
+without_terminal() {
+  REAL_HELPER=${REAL_HELPER:-$HELPER}
+  HELPER=$WORK/helper-without-terminal
+  printf '#!/bin/sh\nexec setsid -w "%s" "$@"\n' "$REAL_HELPER" >"$HELPER"
+  chmod +x "$HELPER"
+}
+
 # run_helper ARGS...: runs the helper, keeping exit code, stdout and stderr.
 run_helper() {
   "$HELPER" "$@" >"$WORK/stdout" 2>"$WORK/stderr"

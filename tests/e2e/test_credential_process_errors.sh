@@ -4,10 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 # No controlling terminal, or an encrypted key without --pkcs8-password would be asked for on
 # the developer's terminal (test_key_password_prompt.sh tests the prompt).
-REAL_HELPER=$HELPER
-HELPER=$WORK/helper-without-terminal
-printf '#!/bin/sh\nexec setsid -w "%s" "$@"\n' "$REAL_HELPER" >"$HELPER"
-chmod +x "$HELPER"
+without_terminal
 start_emulator emulator
 read -ra SESSION <<<"$(session_flags)"
 CERT=(--certificate "$PKI/rsa2048.fullchain.pem")

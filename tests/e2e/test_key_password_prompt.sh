@@ -82,10 +82,7 @@ run_on_terminal "$PASSWORD" credential-process --certificate "$PKI/p256.p12" \
 check "--pkcs8-password given: no prompt" '[ "$STATUS" -eq 0 ] && [ "$(prompts_in_output)" -eq 0 ]'
 
 # Without a terminal (a new session has no controlling terminal): today's error.
-REAL_HELPER=$HELPER
-HELPER=$WORK/helper-without-terminal
-printf '#!/bin/sh\nexec setsid -w "%s" "$@"\n' "$REAL_HELPER" >"$HELPER"
-chmod +x "$HELPER"
+without_terminal
 expect_error "no terminal, encrypted PKCS#8: the is-encrypted error" \
   "--private-key $PKI/p256.key.enc-pbkdf2.pem is encrypted; give its password with --pkcs8-password" \
   credential-process --certificate "$PKI/p256.fullchain.pem" \

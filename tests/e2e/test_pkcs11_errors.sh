@@ -64,8 +64,11 @@ expect_error "a module that does not exist" "cannot load the PKCS#11 module /non
   "${SESSION[@]}"
 expect_error "a module name p11-kit does not know" "no module named 'no-such-module'" \
   credential-process --certificate "$TOKEN;object=p256?$PIN&module-name=no-such-module" "${SESSION[@]}"
-expect_error "an attribute RFC 7512 does not define" "has an attribute this tool does not know" \
+expect_error "an attribute RFC 7512 does not define" "'colour' is not an attribute this tool knows" \
   credential-process --certificate "$TOKEN;colour=blue?$PIN" "${SESSION[@]}"
+expect_error "type=certificate is named, with the type that selects a certificate" \
+  "type=certificate is not a PKCS#11 object type; use type=cert for a certificate" \
+  credential-process --certificate "$TOKEN;object=p256;type=certificate?$PIN" "${SESSION[@]}"
 expect_error "pin-value and pin-source together" "give pin-value or pin-source, not both" \
   credential-process --certificate "$TOKEN;object=p256?$PIN&pin-source=file:$PIN_FILE" "${SESSION[@]}"
 expect_error "a token certificate with a key file" "the key must be on a token too" \

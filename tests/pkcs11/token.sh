@@ -23,10 +23,7 @@ printf '%s\n' "$USER_PIN" >"$PIN_FILE"
 
 # The helper never gets a controlling terminal here, so a PIN prompt fails fast with its
 # "no terminal" error instead of waiting for someone at the developer's terminal.
-REAL_HELPER=$HELPER
-HELPER=$WORK/helper-without-terminal
-printf '#!/bin/sh\nexec setsid -w "%s" "$@"\n' "$REAL_HELPER" >"$HELPER"
-chmod +x "$HELPER"
+without_terminal
 
 # expect_no_pin_leak DESCRIPTION PIN: the PIN appears in neither stdout nor stderr.
 expect_no_pin_leak() {
