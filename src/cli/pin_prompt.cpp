@@ -10,9 +10,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace rolesanywhere::cli {
 namespace {
+
+// Longer than any PIN or key password a person types; bounds the line buffer.
+constexpr std::size_t kMaxSecretLength = 1024;
 
 // "PIN for PKCS#11 token 'x' (serial y): " -> "PIN for PKCS#11 token 'x' (serial y)"
 std::string what_is_wanted(std::string prompt) {
@@ -50,19 +54,31 @@ class Terminal {
     echo_off_ = tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
   }
 
-  // One line, without its newline; the buffer is wiped as it is handed over.
+  // One line, without its newline; the buffer is wiped as it is handed over. It is reserved
+  // once, so growing never leaves an unwiped copy behind; a longer line is refused.
   SecretString read_line() {
     std::string line;
+    line.reserve(kMaxSecretLength);
     char c = 0;
+    bool too_long = false;
     for (;;) {
       const ssize_t n = ::read(fd_, &c, 1);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0 || c == '\n' || c == '\r') break;
-      line.push_back(c);
+      if (line.size() < kMaxSecretLength)
+        line.push_back(c);
+      else
+        too_long = true;  // keep reading to the end of the line, keeping nothing
+    }
+    c = 0;
+    if (too_long) {
+      OPENSSL_cleanse(line.data(), line.size());
+      throw Error(
+          Error::Kind::kInvalidArgument,
+          "what was entered is longer than " + std::to_string(kMaxSecretLength) + " characters");
     }
     SecretString secret(line);
     OPENSSL_cleanse(line.data(), line.size());
-    c = 0;
     return secret;
   }
 

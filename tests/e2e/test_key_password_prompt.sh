@@ -66,6 +66,13 @@ check "PKCS#12, wrong answer: the wrong-password error" \
   '[ "$STATUS" -ne 0 ] && [[ "$STDOUT" == *"wrong password for --certificate $PKI/rsa2048.p12"* ]] &&
    [[ "$STDOUT" != *"wrong-secret"* ]]'
 
+LONG=$(printf 'x%.0s' $(seq 1500))
+run_on_terminal "$LONG" credential-process --certificate "$PKI/p256.fullchain.pem" \
+  --private-key "$PKI/p256.key.enc-pbkdf2.pem" "${SESSION[@]}"
+check "an answer longer than 1024 characters is refused, not truncated" \
+  '[ "$STATUS" -ne 0 ] && [[ "$STDOUT" == *"what was entered is longer than 1024 characters"* ]] &&
+   [[ "$STDOUT" != *"xxxxxxxxxx"* ]] && [[ "$STDOUT" != *"AccessKeyId"* ]]'
+
 # Keys that need no password never prompt, even with a terminal.
 for key in p256.key.pem rsa2048.key.traditional.der; do
   kind=${key%%.*}
