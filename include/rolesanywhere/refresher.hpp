@@ -26,12 +26,20 @@ struct RefreshPolicy {
   // The loop never sleeps longer than this before looking at the wall clock again, so a machine
   // that slept past the refresh time refreshes at once on wake.
   std::chrono::milliseconds max_sleep_slice{5'000};
+  // Credentials are never refreshed sooner than this after they were obtained, however short
+  // their life: a session that ends inside the refresh window must not cause a refresh loop.
+  // Zero turns this guard off (the test hook that refreshes flat out).
+  std::chrono::milliseconds min_refresh_interval{30'000};
 };
 
 // --- pure policy ---
 
-// expiration - refresh_before_expiry - random_unit * max_jitter (random_unit in [0,1)).
-TimePoint next_refresh_time(TimePoint expiration, const RefreshPolicy& policy, double random_unit);
+// For credentials obtained at `obtained`: expiration - refresh_before_expiry - random_unit *
+// max_jitter (random_unit in [0,1)). When that is not at least min_refresh_interval after
+// `obtained` (a session shorter than the refresh window, as when the certificate expires soon),
+// half-way through their life instead, and never sooner than min_refresh_interval.
+TimePoint next_refresh_time(TimePoint obtained, TimePoint expiration, const RefreshPolicy& policy,
+                            double random_unit);
 // Exponential backoff for the n-th consecutive failure (n >= 1) with "equal jitter": a random
 // point in the upper half of min(max_retry, first_retry * 2^(n-1)), so a retry is never immediate.
 std::chrono::milliseconds refresh_retry_delay(int consecutive_failures, const RefreshPolicy& policy,

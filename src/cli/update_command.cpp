@@ -95,10 +95,11 @@ int update_command(int argc, char** argv) {
     update::update_credentials_file(file, profile, credentials);
     written_expiration = credentials.expiration;
     if (!once)
-      status_line(
-          "updated profile '" + profile + "' in " + file.string() + "; the credentials expire at " +
-          local_time(credentials.expiration) + " and will be refreshed at " +
-          local_time(next_refresh_time(credentials.expiration, policy, 0.0)) + " at the latest");
+      status_line("updated profile '" + profile + "' in " + file.string() +
+                  "; the credentials expire at " + local_time(credentials.expiration) +
+                  " and will be refreshed at " +
+                  local_time(next_refresh_time(clock.now(), credentials.expiration, policy, 0.0)) +
+                  " at the latest");
   });
 
   if (once) {

@@ -19,10 +19,14 @@ std::string describe(TimePoint t) { return format_iso8601(t); }
 
 }  // namespace
 
-TimePoint next_refresh_time(TimePoint expiration, const RefreshPolicy& policy, double random_unit) {
+TimePoint next_refresh_time(TimePoint obtained, TimePoint expiration, const RefreshPolicy& policy,
+                            double random_unit) {
   const auto jitter = std::chrono::duration_cast<std::chrono::milliseconds>(
       policy.max_jitter * clamp_unit(random_unit));
-  return expiration - policy.refresh_before_expiry - jitter;
+  const TimePoint planned = expiration - policy.refresh_before_expiry - jitter;
+  const TimePoint earliest = obtained + policy.min_refresh_interval;
+  if (planned >= earliest || policy.min_refresh_interval.count() == 0) return planned;
+  return std::max(earliest, obtained + (expiration - obtained) / 2);
 }
 
 std::chrono::milliseconds refresh_retry_delay(int consecutive_failures, const RefreshPolicy& policy,
@@ -122,7 +126,8 @@ TimePoint CredentialRefresher::next_attempt_time() const {
     return clock_.now() +
            refresh_retry_delay(status_.consecutive_failures, policy_, random_unit_());
   if (status_.credentials)
-    return next_refresh_time(status_.credentials->expiration, policy_, random_unit_());
+    return next_refresh_time(status_.last_success, status_.credentials->expiration, policy_,
+                             random_unit_());
   return clock_.now();  // no credentials yet and no failure recorded: try at once
 }
 

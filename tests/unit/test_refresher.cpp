@@ -44,10 +44,41 @@ bool eventually(FixedClock& clock, std::chrono::seconds step, Condition conditio
 TEST_CASE("refresh time is five minutes before expiry minus up to the jitter") {
   RefreshPolicy policy;
   const TimePoint expiration = kStart + 1h;
-  CHECK(next_refresh_time(expiration, policy, 0.0) == expiration - 300s);
-  CHECK(next_refresh_time(expiration, policy, 0.5) == expiration - 315s);
-  CHECK(next_refresh_time(expiration, policy, 1.0) > expiration - 331s);
-  CHECK(next_refresh_time(expiration, policy, 1.0) <= expiration - 329s);
+  CHECK(next_refresh_time(kStart, expiration, policy, 0.0) == expiration - 300s);
+  CHECK(next_refresh_time(kStart, expiration, policy, 0.5) == expiration - 315s);
+  CHECK(next_refresh_time(kStart, expiration, policy, 1.0) > expiration - 331s);
+  CHECK(next_refresh_time(kStart, expiration, policy, 1.0) <= expiration - 329s);
+}
+
+TEST_CASE("a session shorter than the refresh window is refreshed half-way, never in a loop") {
+  RefreshPolicy policy;  // 5 minutes before expiry, at least 30 s after they were obtained
+  // Four minutes of life (the certificate expires then): due "before" it was even obtained.
+  CHECK(next_refresh_time(kStart, kStart + 4min, policy, 0.0) == kStart + 2min);
+  // Five minutes and ten seconds: due 10 s after it was obtained, too soon; half-way instead.
+  CHECK(next_refresh_time(kStart, kStart + 310s, policy, 0.0) == kStart + 155s);
+  // Forty seconds, or already expired: no sooner than min_refresh_interval.
+  CHECK(next_refresh_time(kStart, kStart + 40s, policy, 0.0) == kStart + 30s);
+  CHECK(next_refresh_time(kStart, kStart - 1s, policy, 0.0) == kStart + 30s);
+  // The test hook's policy turns the guard off: due at once.
+  policy.min_refresh_interval = 0ms;
+  CHECK(next_refresh_time(kStart, kStart + 4min, policy, 0.0) == kStart - 1min);
+}
+
+TEST_CASE("the refresh loop does not spin on credentials that are already due") {
+  FixedClock clock(kStart);
+  std::atomic<int> calls{0};
+  CredentialRefresher refresher(
+      [&] {
+        ++calls;
+        return credentials_expiring(clock.now() + 4min, "K");  // inside the 5-minute window
+      },
+      clock, fast_policy(), {}, [] { return 0.0; });
+  std::jthread loop([&](std::stop_token stop) { refresher.run(stop); });
+  REQUIRE(eventually(clock, 0s, [&] { return calls == 1; }));
+  std::this_thread::sleep_for(50ms);  // the clock stands still: no second fetch may start
+  CHECK(calls == 1);
+  clock.advance(2min);  // half of the four minutes
+  CHECK(eventually(clock, 0s, [&] { return calls == 2; }));
 }
 
 TEST_CASE("refresh retry delays grow then cap and are never zero") {
