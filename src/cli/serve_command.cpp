@@ -94,7 +94,13 @@ ServeFlags read_serve_flags(const cxxopts::ParseResult& result) {
     flags.hop_limit =
         parse_int_flag("hop-limit", result["hop-limit"].as<std::string>(), 1, 255, "1 to 255");
   if (result.count("container-token-file"))
-    flags.container_token_file = result["container-token-file"].as<std::string>();
+    // Absolute, for the export line: an SDK reading it may run in another directory.
+    flags.container_token_file =
+        std::filesystem::absolute(result["container-token-file"].as<std::string>()).string();
+  else if (result.count("container-path"))
+    throw Error(Error::Kind::kInvalidArgument,
+                "--container-path needs --container-token-file: the container credentials path "
+                "is served only with an authorization token");
   flags.container_path = result["container-path"].as<std::string>();
   if (!flags.container_path.starts_with("/") || flags.container_path.starts_with("/latest/"))
     throw Error(Error::Kind::kInvalidArgument,
@@ -165,17 +171,17 @@ void announce(const serve::SocketAddress& address, const serve::EndpointConfig& 
   if (config.container_authorization) {
     print_line("export AWS_CONTAINER_CREDENTIALS_FULL_URI=" + url.substr(0, url.size() - 1) +
                config.container_path);
-    print_line("export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" +
-               std::filesystem::absolute(*container_token_file).string());
+    print_line("export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" + *container_token_file);
   }
 }
 
 // Announces the endpoint once the first CreateSession has an outcome, or after kAnnounceAfter
-// if it has none yet, and returns when it has succeeded or is being retried, when it was
-// rejected (before or after the announcement: the caller stops), or on a stop signal.
-void wait_for_first_fetch(const serve::FirstFetch& first_fetch, const std::stop_token& stop,
-                          const std::function<void()>& announce) {
+// if it has none yet. Returns on the first success, on a rejection (before or after the
+// announcement, on the first attempt or a retry: the caller stops), or on a stop signal.
+void wait_for_first_credentials(const serve::FirstFetch& first_fetch, const std::stop_token& stop,
+                                const std::function<void()>& announce) {
   using Outcome = serve::FirstFetch::Outcome;
+  constexpr auto kForever = std::chrono::hours(24 * 365);
   Outcome outcome = first_fetch.wait_for_change(Outcome::kPending, kAnnounceAfter, stop);
   if (outcome == Outcome::kRejected || stop.stop_requested()) return;
   announce();
@@ -183,12 +189,24 @@ void wait_for_first_fetch(const serve::FirstFetch& first_fetch, const std::stop_
     report_error(
         "warning: the service has not answered the first CreateSession yet; serving 503 "
         "on the credentials path until it does");
-    outcome = first_fetch.wait_for_change(Outcome::kPending, std::chrono::hours(24 * 365), stop);
+    outcome = first_fetch.wait_for_change(Outcome::kPending, kForever, stop);
   }
-  if (outcome == Outcome::kRetrying)
+  if (outcome == Outcome::kRetrying) {
     report_error("warning: no credentials yet (" + first_fetch.failure_message() +
                  "); serving 503 on the credentials path and retrying in the background");
+    // The refresh loop retries; only a rejection (or a stop) ends this wait. A later success
+    // is not published: serving then simply goes on until a stop signal.
+    first_fetch.wait_for_change(Outcome::kRetrying, kForever, stop);
+  }
 }
+
+// Requests a stop when destroyed: declared after the refresher's thread, it is destroyed first,
+// so however serve_command ends, an exception included, a CreateSession in progress is
+// cancelled before that thread is joined.
+struct CancelOnExit {
+  std::stop_source& source;
+  ~CancelOnExit() { source.request_stop(); }
+};
 
 }  // namespace
 
@@ -239,7 +257,18 @@ int serve_command(int argc, char** argv) {
   // Failures are worth a line on stderr (the journal, under systemd); so is the recovery after
   // them. Routine refreshes stay quiet unless --debug. Error messages never hold secrets.
   std::atomic<bool> failing{false};
-  refresher.set_on_failure([&failing](const Error& error, bool permanent, TimePoint) {
+  serve::FirstFetch first_fetch;
+  // Stops the refresh loop when a retry of the first CreateSession is refused for good.
+  std::stop_source refresh_loop_stop;
+  refresher.set_on_failure([&](const Error& error, bool permanent, TimePoint) {
+    if (permanent && !refresher.status().credentials) {
+      // No credentials were ever obtained and the service now refuses: as at start, serve stops
+      // with the reason. Called inside the refresher's catch block, so the exception in flight
+      // is the error itself (a ServiceError stays one).
+      first_fetch.reject(std::current_exception(), error.what());
+      refresh_loop_stop.request_stop();
+      return;
+    }
     failing = true;
     report_error(std::string("warning: refreshing credentials failed") +
                  (permanent ? " (retrying slowly)" : "") + ": " + error.what());
@@ -270,15 +299,17 @@ int serve_command(int argc, char** argv) {
       server_options);
   // The first CreateSession runs on the refresher's thread, its outcome handed to this one; then,
   // unless it was rejected or cancelled, the refresh loop.
-  serve::FirstFetch first_fetch;
   RefresherThread refresher_thread([&](std::stop_token stop) {
     using Outcome = serve::FirstFetch::Outcome;
+    const std::stop_callback forward_stop(stop, [&] { refresh_loop_stop.request_stop(); });
     const Outcome first = first_fetch.run([&refresher] { refresher.refresh_now(); });
     if (first == Outcome::kRetrying) failing = true;  // so the recovery is reported
-    if (first == Outcome::kSucceeded || first == Outcome::kRetrying) refresher.run(stop);
+    if (first == Outcome::kSucceeded || first == Outcome::kRetrying)
+      refresher.run(refresh_loop_stop.get_token());
   });
-  wait_for_first_fetch(first_fetch, stop_signals.token(),
-                       [&] { announce(address, config, flags.container_token_file); });
+  const CancelOnExit cancel_on_exit{stopping};
+  wait_for_first_credentials(first_fetch, stop_signals.token(),
+                             [&] { announce(address, config, flags.container_token_file); });
   if (first_fetch.outcome() == serve::FirstFetch::Outcome::kRejected) {
     server.shutdown(std::chrono::milliseconds(0));
     first_fetch.rethrow_rejection();

@@ -37,6 +37,10 @@ FirstFetch::Outcome FirstFetch::run(const std::function<void()>& fetch) noexcept
   }
 }
 
+void FirstFetch::reject(std::exception_ptr error, std::string message) {
+  publish(Outcome::kRejected, std::move(error), std::move(message));
+}
+
 void FirstFetch::publish(Outcome outcome, std::exception_ptr error, std::string message) {
   {
     std::lock_guard lock(mutex_);

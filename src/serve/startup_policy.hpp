@@ -1,7 +1,9 @@
-// What serve does with its first CreateSession. The endpoint is already listening (answering 503
-// on the credentials path) while it runs, on the refresher's thread, so that a service that
-// accepts the connection and never answers delays neither the announcement nor a SIGTERM.
-//   - a rejection will not fix itself: serve stops with the reason, even if it had announced;
+// What serve does until it has its first credentials. The endpoint is already listening
+// (answering 503 on the credentials path) while the first CreateSession runs, on the refresher's
+// thread, so that a service that accepts the connection and never answers delays neither the
+// announcement nor a SIGTERM.
+//   - a rejection will not fix itself: serve stops with the reason, even if it had announced,
+//     and also when the rejection comes on a retry after an outage;
 //   - an unreachable or overloaded service may: serve keeps answering 503 and retries.
 #pragma once
 
@@ -39,6 +41,8 @@ class FirstFetch {
 
   // Runs `fetch` once, classifies what it threw, and publishes the outcome. Never throws.
   Outcome run(const std::function<void()>& fetch) noexcept;
+  // A retry after kRetrying was refused for good: publishes kRejected with that error.
+  void reject(std::exception_ptr error, std::string message);
 
   // Waits until the outcome differs from `seen`, `limit` has passed, or `stop` is requested, and
   // returns the outcome then (which may still be `seen`).

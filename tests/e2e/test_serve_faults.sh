@@ -99,4 +99,31 @@ check "... issued by the service after the failures" \
 stop_serve TERM
 check "serve stopped cleanly" test "$SERVE_EXIT" = 0
 
+# 5. Down at start, then the service answers and refuses the certificate: no credentials were ever
+#    served, so serve stops with the service's reason, as it does when refused at once.
+# Three 503s: every attempt of the first CreateSession (it retries twice itself).
+set_faults '{"fail_count":3,"fail_status":503}'
+TRUSTED_IDENTITY=("${SERVE_IDENTITY[@]}")
+SERVE_IDENTITY=(--certificate "$PKI/untrusted.crt.pem" --private-key "$PKI/rsa2048.key.pem")
+start_serve refused-after-outage
+SERVE_IDENTITY=("${TRUSTED_IDENTITY[@]}")
+check "serve announces while the service is down" test -n "$SERVE_PORT"
+for _ in $(seq 200); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$SERVE_PID" 2>/dev/null; then
+  STDERR=$(cat "$SERVE_ERR")
+  fail "a refusal after the outage stops serve (still running after 20 s)"
+  stop_serve KILL
+else
+  wait "$SERVE_PID"
+  STATUS=$?
+  STDERR=$(cat "$SERVE_ERR")
+  STDOUT=$(cat "$WORK/refused-after-outage.out")
+  check "a refusal after the outage stops serve with exit 1" test "$STATUS" = 1
+  check "... naming the service's reason last" \
+    bash -c 'tail -1 "$1" | grep -q "^rolesanywhere-helper: AccessDeniedException"' _ "$SERVE_ERR"
+  check "... after reporting the outage it retried" \
+    grep -q "warning: no credentials yet (ServiceUnavailableException" "$SERVE_ERR"
+  check "... with nothing on stdout" test -z "$STDOUT"
+fi
+
 finish

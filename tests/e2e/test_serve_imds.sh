@@ -167,6 +167,9 @@ expect_error "--hop-limit 0 is refused" "--hop-limit 0: must be 1 to 255" \
   serve --port 0 --hop-limit 0 "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
 expect_error "a --hop-limit that is not a number is named" "--hop-limit ten: must be 1 to 255" \
   serve --port 0 --hop-limit ten "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
+expect_error "--container-path alone is refused, not ignored" \
+  "--container-path needs --container-token-file" \
+  serve --port 0 --container-path /creds "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
 expect_error "a --port that is not a number is named" "--port abc: must be 0 (any free port) to 65535" \
   serve --port abc "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
 expect_error "a --port out of range is named" "--port 65536: must be 0 (any free port) to 65535" \

@@ -76,6 +76,22 @@ TEST_CASE("serve first fetch: each way the first CreateSession ends is handed ov
   }
 }
 
+TEST_CASE("serve first fetch: a refusal on a retry ends a wait on the retrying outcome") {
+  FirstFetch first;
+  REQUIRE(first.run([] { throw ServiceError(503, "", "busy"); }) == Outcome::kRetrying);
+  std::thread refresher([&] {
+    try {
+      throw ServiceError(403, "AccessDeniedException", "untrusted");
+    } catch (const ServiceError& e) {
+      first.reject(std::current_exception(), e.what());
+    }
+  });
+  CHECK(first.wait_for_change(Outcome::kRetrying, std::chrono::hours(1), {}) == Outcome::kRejected);
+  refresher.join();
+  CHECK(first.failure_message() == "AccessDeniedException: untrusted");
+  CHECK_THROWS_AS(first.rethrow_rejection(), ServiceError);
+}
+
 TEST_CASE("serve first fetch: waiting ends on the outcome or the time limit or a stop") {
   FirstFetch first;
   // Nothing has run: the wait ends at its limit with the outcome still pending.
