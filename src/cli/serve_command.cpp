@@ -245,8 +245,7 @@ int serve_command(int argc, char** argv) {
   config.role_name = serve::role_name_from_arn(source.params().role_arn);
   const DebugSink debug_sink = stderr_debug_sink(result->count("debug") > 0);
 
-  // After the identity is loaded (so Ctrl-C still works at a PIN prompt) and before any thread
-  // starts (libmicrohttpd's, the refresher's), so every one inherits the mask.
+  // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once.
   const StopSignals stop_signals;
   const std::stop_callback forward_stop(stop_signals.token(),
                                         [&stopping] { stopping.request_stop(); });

@@ -1,34 +1,98 @@
 #include "stop_signals.hpp"
 
+#include "rolesanywhere/error.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <condition_variable>
-#include <ctime>
+#include <cstring>
 #include <mutex>
+#include <string>
 
 namespace rolesanywhere::cli {
 
+namespace {
+
+// The write end of the pipe the handler writes to. Made once and never closed: a handler running
+// on another thread while a StopSignals goes away must not write into a reused descriptor.
+std::atomic<int> signal_pipe{-1};
+static_assert(std::atomic<int>::is_always_lock_free, "the handler reads it");
+std::atomic<bool> instance_exists{false};
+
+// The read end; creates the pipe on first use.
+int signal_pipe_read_end() {
+  static const int read_end = [] {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+      throw Error(Error::Kind::kInternal,
+                  std::string("cannot create the signal pipe: ") + std::strerror(errno));
+    fcntl(fds[1], F_SETFL, O_NONBLOCK);
+    signal_pipe = fds[1];
+    return fds[0];
+  }();
+  return read_end;
+}
+
+// Byte written by the destructor to end the waiting thread; signal numbers are never 0.
+constexpr unsigned char kQuit = 0;
+
+extern "C" void on_stop_signal(int signal_number) {
+  const int saved_errno = errno;
+  const unsigned char byte = static_cast<unsigned char>(signal_number);
+  // Non-blocking: should the pipe ever be full, a stop is already pending anyway.
+  [[maybe_unused]] const ssize_t written = ::write(signal_pipe.load(), &byte, 1);
+  errno = saved_errno;
+}
+
+void install(int signal_number, struct sigaction& previous) {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  // Interrupted system calls in other threads resume instead of failing with EINTR.
+  action.sa_flags = SA_RESTART;
+  if (sigaction(signal_number, &action, &previous) != 0)
+    throw Error(Error::Kind::kInternal,
+                std::string("cannot handle SIGTERM/SIGINT: ") + std::strerror(errno));
+}
+
+}  // namespace
+
 StopSignals::StopSignals() {
-  sigemptyset(&signals_);
-  sigaddset(&signals_, SIGTERM);
-  sigaddset(&signals_, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
-  waiter_ = std::jthread([this](std::stop_token done) {
-    // Short slices so that destruction does not wait for a signal that never comes.
-    const timespec slice{0, 200'000'000};
-    while (!done.stop_requested()) {
-      const int signal_number = sigtimedwait(&signals_, nullptr, &slice);
-      if (signal_number > 0) {
-        received_ = signal_number;
-        stop_.request_stop();
-        return;
-      }
+  if (instance_exists.exchange(true))
+    throw Error(Error::Kind::kInternal, "StopSignals exists already");
+  try {
+    pipe_read_ = signal_pipe_read_end();
+    install(SIGTERM, previous_term_);
+    install(SIGINT, previous_int_);
+  } catch (...) {
+    sigaction(SIGTERM, &previous_term_, nullptr);  // zeroed (SIG_DFL) if never installed
+    instance_exists = false;
+    throw;
+  }
+  // The waiter reads until its own destructor's kQuit, so no byte meant for this instance is
+  // left for a later one; the first signal decides the name, later ones change nothing.
+  waiter_ = std::jthread([this] {
+    unsigned char byte = kQuit;
+    for (;;) {
+      const ssize_t n = ::read(pipe_read_, &byte, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n != 1 || byte == kQuit) return;
+      int none = 0;
+      received_.compare_exchange_strong(none, byte);
+      stop_.request_stop();
     }
   });
 }
 
 StopSignals::~StopSignals() {
-  waiter_.request_stop();
+  sigaction(SIGTERM, &previous_term_, nullptr);
+  sigaction(SIGINT, &previous_int_, nullptr);
+  const unsigned char quit = kQuit;
+  [[maybe_unused]] const ssize_t written = ::write(signal_pipe.load(), &quit, 1);
   waiter_.join();
-  pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  instance_exists = false;
 }
 
 void StopSignals::wait() const {

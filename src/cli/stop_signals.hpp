@@ -1,9 +1,9 @@
-// Stopping serve and update on SIGTERM/SIGINT without doing anything in a signal handler: the
-// signals are blocked in every thread and taken by one waiting thread, which turns them into a
-// stop request that the loops (refresher, main thread) can wait on.
+// Stopping serve and update on SIGTERM/SIGINT without doing anything in a signal handler but
+// write(2): a process-wide handler writes the signal's number to a pipe, and one waiting thread
+// turns it into a stop request that the loops (refresher, main thread) can wait on. Being a
+// handler rather than a blocked mask, it catches the signal whichever thread the kernel picks,
+// threads that a PKCS#11 module started before this object existed included.
 #pragma once
-
-#include <pthread.h>
 
 #include <atomic>
 #include <csignal>
@@ -14,10 +14,9 @@ namespace rolesanywhere::cli {
 
 class StopSignals {
  public:
-  // Blocks SIGTERM and SIGINT in the calling thread. Construct it before any other thread starts
-  // (curl's resolver, libmicrohttpd's, the refresher), so every thread inherits the mask.
+  // Installs the handler for SIGTERM and SIGINT. One instance at a time.
   StopSignals();
-  // Stops the waiting thread and restores the previous signal mask.
+  // Restores the previous handlers and ends the waiting thread.
   ~StopSignals();
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
@@ -30,8 +29,9 @@ class StopSignals {
   const char* received_name() const;
 
  private:
-  sigset_t signals_{};
-  sigset_t previous_{};
+  int pipe_read_ = -1;
+  struct sigaction previous_term_ {};
+  struct sigaction previous_int_ {};
   std::stop_source stop_;
   std::atomic<int> received_{0};
   std::jthread waiter_;

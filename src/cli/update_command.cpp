@@ -74,8 +74,7 @@ int update_command(int argc, char** argv) {
   SystemClock clock;
   CredentialSource source = make_credential_source(*result, clock, stopping.get_token());
 
-  // After the identity is loaded, so Ctrl-C still works at a PIN prompt; before the refreshes,
-  // so the threads libcurl starts inherit the blocked mask.
+  // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once.
   std::optional<StopSignals> signals;
   const auto forward_stop = [&stopping] { stopping.request_stop(); };
   std::optional<std::stop_callback<decltype(forward_stop)>> forwarding;
