@@ -2,10 +2,14 @@
 
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/mhd_daemon.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <openssl/crypto.h>
 
 #include <atomic>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -91,6 +95,19 @@ HttpResponse plain(long status, std::string body) {
   return response;
 }
 
+// The Content-Length a request declares, or 0 without one (or with one that is not a number,
+// which libmicrohttpd refuses itself).
+std::uint64_t declared_body_length(MHD_Connection* connection) {
+  const char* text =
+      MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (!text) return 0;
+  std::uint64_t length = 0;
+  const char* end = text + std::strlen(text);
+  const auto [stop, error] = std::from_chars(text, end, length);
+  if (error == std::errc::result_out_of_range) return UINT64_MAX;
+  return error == std::errc() ? length : 0;
+}
+
 ConnectionState* connection_state(MHD_Connection* connection) {
   const MHD_ConnectionInfo* info =
       MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -138,23 +155,36 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   auto& state = *static_cast<State*>(cls);
   auto* request_state = static_cast<RequestState*>(*request_cls);
   if (!request_state) return MHD_NO;
+  // A body larger than the limit is refused as soon as that is known rather than read to its
+  // end, which a client could make endless: from its Content-Length, with a 413 (libmicrohttpd
+  // then reads none of the body and closes the connection), or, for a chunked body, by closing
+  // the connection once the limit is passed (libmicrohttpd takes no answer in mid-body).
+  const auto over_limit = [&](const char* outcome) {
+    state.debug_line(log_safe(method ? method : "") + " " + log_safe(url ? url : "") + " -> " +
+                     outcome + " (body over " + std::to_string(state.options.max_body_bytes) +
+                     " bytes)");
+  };
   if (!request_state->headers_seen) {  // headers are in; a body, if any, comes next
     request_state->headers_seen = true;
+    if (declared_body_length(connection) > state.options.max_body_bytes) {
+      over_limit("413");
+      return send(state, connection, plain(413, "request body too large"));
+    }
     return MHD_YES;
   }
   if (*upload_data_size != 0) {  // counted and dropped: no endpoint reads a body
     request_state->body_bytes += *upload_data_size;
     *upload_data_size = 0;
-    return MHD_YES;
+    if (request_state->body_bytes <= state.options.max_body_bytes) return MHD_YES;
+    over_limit("connection closed");
+    return MHD_NO;
   }
 
   HttpRequest request;
   request.method = method ? method : "";
   request.path = url ? url : "";
   HttpResponse answer;
-  if (request_state->body_bytes > state.options.max_body_bytes) {
-    answer = plain(413, "request body too large");
-  } else {
+  {
     request.headers = mhd_request_headers(connection);
     try {
       answer = state.handler(request);
@@ -163,7 +193,8 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
       answer = plain(500, "internal error");
     }
   }
-  state.debug_line(request.method + " " + request.path + " -> " + std::to_string(answer.status));
+  state.debug_line(log_safe(request.method) + " " + log_safe(request.path) + " -> " +
+                   std::to_string(answer.status));
   return send(state, connection, std::move(answer));
 }
 
