@@ -1,6 +1,7 @@
 // Small string helpers shared by the modules, so each is written (and fixed) once.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,10 @@ std::string to_lower(std::string_view text);
 // credentials). When the buffer must grow, the bytes move to a larger one and the old one is
 // wiped before it is freed, so growing leaves no copy behind; the caller wipes `text` itself.
 void append_wiping(std::string& text, std::string_view more);
+
+// `text` fit for one log line: control bytes (newlines included) and non-ASCII bytes as \xNN,
+// and at most `limit` bytes of it, then "...". For text a client chose, such as a request path,
+// which must not be able to forge a line of its own.
+std::string log_safe(std::string_view text, std::size_t limit = 200);
 
 }  // namespace rolesanywhere

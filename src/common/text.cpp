@@ -21,6 +21,23 @@ std::string to_lower(std::string_view text) {
   return out;
 }
 
+std::string log_safe(std::string_view text, std::size_t limit) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < limit; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+      out.push_back(static_cast<char>(byte));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+  }
+  if (text.size() > limit) out += "...";
+  return out;
+}
+
 void append_wiping(std::string& text, std::string_view more) {
   if (text.size() + more.size() > text.capacity()) {
     std::string larger;
