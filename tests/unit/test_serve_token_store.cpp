@@ -60,10 +60,13 @@ TEST_CASE("serve tokens: at capacity the earliest expiring token makes room") {
 }
 
 TEST_CASE("serve tokens: expired tokens are purged before anything live is evicted") {
-  TokenStore store(2);
+  // Two expired and one live token in a store of three: the insert purges both expired ones,
+  // so nothing live is evicted and two remain. Eviction alone would leave three.
+  TokenStore store(3);
   const std::string expiring = store.issue(5s, kStart);
+  store.issue(6s, kStart);
   const std::string live = store.issue(300s, kStart);
-  const std::string fresh = store.issue(300s, kStart + 10s);  // `expiring` is gone by now
+  const std::string fresh = store.issue(300s, kStart + 10s);
   CHECK(store.size() == 2);
   CHECK(store.remaining(live, kStart + 10s));
   CHECK(store.remaining(fresh, kStart + 10s));
