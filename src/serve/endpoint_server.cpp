@@ -210,6 +210,10 @@ EndpointServer::EndpointServer(UniqueFd listen_socket, RequestHandler handler,
   // ITC lets MHD_quiesce_daemon wake the polling threads; AUTO picks epoll on Linux.
   const unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
   const int fd = listen_socket.get();
+  // On the listening socket too: Linux sends the SYN-ACK with its hop limit, and accepted sockets
+  // start from it. Each accepted socket is still set (on_connection) in case one did not.
+  if (!set_hop_limit(fd, state_->options.hop_limit))
+    state_->debug_line("could not set the hop limit on the listening socket");
   std::vector<MHD_OptionItem> items = {
       {MHD_OPTION_LISTEN_SOCKET, fd, nullptr},
       {MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(std::max(1u, state_->options.threads)),

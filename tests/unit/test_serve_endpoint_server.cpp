@@ -187,6 +187,32 @@ int server_side_of(int client) {
   return found;
 }
 
+// The listening socket on `port` among this process's descriptors.
+int listener_on(std::uint16_t port) {
+  DIR* directory = opendir("/proc/self/fd");
+  REQUIRE(directory);
+  int found = -1;
+  while (dirent* entry = readdir(directory)) {
+    const int fd = std::atoi(entry->d_name);
+    if (fd <= 2) continue;
+    int listening = 0;
+    socklen_t length = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || !listening) continue;
+    sockaddr_storage address{};
+    socklen_t address_length = sizeof address;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) != 0) continue;
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    const std::uint16_t bound = ntohs(address.ss_family == AF_INET6 ? v6->sin6_port : v4->sin_port);
+    if (bound == port) {
+      found = fd;
+      break;
+    }
+  }
+  closedir(directory);
+  return found;
+}
+
 }  // namespace
 
 TEST_CASE("serve server: the IMDSv2 flow works over a real socket") {
@@ -215,6 +241,10 @@ TEST_CASE("serve server: the hop limit is set on every accepted IPv4 and IPv6 so
     const int server_fd = server_side_of(client.get());
     REQUIRE(server_fd >= 0);
     CHECK(hop_limit_of(server_fd) == hop_limit);
+    // The listening socket has it too, so the SYN-ACK of the handshake goes no further.
+    const int listener = listener_on(test.server->port());
+    REQUIRE(listener >= 0);
+    CHECK(hop_limit_of(listener) == hop_limit);
   }
   ServerOptions options;
   options.hop_limit = 2;
