@@ -192,6 +192,10 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
       state.debug_line(std::string("internal error answering a request: ") + error.what());
       answer = plain(500, "internal error");
     }
+    // Header values hold metadata tokens and the container Authorization token; our copies are
+    // wiped (libmicrohttpd's own connection buffer is reused for the next request).
+    for (HttpHeader& header : request.headers)
+      OPENSSL_cleanse(header.value.data(), header.value.size());
   }
   state.debug_line(log_safe(request.method) + " " + log_safe(request.path) + " -> " +
                    std::to_string(answer.status));
