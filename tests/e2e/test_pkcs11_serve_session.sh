@@ -12,7 +12,7 @@ with_spy "$WORK/spy.log"
 SERVE_IDENTITY=(--certificate "$TOKEN;object=p256;type=cert?pin-value=$USER_PIN"
   --pkcs11-lib "$SPY")
 # A 900 s session refreshed 898 s before expiry: a refresh every 2 seconds or so.
-start_serve serve --session-duration 900 --refresh-before-expiry 898 ||
+start_serve serve --debug --session-duration 900 --refresh-before-expiry 898 ||
   { STDERR=$(cat "$SERVE_ERR"); fail "serve started over the token key"; finish; }
 pass "serve started over the token key"
 
@@ -41,6 +41,6 @@ sessions=$(spy_count "$WORK/spy.log" C_OpenSession)
 [ "$signatures" -ge 4 ] && [ "$sessions" -lt "$signatures" ] &&
   pass "$signatures signatures on $sessions session(s) opened, not one per signature" ||
   fail "$signatures signatures on $sessions session(s) opened, not one per signature"
-grep -q "$USER_PIN" "$SERVE_ERR" && fail "the PIN is not in serve's output" ||
-  pass "the PIN is not in serve's output"
+grep -q "$USER_PIN" "$SERVE_ERR" && fail "the PIN is not in serve's --debug output" ||
+  pass "the PIN is not in serve's --debug output"
 finish
