@@ -83,6 +83,14 @@ without_terminal() {
   chmod +x "$HELPER"
 }
 
+# wait_until SECONDS COMMAND...: polls until the command succeeds.
+wait_until() {
+  local limit=$1
+  shift
+  for _ in $(seq $((limit * 20))); do "$@" && return 0; sleep 0.05; done
+  return 1
+}
+
 # run_helper ARGS...: runs the helper, keeping exit code, stdout and stderr.
 run_helper() {
   "$HELPER" "$@" >"$WORK/stdout" 2>"$WORK/stderr"

@@ -54,6 +54,30 @@ imds_credentials() {
     "${SERVE_URL}latest/meta-data/iam/security-credentials/rolesanywhere-test"
 }
 
+# credentials_unavailable: the last answer (HTTP_STATUS, HTTP_BODY) is the 503 with a JSON reason
+# that stands for "no valid credentials", and holds no credential field.
+credentials_unavailable() {
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert sys.argv[2]=="503" and d["Code"]=="CredentialsUnavailable" and "AccessKeyId" not in d, d' \
+    "$HTTP_BODY" "$HTTP_STATUS"
+}
+
+# collect_successive_keys COUNT TOKEN: polls the credentials path (up to 15 s) until COUNT
+# different access keys have been served one after another; sets KEYS to those seen.
+collect_successive_keys() {
+  local count=$1 token=$2 key
+  KEYS=()
+  for _ in $(seq 150); do
+    imds_credentials "$token"
+    key=$(json_field AccessKeyId)
+    if [ -n "$key" ] && { [ ${#KEYS[@]} -eq 0 ] || [ "$key" != "${KEYS[-1]}" ]; }; then
+      KEYS+=("$key")
+    fi
+    [ ${#KEYS[@]} -ge "$count" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # json_field FIELD: a field of HTTP_BODY.
 json_field() {
   python3 -c "import json,sys; print(json.loads(sys.argv[1])['$1'])" "$HTTP_BODY" 2>/dev/null

@@ -9,30 +9,14 @@ start_emulator tls --tls-cert "$PKI/server.crt.pem" --tls-key "$PKI/server.key.p
 export AWS_CA_BUNDLE=$PKI/root-ca.pem
 REFRESH_EVERY_2S=(--session-duration 900 --refresh-before-expiry 898)
 
-# wait_until SECONDS COMMAND...: polls until the command succeeds.
-wait_until() {
-  local limit=$1
-  shift
-  for _ in $(seq $((limit * 10))); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 sessions_reached() { [ "$(emulator_stat sessions_issued)" -ge "$1" ]; }
 
 # --- serve ---
 start_serve serve "${REFRESH_EVERY_2S[@]}" ||
   { STDERR=$(cat "$SERVE_ERR"); fail "serve starts against the service over HTTPS"; finish; }
 pass "serve starts against the service over HTTPS"
-keys=()
-token=$(imds_token)
-for _ in $(seq 150); do
-  imds_credentials "$token"
-  key=$(json_field AccessKeyId)
-  if [ -n "$key" ] && { [ ${#keys[@]} -eq 0 ] || [ "$key" != "${keys[-1]}" ]; }; then
-    keys+=("$key")
-  fi
-  [ ${#keys[@]} -ge 4 ] && break
-  sleep 0.1
-done
+collect_successive_keys 4 "$(imds_token)"
+keys=("${KEYS[@]}")
 sessions=$(emulator_stat sessions_issued)
 connections=$(emulator_stat session_connections)
 stop_serve TERM

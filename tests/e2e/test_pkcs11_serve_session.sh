@@ -16,17 +16,8 @@ start_serve serve --debug --session-duration 900 --refresh-before-expiry 898 ||
   { STDERR=$(cat "$SERVE_ERR"); fail "serve started over the token key"; finish; }
 pass "serve started over the token key"
 
-keys=()
-token=$(imds_token)
-for _ in $(seq 150); do
-  imds_credentials "$token"
-  key=$(json_field AccessKeyId)
-  if [ -n "$key" ] && { [ ${#keys[@]} -eq 0 ] || [ "$key" != "${keys[-1]}" ]; }; then
-    keys+=("$key")
-  fi
-  [ ${#keys[@]} -ge 4 ] && break
-  sleep 0.1
-done
+collect_successive_keys 4 "$(imds_token)"
+keys=("${KEYS[@]}")
 stop_serve TERM
 STDERR=$(tail -5 "$SERVE_ERR")
 

@@ -36,8 +36,7 @@ token=$(imds_token)
 imds_credentials "$token"
 STDOUT=$HTTP_BODY
 check "the credentials path answers 503 with a JSON error, not empty credentials" \
-  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert sys.argv[2]=="503" and d["Code"]=="CredentialsUnavailable" and "AccessKeyId" not in d, d' \
-  "$HTTP_BODY" "$HTTP_STATUS"
+  credentials_unavailable
 check "the role name is still listed meanwhile" bash -c \
   '[ "$(curl -s -H "x-aws-ec2-metadata-token: $1" "$2latest/meta-data/iam/security-credentials/")" = rolesanywhere-test ]' \
   _ "$token" "$SERVE_URL"

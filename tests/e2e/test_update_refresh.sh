@@ -13,13 +13,6 @@ printf '[keep]\nregion = eu-north-1\n' >"$FILE"
 key_in_file() {
   python3 -c 'import configparser,sys; p=configparser.RawConfigParser(); p.read(sys.argv[1]); print(p["loop"]["aws_access_key_id"])' "$FILE" 2>/dev/null
 }
-# wait_until SECONDS COMMAND...: polls until the command succeeds.
-wait_until() {
-  local limit=$1
-  shift
-  for _ in $(seq $((limit * 10))); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 key_differs_from() { local now; now=$(key_in_file) && [ -n "$now" ] && [ "$now" != "$1" ]; }
 stderr_has() { grep -q "$1" "$WORK/loop.err"; }
 
