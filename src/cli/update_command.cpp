@@ -17,6 +17,7 @@
 #include "rolesanywhere/version.hpp"
 
 #include <ctime>
+#include <exception>
 #include <iostream>
 #include <optional>
 #include <stop_token>
@@ -107,7 +108,17 @@ int update_command(int argc, char** argv) {
     return 0;
   }
 
+  // Set when the service refuses before anything was written and --retry-errors was not given:
+  // a refusal after an outage at start ends update as a refusal of the first attempt does.
+  std::exception_ptr refused_at_start;
+  std::stop_source loop_stop;
   refresher.set_on_failure([&](const Error& error, bool permanent, TimePoint next_attempt) {
+    if (permanent && !retry_errors && !written_expiration) {
+      // Called inside the refresher's catch block: the exception in flight is this error.
+      refused_at_start = std::current_exception();
+      loop_stop.request_stop();
+      return;
+    }
     std::string message = "refresh failed: ";
     if (permanent)
       message = dynamic_cast<const ServiceError*>(&error)
@@ -141,7 +152,9 @@ int update_command(int argc, char** argv) {
     status_line(std::string("refresh failed: ") + error.what() +
                 (permanent ? "; retrying (--retry-errors)" : "; retrying, the outage may pass"));
   }
-  refresher.run(signals->token());
+  const std::stop_callback stop_loop_on_signal(signals->token(), [&] { loop_stop.request_stop(); });
+  refresher.run(loop_stop.get_token());
+  if (refused_at_start) std::rethrow_exception(refused_at_start);
   status_line(std::string("stopped by ") + signals->received_name() +
               "; the profile keeps the credentials last written");
   return 0;

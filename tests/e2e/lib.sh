@@ -106,6 +106,12 @@ session_flags() {
 }
 
 pass() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
+# check DESCRIPTION CONDITION...: pass when the command succeeds.
+check() {
+  local description=$1
+  shift
+  if "$@"; then pass "$description"; else fail "$description"; fi
+}
 # skip DESCRIPTION REASON: a check this machine cannot make; counted and shown in the tally.
 skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIPPED - $1: $2"; }
 fail() {

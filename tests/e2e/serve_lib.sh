@@ -89,10 +89,3 @@ stop_serve() {
   wait "$SERVE_PID"
   SERVE_EXIT=$?
 }
-
-# check DESCRIPTION CONDITION...: pass when the command succeeds.
-check() {
-  local description=$1
-  shift
-  if "$@"; then pass "$description"; else fail "$description"; fi
-}

@@ -114,4 +114,19 @@ wait_until 20 outage_written && kill -0 "$LOOP" 2>/dev/null &&
   { STDERR=$(cat "$WORK/outage.err"); fail "an outage at start is waited out, not fatal"; }
 kill -TERM "$LOOP"
 wait "$LOOP"
+
+# The same outage, and then the service refuses the certificate: nothing was ever written, so
+# update ends with the service's reason, as when the first attempt is refused.
+set_faults '{"fail_count":3,"fail_status":503}'
+cp "$FILE" "$WORK/before-refusal"
+started=$SECONDS
+run_helper update --profile refused --certificate "$PKI/untrusted.crt.pem" \
+  --private-key "$PKI/rsa2048.key.pem" "${SESSION[@]}"
+check "a refusal after an outage at start ends update with exit 1" test "$STATUS" = 1
+check "... with the service's reason last, within 20 s ($((SECONDS - started)) s)" \
+  bash -c '[[ "$(tail -1 <<<"$1")" == "rolesanywhere-helper: AccessDeniedException"* ]] && [ "$2" -le 20 ]' \
+  _ "$STDERR" $((SECONDS - started))
+check "... after saying the outage was being retried" \
+  grep -q "retrying, the outage may pass" "$WORK/stderr"
+check "... and the file untouched" cmp -s "$FILE" "$WORK/before-refusal"
 finish
