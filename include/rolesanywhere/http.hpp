@@ -23,6 +23,9 @@ struct HttpRequest {
 
   // First header whose name matches case-insensitively.
   std::optional<std::string> header(std::string_view name) const;
+  // The same, without a copy (null when absent): for values that are secrets, such as tokens,
+  // which the caller wipes where they are stored.
+  const std::string* header_value(std::string_view name) const;
   void set_header(std::string_view name, std::string value);  // replaces all of that name
 };
 

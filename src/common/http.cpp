@@ -25,6 +25,12 @@ std::optional<std::string> HttpRequest::header(std::string_view name) const {
   return find_header(headers, name);
 }
 
+const std::string* HttpRequest::header_value(std::string_view name) const {
+  for (const auto& header : headers)
+    if (iequals(header.name, name)) return &header.value;
+  return nullptr;
+}
+
 void HttpRequest::set_header(std::string_view name, std::string value) {
   std::erase_if(headers, [&](const HttpHeader& h) { return iequals(h.name, name); });
   headers.push_back({std::string(name), std::move(value)});

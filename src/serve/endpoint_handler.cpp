@@ -91,7 +91,7 @@ namespace {
 std::optional<std::chrono::seconds> check_token(const TokenStore& tokens,
                                                 const HttpRequest& request, TimePoint now,
                                                 HttpResponse& refusal) {
-  const std::optional<std::string> token = request.header(kTokenHeader);
+  const std::string* token = request.header_value(kTokenHeader);  // a secret: not copied
   if (!token || token->empty()) {
     refusal = answer(401, "no token provided");
     return std::nullopt;
@@ -148,7 +148,7 @@ HttpResponse EndpointHandler::imds_credentials(const HttpRequest& request, TimeP
 HttpResponse EndpointHandler::container_credentials(const HttpRequest& request,
                                                     TimePoint now) const {
   if (request.method != "GET") return method_not_allowed("GET");
-  const std::optional<std::string> authorization = request.header("Authorization");
+  const std::string* authorization = request.header_value("Authorization");  // not copied
   if (!authorization || authorization->empty())
     return answer(401, error_json("Unauthorized", "no Authorization header"), "application/json");
   if (!constant_time_equal(*authorization, config_.container_authorization->reveal()))
