@@ -35,9 +35,9 @@ struct RefreshPolicy {
 // --- pure policy ---
 
 // For credentials obtained at `obtained`: expiration - refresh_before_expiry - random_unit *
-// max_jitter (random_unit in [0,1)). When that is not at least min_refresh_interval after
-// `obtained` (a session shorter than the refresh window, as when the certificate expires soon),
-// half-way through their life instead, and never sooner than min_refresh_interval.
+// max_jitter (random_unit in [0,1)), but never sooner than min_refresh_interval after `obtained`.
+// A session shorter than the refresh window (as when the certificate expires soon) is refreshed
+// half-way through its life instead.
 TimePoint next_refresh_time(TimePoint obtained, TimePoint expiration, const RefreshPolicy& policy,
                             double random_unit);
 // Exponential backoff for the n-th consecutive failure (n >= 1) with "equal jitter": a random
@@ -57,6 +57,7 @@ struct RefreshStatus {
   TimePoint last_success{};
   std::optional<std::string> last_error;  // message of the latest failure, cleared on success
   int consecutive_failures = 0;
+  bool last_failure_permanent = false;  // is_permanent_failure of the latest failure
 };
 
 class CredentialRefresher {
@@ -65,8 +66,9 @@ class CredentialRefresher {
   using Fetch = std::function<Credentials()>;
   // Called after every successful refresh, on the refresher's thread (update writes the file).
   using OnRefresh = std::function<void(const Credentials&)>;
-  // Called after every failed refresh with the error, whether it looks permanent, and when the
-  // next attempt will be; for the CLI's status lines.
+  // Called after every failed refresh in run() with the error, whether it looks permanent, and
+  // when the next attempt will be; for the CLI's status lines. It is called inside run()'s catch
+  // block, so std::current_exception() there is the error itself (serve and update rely on it).
   using OnFailure = std::function<void(const Error& error, bool permanent, TimePoint next_attempt)>;
 
   CredentialRefresher(Fetch fetch, const Clock& clock, RefreshPolicy policy = {},

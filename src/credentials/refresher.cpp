@@ -26,6 +26,8 @@ TimePoint next_refresh_time(TimePoint obtained, TimePoint expiration, const Refr
   const TimePoint planned = expiration - policy.refresh_before_expiry - jitter;
   const TimePoint earliest = obtained + policy.min_refresh_interval;
   if (planned >= earliest || policy.min_refresh_interval.count() == 0) return planned;
+  // Only the jitter made it too soon: as soon as allowed, which is before the un-jittered time.
+  if (expiration - policy.refresh_before_expiry >= earliest) return earliest;
   return std::max(earliest, obtained + (expiration - obtained) / 2);
 }
 
@@ -79,6 +81,7 @@ void CredentialRefresher::refresh_now() {
       status_.last_success = clock_.now();
       status_.last_error.reset();
       status_.consecutive_failures = 0;
+      status_.last_failure_permanent = false;
     }
     debug(debug_, "refreshed credentials " + fresh->access_key_id + ", valid until " +
                       describe(fresh->expiration));
@@ -88,12 +91,14 @@ void CredentialRefresher::refresh_now() {
     std::lock_guard lock(mutex_);
     status_.last_error = error.what();
     ++status_.consecutive_failures;
+    status_.last_failure_permanent = is_permanent_failure(error);
     throw;
   } catch (const std::exception& unexpected) {
     // Anything else from the fetch becomes our error type, so the loop keeps running.
     std::lock_guard lock(mutex_);
     status_.last_error = unexpected.what();
     ++status_.consecutive_failures;
+    status_.last_failure_permanent = false;
     throw Error(Error::Kind::kInternal, unexpected.what());
   }
 }
@@ -124,7 +129,9 @@ TimePoint CredentialRefresher::next_attempt_time() const {
     // Failures before run() started (a first fetch that failed): back off as the loop would
     // have, rather than retrying the moment the loop starts.
     return clock_.now() +
-           refresh_retry_delay(status_.consecutive_failures, policy_, random_unit_());
+           (status_.last_failure_permanent
+                ? policy_.max_retry
+                : refresh_retry_delay(status_.consecutive_failures, policy_, random_unit_()));
   if (status_.credentials)
     return next_refresh_time(status_.last_success, status_.credentials->expiration, policy_,
                              random_unit_());

@@ -59,6 +59,10 @@ TEST_CASE("a session shorter than the refresh window is refreshed half-way, neve
   // Forty seconds, or already expired: no sooner than min_refresh_interval.
   CHECK(next_refresh_time(kStart, kStart + 40s, policy, 0.0) == kStart + 30s);
   CHECK(next_refresh_time(kStart, kStart - 1s, policy, 0.0) == kStart + 30s);
+  // 340 s: five minutes before expiry is 40 s in; jitter would make it too soon, so as soon as
+  // allowed rather than half-way.
+  CHECK(next_refresh_time(kStart, kStart + 340s, policy, 0.0) == kStart + 40s);
+  CHECK(next_refresh_time(kStart, kStart + 340s, policy, 0.5) == kStart + 30s);
   // The test hook's policy turns the guard off: due at once.
   policy.min_refresh_interval = 0ms;
   CHECK(next_refresh_time(kStart, kStart + 4min, policy, 0.0) == kStart - 1min);
@@ -301,4 +305,27 @@ TEST_CASE("a failure before the loop starts is retried after a backoff and not a
   clock.advance(2s);  // the least backoff for the first failure with random_unit 0
   CHECK(eventually(clock, 0s, [&] { return calls == 2; }));
   CHECK(refresher.current() != nullptr);
+}
+
+TEST_CASE("a refusal before the loop starts is retried at the slow pace, not after a second") {
+  FixedClock clock(kStart);
+  std::atomic<int> calls{0};
+  RefreshPolicy policy = fast_policy();
+  policy.max_retry = 60'000ms;
+  CredentialRefresher refresher(
+      [&]() -> Credentials {
+        if (++calls == 1) throw ServiceError(403, "AccessDeniedException", "untrusted");
+        return credentials_expiring(clock.now() + 1h, "K");
+      },
+      clock, policy, {}, [] { return 0.0; });
+  CHECK_THROWS_AS(refresher.refresh_now(), ServiceError);
+  CHECK(refresher.status().last_failure_permanent);
+  std::jthread loop([&](std::stop_token stop) { refresher.run(stop); });
+  std::this_thread::sleep_for(50ms);  // the loop has planned its first attempt from kStart
+  clock.advance(30s);                 // well past the transient backoff
+  std::this_thread::sleep_for(50ms);
+  CHECK(calls == 1);
+  clock.advance(30s);  // max_retry
+  CHECK(eventually(clock, 0s, [&] { return calls == 2; }));
+  CHECK_FALSE(refresher.status().last_failure_permanent);
 }
