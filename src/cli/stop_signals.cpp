@@ -3,6 +3,7 @@
 #include "rolesanywhere/error.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -50,7 +51,8 @@ void install(int signal_number, struct sigaction& previous) {
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
-  // Interrupted system calls in other threads resume instead of failing with EINTR.
+  // Most system calls the signal interrupts in other threads resume; poll, nanosleep and calls
+  // with a timeout still fail with EINTR, which libcurl and libmicrohttpd retry.
   action.sa_flags = SA_RESTART;
   if (sigaction(signal_number, &action, &previous) != 0)
     throw Error(Error::Kind::kInternal,
@@ -62,17 +64,31 @@ void install(int signal_number, struct sigaction& previous) {
 StopSignals::StopSignals() {
   if (instance_exists.exchange(true))
     throw Error(Error::Kind::kInternal, "StopSignals exists already");
+  int installed = 0;
   try {
     pipe_read_ = signal_pipe_read_end();
+    // A byte a handler on another thread wrote after an earlier instance had gone (tests make
+    // several) is not a signal for this one.
+    int stale = 0;
+    if (ioctl(pipe_read_, FIONREAD, &stale) == 0)
+      for (unsigned char byte = 0; stale > 0 && ::read(pipe_read_, &byte, 1) == 1; --stale) {
+      }
     install(SIGTERM, previous_term_);
+    ++installed;
     install(SIGINT, previous_int_);
+    ++installed;
+    start_waiter();
   } catch (...) {
-    sigaction(SIGTERM, &previous_term_, nullptr);  // zeroed (SIG_DFL) if never installed
+    if (installed > 1) sigaction(SIGINT, &previous_int_, nullptr);
+    if (installed > 0) sigaction(SIGTERM, &previous_term_, nullptr);
     instance_exists = false;
     throw;
   }
-  // The waiter reads until its own destructor's kQuit, so no byte meant for this instance is
-  // left for a later one; the first signal decides the name, later ones change nothing.
+}
+
+void StopSignals::start_waiter() {
+  // The waiter reads until its own destructor's kQuit; the first signal decides the name, later
+  // ones change nothing.
   waiter_ = std::jthread([this] {
     unsigned char byte = kQuit;
     for (;;) {

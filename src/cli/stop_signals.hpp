@@ -29,6 +29,8 @@ class StopSignals {
   const char* received_name() const;
 
  private:
+  void start_waiter();
+
   int pipe_read_ = -1;
   struct sigaction previous_term_ {};
   struct sigaction previous_int_ {};

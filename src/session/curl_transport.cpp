@@ -1,6 +1,7 @@
 // The HTTP transport over libcurl. One easy handle and one multi handle live as long as the
-// transport, so the connection (and TLS session) made for the first CreateSession is reused by
-// later ones, which matters to `serve` refreshing every few minutes. Transfers run on the multi
+// transport, so the connection made for the first CreateSession is reused by later ones while
+// the service keeps it open (retries, short sessions; refreshes an hour apart reconnect, after
+// libcurl's 118 s MAXAGE_CONN, offering to resume the TLS session). Transfers run on the multi
 // handle rather than curl_easy_perform so that a stop request can wake the wait at once: a
 // service that accepts the connection and never answers must not hold SIGTERM for 30 seconds.
 #include "rolesanywhere/error.hpp"
