@@ -13,22 +13,23 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 namespace {
-std::optional<std::string> find_header(const std::vector<HttpHeader>& headers,
-                                       std::string_view name) {
+const std::string* find_header(const std::vector<HttpHeader>& headers, std::string_view name) {
   for (const auto& header : headers)
-    if (iequals(header.name, name)) return header.value;
-  return std::nullopt;
+    if (iequals(header.name, name)) return &header.value;
+  return nullptr;
+}
+
+std::optional<std::string> copy_of(const std::string* value) {
+  return value ? std::optional<std::string>(*value) : std::nullopt;
 }
 }  // namespace
 
 std::optional<std::string> HttpRequest::header(std::string_view name) const {
-  return find_header(headers, name);
+  return copy_of(find_header(headers, name));
 }
 
 const std::string* HttpRequest::header_value(std::string_view name) const {
-  for (const auto& header : headers)
-    if (iequals(header.name, name)) return &header.value;
-  return nullptr;
+  return find_header(headers, name);
 }
 
 void HttpRequest::set_header(std::string_view name, std::string value) {
@@ -37,7 +38,7 @@ void HttpRequest::set_header(std::string_view name, std::string value) {
 }
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
-  return find_header(headers, name);
+  return copy_of(find_header(headers, name));
 }
 
 }  // namespace rolesanywhere

@@ -197,8 +197,9 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     for (HttpHeader& header : request.headers)
       OPENSSL_cleanse(header.value.data(), header.value.size());
   }
-  state.debug_line(log_safe(request.method) + " " + log_safe(request.path) + " -> " +
-                   std::to_string(answer.status));
+  if (state.options.debug)  // the line is built only when someone reads it: this is the hot path
+    state.debug_line(log_safe(request.method) + " " + log_safe(request.path) + " -> " +
+                     std::to_string(answer.status));
   return send(state, connection, std::move(answer));
 }
 
