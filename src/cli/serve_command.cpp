@@ -237,8 +237,9 @@ int serve_command(int argc, char** argv) {
     config.container_authorization =
         serve::read_or_create_container_token(*flags.container_token_file);
 
-  // Stopped by SIGTERM/SIGINT once they are watched: a CreateSession in progress then ends at
-  // once instead of waiting out a service that never answers.
+  // Requested by SIGTERM/SIGINT once they are watched, by a refusal before any credentials, and on
+  // every way out: it ends the refresh loop, and a CreateSession in progress at once instead of
+  // waiting out a service that never answers.
   std::stop_source stopping;
   SystemClock clock;
   CredentialSource source = make_credential_source(*result, clock, stopping.get_token());
@@ -246,9 +247,7 @@ int serve_command(int argc, char** argv) {
   const DebugSink debug_sink = stderr_debug_sink(result->count("debug") > 0);
 
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once.
-  const StopSignals stop_signals;
-  const std::stop_callback forward_stop(stop_signals.token(),
-                                        [&stopping] { stopping.request_stop(); });
+  const StopSignals stop_signals(stopping);
   std::signal(SIGPIPE, SIG_IGN);
 
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock,
@@ -257,15 +256,13 @@ int serve_command(int argc, char** argv) {
   // them. Routine refreshes stay quiet unless --debug. Error messages never hold secrets.
   std::atomic<bool> failing{false};
   serve::FirstFetch first_fetch;
-  // Stops the refresh loop when a retry of the first CreateSession is refused for good.
-  std::stop_source refresh_loop_stop;
   refresher.set_on_failure([&](const Error& error, bool permanent, TimePoint) {
     if (permanent && !refresher.status().credentials) {
       // No credentials were ever obtained and the service now refuses: as at start, serve stops
       // with the reason. Called inside the refresher's catch block, so the exception in flight
       // is the error itself (a ServiceError stays one).
       first_fetch.reject(std::current_exception(), error.what());
-      refresh_loop_stop.request_stop();
+      stopping.request_stop();
       return;
     }
     failing = true;
@@ -300,11 +297,11 @@ int serve_command(int argc, char** argv) {
   // unless it was rejected or cancelled, the refresh loop.
   RefresherThread refresher_thread([&](std::stop_token stop) {
     using Outcome = serve::FirstFetch::Outcome;
-    const std::stop_callback forward_stop(stop, [&] { refresh_loop_stop.request_stop(); });
+    const std::stop_callback forward_stop(stop, [&] { stopping.request_stop(); });
     const Outcome first = first_fetch.run([&refresher] { refresher.refresh_now(); });
     if (first == Outcome::kRetrying) failing = true;  // so the recovery is reported
     if (first == Outcome::kSucceeded || first == Outcome::kRetrying)
-      refresher.run(refresh_loop_stop.get_token());
+      refresher.run(stopping.get_token());
   });
   const CancelOnExit cancel_on_exit{stopping};
   wait_for_first_credentials(first_fetch, stop_signals.token(),

@@ -61,7 +61,7 @@ void install(int signal_number, struct sigaction& previous) {
 
 }  // namespace
 
-StopSignals::StopSignals() {
+StopSignals::StopSignals(std::stop_source stop) : stop_(std::move(stop)) {
   if (instance_exists.exchange(true))
     throw Error(Error::Kind::kInternal, "StopSignals exists already");
   int installed = 0;

@@ -14,16 +14,17 @@ namespace rolesanywhere::cli {
 
 class StopSignals {
  public:
-  // Installs the handler for SIGTERM and SIGINT. One instance at a time.
-  StopSignals();
+  // Installs the handler for SIGTERM and SIGINT, which request `stop` (a stop_source shares its
+  // state when copied, so the caller's own source is requested). One instance at a time.
+  explicit StopSignals(std::stop_source stop = {});
   // Restores the previous handlers and ends the waiting thread.
   ~StopSignals();
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
 
-  // Requested when a signal arrives.
+  // Requested when a signal arrives (or whoever else shares the stop_source requests it).
   std::stop_token token() const { return stop_.get_token(); }
-  // Blocks until a signal arrives.
+  // Blocks until the stop is requested.
   void wait() const;
   // "SIGTERM" or "SIGINT" once one arrived; "no signal" before.
   const char* received_name() const;

@@ -69,20 +69,16 @@ int update_command(int argc, char** argv) {
   update::check_profile_name(profile);
   const std::filesystem::path file = update::credentials_file_path_from_environment();
 
-  // Stopped by SIGTERM/SIGINT once they are watched: a CreateSession in progress then ends at
-  // once instead of waiting out a service that never answers.
+  // Requested by SIGTERM/SIGINT once they are watched, and by a refusal before anything was
+  // written: it ends the refresh loop, and a CreateSession in progress at once instead of
+  // waiting out a service that never answers.
   std::stop_source stopping;
   SystemClock clock;
   CredentialSource source = make_credential_source(*result, clock, stopping.get_token());
 
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once.
   std::optional<StopSignals> signals;
-  const auto forward_stop = [&stopping] { stopping.request_stop(); };
-  std::optional<std::stop_callback<decltype(forward_stop)>> forwarding;
-  if (!once) {
-    signals.emplace();
-    forwarding.emplace(signals->token(), forward_stop);
-  }
+  if (!once) signals.emplace(stopping);
 
   const RefreshPolicy policy = refresh_policy(refresh_before_expiry);
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock, policy,
@@ -111,12 +107,11 @@ int update_command(int argc, char** argv) {
   // Set when the service refuses before anything was written and --retry-errors was not given:
   // a refusal after an outage at start ends update as a refusal of the first attempt does.
   std::exception_ptr refused_at_start;
-  std::stop_source loop_stop;
   refresher.set_on_failure([&](const Error& error, bool permanent, TimePoint next_attempt) {
     if (permanent && !retry_errors && !written_expiration) {
       // Called inside the refresher's catch block: the exception in flight is this error.
       refused_at_start = std::current_exception();
-      loop_stop.request_stop();
+      stopping.request_stop();
       return;
     }
     std::string message = "refresh failed: ";
@@ -152,8 +147,7 @@ int update_command(int argc, char** argv) {
     status_line(std::string("refresh failed: ") + error.what() +
                 (permanent ? "; retrying (--retry-errors)" : "; retrying, the outage may pass"));
   }
-  const std::stop_callback stop_loop_on_signal(signals->token(), [&] { loop_stop.request_stop(); });
-  refresher.run(loop_stop.get_token());
+  refresher.run(stopping.get_token());
   if (refused_at_start) std::rethrow_exception(refused_at_start);
   status_line(std::string("stopped by ") + signals->received_name() +
               "; the profile keeps the credentials last written");

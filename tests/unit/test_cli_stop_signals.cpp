@@ -66,3 +66,11 @@ TEST_CASE("stop signals: a second instance in one process is refused; a later on
   REQUIRE(kill(getpid(), SIGTERM) == 0);
   CHECK(stopped_within(again, std::chrono::seconds(5)));
 }
+
+TEST_CASE("stop signals: a signal requests the stop_source they were given") {
+  std::stop_source stopping;
+  const StopSignals signals(stopping);
+  REQUIRE(kill(getpid(), SIGTERM) == 0);
+  CHECK(stopped_within(signals, std::chrono::seconds(5)));
+  CHECK(stopping.stop_requested());
+}
