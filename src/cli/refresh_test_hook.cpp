@@ -46,6 +46,7 @@ RefreshPolicy refresh_policy(std::optional<std::chrono::seconds> refresh_before_
     policy.refresh_before_expiry = *refresh_before_expiry;
     policy.max_jitter = std::chrono::seconds(0);
     policy.max_sleep_slice = std::chrono::milliseconds(500);
+    policy.max_retry = std::chrono::milliseconds(3'000);
     policy.min_refresh_interval = std::chrono::milliseconds(0);  // stress tests refresh flat out
   }
   return policy;

@@ -17,7 +17,9 @@ namespace rolesanywhere::cli {
 std::optional<std::chrono::seconds> take_refresh_before_expiry(std::vector<char*>& args);
 
 // The default policy, or with the hook: refresh `refresh_before_expiry` before expiry, without
-// jitter, looking at the clock every half second so a test does not wait on a sleep slice.
+// jitter, looking at the clock every half second so a test does not wait on a sleep slice, and
+// retrying failures at most 3 s apart (a refusal retried with --retry-errors included) instead
+// of a minute.
 RefreshPolicy refresh_policy(std::optional<std::chrono::seconds> refresh_before_expiry);
 
 }  // namespace rolesanywhere::cli

@@ -144,8 +144,12 @@ int update_command(int argc, char** argv) {
     // (unreachable, 5xx, throttling) never ends it: it is retried like any later failure.
     const bool permanent = is_permanent_failure(error);
     if (permanent && !retry_errors) throw;
+    const auto retry_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(policy.max_retry).count();
     status_line(std::string("refresh failed: ") + error.what() +
-                (permanent ? "; retrying (--retry-errors)" : "; retrying, the outage may pass"));
+                (permanent
+                     ? "; retrying every " + std::to_string(retry_seconds) + " s (--retry-errors)"
+                     : "; retrying, the outage may pass"));
   }
   refresher.run(stopping.get_token());
   if (refused_at_start) std::rethrow_exception(refused_at_start);

@@ -95,11 +95,14 @@ set_faults '{"fail_count":1,"fail_status":403}'
 expect_error "a refused first attempt ends the loop with the service's message" "AccessDenied" \
   update --profile loop "${IDENTITY[@]}" "${SESSION[@]}"
 set_faults '{"fail_count":1,"fail_status":403}'
-"$HELPER" update --retry-errors --profile retry "${IDENTITY[@]}" "${SESSION[@]}" >/dev/null 2>"$WORK/retry.err" &
+# A refusal is retried at the slowest pace, which the test hook shortens from a minute to 3 s.
+"$HELPER" update --retry-errors --refresh-before-expiry 60 --profile retry "${IDENTITY[@]}" \
+  "${SESSION[@]}" >/dev/null 2>"$WORK/retry.err" &
 LOOP=$!
 retry_written() { python3 -c 'import configparser,sys; p=configparser.RawConfigParser(); p.read(sys.argv[1]); p["retry"]["aws_access_key_id"]' "$FILE" 2>/dev/null; }
 wait_until 15 retry_written && pass "--retry-errors keeps trying after a refused first attempt" ||
   { STDERR=$(cat "$WORK/retry.err"); fail "--retry-errors keeps trying after a refused first attempt"; }
+check "... and says how often it retries" grep -q "AccessDenied.*; retrying every 3 s (--retry-errors)" "$WORK/retry.err"
 kill -TERM "$LOOP"
 wait "$LOOP"
 
