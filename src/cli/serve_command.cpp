@@ -7,6 +7,7 @@
 #include "credential_source.hpp"
 #include "output.hpp"
 #include "refresh_test_hook.hpp"
+#include "refresher_thread.hpp"
 #include "stop_signals.hpp"
 
 #include "../serve/container_token.hpp"
@@ -21,16 +22,12 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
-#include <mutex>
 #include <stop_token>
-#include <thread>
 #include <vector>
 
 namespace rolesanywhere::cli {
@@ -42,8 +39,6 @@ constexpr int kDefaultHopLimit = 64;
 // Off loopback, answers should not travel past the first router unless asked.
 constexpr int kNonLoopbackHopLimit = 1;
 constexpr auto kDrainTime = std::chrono::seconds(5);
-// How long a stop waits for a CreateSession in progress before leaving without it.
-constexpr auto kRefresherStopWait = std::chrono::seconds(2);
 // A first CreateSession usually ends within this: its outcome then decides whether serve starts
 // at all. Past it, the endpoint is announced anyway and answers 503 until credentials arrive.
 constexpr auto kAnnounceAfter = std::chrono::seconds(2);
@@ -132,33 +127,6 @@ serve::UniqueFd open_socket(const ServeFlags& flags) {
   if (!flags.activated_fd) socket = serve::open_listen_socket(address);
   return socket;
 }
-
-// The refresher's thread, which a stop does not wait for forever: a PKCS#11 token that hangs in
-// a signature would hold it.
-class RefresherThread {
- public:
-  explicit RefresherThread(std::function<void(std::stop_token)> body)
-      : thread_([this, body = std::move(body)](std::stop_token stop) {
-          body(stop);
-          std::lock_guard lock(mutex_);
-          finished_ = true;
-          finished_condition_.notify_all();
-        }) {}
-
-  // True when the thread ended within `wait`.
-  bool stop(std::chrono::seconds wait) {
-    thread_.request_stop();
-    std::unique_lock lock(mutex_);
-    return finished_condition_.wait_for(lock, wait, [this] { return finished_; });
-  }
-  void detach() { thread_.detach(); }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable finished_condition_;
-  bool finished_ = false;
-  std::jthread thread_;
-};
 
 void print_line(const std::string& line) { std::cerr << line << std::endl; }
 
@@ -315,11 +283,11 @@ int serve_command(int argc, char** argv) {
   debug(debug_sink, std::string("stopping on ") + stop_signals.received_name() +
                         ": no new connections, draining requests in flight");
   server.shutdown(kDrainTime);
-  if (!refresher_thread.stop(kRefresherStopWait)) {
-    // A CreateSession is still in progress; the endpoint is closed, so leave without it.
-    std::fflush(nullptr);
-    std::_Exit(0);
-  }
+  // The endpoint is closed: a CreateSession still in progress is not waited for.
+  stop_or_leave(refresher_thread,
+                std::string("stopped by ") + stop_signals.received_name() +
+                    " while a CreateSession was still in progress (a token signing, or the "
+                    "service not answering); leaving without it");
   return 0;
 }
 

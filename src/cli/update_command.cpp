@@ -7,6 +7,7 @@
 #include "credential_source.hpp"
 #include "output.hpp"
 #include "refresh_test_hook.hpp"
+#include "refresher_thread.hpp"
 #include "stop_signals.hpp"
 
 #include "../update/credentials_file.hpp"
@@ -104,13 +105,14 @@ int update_command(int argc, char** argv) {
     return 0;
   }
 
-  // Set when the service refuses before anything was written and --retry-errors was not given:
-  // a refusal after an outage at start ends update as a refusal of the first attempt does.
-  std::exception_ptr refused_at_start;
+  // What ends update with exit 1 once the refresh thread has ended: a refusal before anything was
+  // written (without --retry-errors; after an outage at start too, as for the first attempt), or
+  // an error the loop does not handle.
+  std::exception_ptr failure;
   refresher.set_on_failure([&](const Error& error, bool permanent, TimePoint next_attempt) {
     if (permanent && !retry_errors && !written_expiration) {
       // Called inside the refresher's catch block: the exception in flight is this error.
-      refused_at_start = std::current_exception();
+      failure = std::current_exception();
       stopping.request_stop();
       return;
     }
@@ -131,30 +133,50 @@ int update_command(int argc, char** argv) {
     status_line(message);
   });
 
-  try {
-    refresher.refresh_now();
-  } catch (const Error& error) {
-    if (error.kind() == Error::Kind::kCancelled) {
-      status_line(std::string("stopped by ") + signals->received_name() +
-                  " before the first refresh finished; the profile was not changed");
-      return 0;
+  // The first refresh: false when a stop cancelled it. A configuration the service refuses at
+  // start ends the process (it throws), as aws_signing_helper does, unless --retry-errors asks to
+  // keep trying. A transient outage (unreachable, 5xx, throttling) never ends it: it is retried
+  // like any later failure.
+  const auto first_refresh = [&] {
+    try {
+      refresher.refresh_now();
+    } catch (const Error& error) {
+      if (error.kind() == Error::Kind::kCancelled) return false;
+      const bool permanent = is_permanent_failure(error);
+      if (permanent && !retry_errors) throw;
+      const auto retry_seconds =
+          std::chrono::duration_cast<std::chrono::seconds>(policy.max_retry).count();
+      status_line(std::string("refresh failed: ") + error.what() +
+                  (permanent
+                       ? "; retrying every " + std::to_string(retry_seconds) + " s (--retry-errors)"
+                       : "; retrying, the outage may pass"));
     }
-    // A configuration the service refuses at start is reported and ends the process, as
-    // aws_signing_helper does, unless --retry-errors asks to keep trying. A transient outage
-    // (unreachable, 5xx, throttling) never ends it: it is retried like any later failure.
-    const bool permanent = is_permanent_failure(error);
-    if (permanent && !retry_errors) throw;
-    const auto retry_seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(policy.max_retry).count();
-    status_line(std::string("refresh failed: ") + error.what() +
-                (permanent
-                     ? "; retrying every " + std::to_string(retry_seconds) + " s (--retry-errors)"
-                     : "; retrying, the outage may pass"));
-  }
-  refresher.run(stopping.get_token());
-  if (refused_at_start) std::rethrow_exception(refused_at_start);
+    return true;
+  };
+  // The refreshes run on their own thread and this one waits for the stop, so SIGTERM is never
+  // held up by a signature that does not end (a token waiting for a touch) or a transfer that
+  // cannot be cancelled. Read only once the thread has ended.
+  bool stopped_before_first = false;
+  RefresherThread refresher_thread([&](std::stop_token) {
+    try {
+      stopped_before_first = !first_refresh();
+      if (!stopped_before_first) refresher.run(stopping.get_token());
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    stopping.request_stop();  // however it ended, the main thread is waiting for this
+  });
+  signals->wait();
+  stop_or_leave(refresher_thread,
+                std::string("stopped by ") + signals->received_name() +
+                    " while a refresh was still in progress (a token signing, or the service "
+                    "not answering); leaving without it, the profile keeps what was last "
+                    "written to it");
+  if (failure) std::rethrow_exception(failure);
   status_line(std::string("stopped by ") + signals->received_name() +
-              "; the profile keeps the credentials last written");
+              (stopped_before_first
+                   ? " before the first refresh finished; the profile was not changed"
+                   : "; the profile keeps the credentials last written"));
   return 0;
 }
 

@@ -91,6 +91,15 @@ wait_until() {
   return 1
 }
 
+# exits_within SECONDS PID: waits for PID (a child of this shell) to exit; sets EXIT_STATUS.
+# Fails if it is still running then.
+exits_within() {
+  local limit=$1 pid=$2
+  wait_until "$limit" bash -c '! kill -0 "$1" 2>/dev/null' _ "$pid" || return 1
+  wait "$pid"
+  EXIT_STATUS=$?
+}
+
 # run_helper ARGS...: runs the helper, keeping exit code, stdout and stderr.
 run_helper() {
   "$HELPER" "$@" >"$WORK/stdout" 2>"$WORK/stderr"

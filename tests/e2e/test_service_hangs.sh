@@ -11,13 +11,6 @@ read -ra SESSION <<<"$(session_flags)"
 set_faults '{"delay_ms":600000}'
 
 requests_reached() { [ "$(emulator_stat requests)" -ge "$1" ]; }
-# exits_within SECONDS PID: waits for PID to exit; sets EXIT_STATUS. Fails if it is still running.
-exits_within() {
-  local limit=$1 pid=$2
-  wait_until "$limit" bash -c '! kill -0 "$1" 2>/dev/null' _ "$pid" || return 1
-  wait "$pid"
-  EXIT_STATUS=$?
-}
 
 # --- serve ---
 before=$(emulator_stat requests)

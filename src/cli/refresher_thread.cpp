@@ -1,0 +1,34 @@
+#include "refresher_thread.hpp"
+
+#include "output.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+namespace rolesanywhere::cli {
+
+RefresherThread::RefresherThread(std::function<void(std::stop_token)> body)
+    : thread_([this, body = std::move(body)](std::stop_token stop) {
+        body(stop);
+        std::lock_guard lock(mutex_);
+        finished_ = true;
+        finished_condition_.notify_all();
+      }) {}
+
+bool RefresherThread::stop(std::chrono::milliseconds wait) {
+  thread_.request_stop();
+  std::unique_lock lock(mutex_);
+  return finished_condition_.wait_for(lock, wait, [this] { return finished_; });
+}
+
+void stop_or_leave(RefresherThread& thread, std::string_view message) {
+  if (thread.stop(kRefresherStopWait)) return;
+  report_error(message);
+  std::fflush(nullptr);
+  // Not exit(): static destructors would run while the stuck thread still uses the objects they
+  // destroy (the PKCS#11 module, libcurl's global state).
+  std::_Exit(0);
+}
+
+}  // namespace rolesanywhere::cli

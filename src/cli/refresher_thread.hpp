@@ -1,0 +1,45 @@
+// The thread that runs the refresh loop of serve and update, and a stop that does not wait for it
+// forever: a PKCS#11 token that holds a signature (a YubiKey waiting for a touch) or a DNS lookup
+// curl has to wait for would keep the process alive past SIGTERM.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <stop_token>
+#include <string_view>
+#include <thread>
+
+namespace rolesanywhere::cli {
+
+// How long a stop waits for a CreateSession in progress before the process leaves without it.
+inline constexpr auto kRefresherStopWait = std::chrono::seconds(2);
+
+class RefresherThread {
+ public:
+  // Starts `body` on a new thread; its stop_token is requested by stop() and by destruction.
+  explicit RefresherThread(std::function<void(std::stop_token)> body);
+  // Requests a stop and joins: only reached when stop() saw the thread end, or the process
+  // leaves with std::_Exit instead (leave_if_stuck).
+  ~RefresherThread() = default;
+  RefresherThread(const RefresherThread&) = delete;
+  RefresherThread& operator=(const RefresherThread&) = delete;
+
+  // Requests a stop; true when the thread ended within `wait`.
+  bool stop(std::chrono::milliseconds wait);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable finished_condition_;
+  bool finished_ = false;
+  std::jthread thread_;  // last: started once the members it signals exist
+};
+
+// Stops `thread`, waiting kRefresherStopWait for it. If it is still busy (inside a signature or
+// a transfer that ignores cancellation), reports `message` on stderr and ends the process with
+// exit status 0 at once: nothing it holds needs cleaning up that the kernel does not release,
+// and a file being written is replaced atomically or not at all.
+void stop_or_leave(RefresherThread& thread, std::string_view message);
+
+}  // namespace rolesanywhere::cli

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A token that holds a signature, as a YubiKey with a touch policy does while it waits for a
+# finger: SIGTERM still stops serve and update within seconds (exit 0, a line saying what was
+# left unfinished), serve's endpoint is closed, and update's credentials file keeps the
+# credentials last written. held_sign_pkcs11 (tests/pkcs11/held_sign_module.c) forwards every
+# call to SoftHSM2 and holds C_SignInit while a gate file exists; it never opens here.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
+source "$SOURCE_DIR/tests/pkcs11/token.sh"
+[ -e "${HELD_SIGN_PKCS11:-}" ] ||
+  { echo "skip: the test module held_sign_pkcs11 is not built (HELD_SIGN_PKCS11 unset)"; exit 77; }
+start_emulator emulator
+read -ra SESSION <<<"$(session_flags)"
+export HELD_SIGN_MODULE=$SOFTHSM_MODULE HELD_SIGN_GATE=$WORK/gate
+TOKEN_IDENTITY=(--certificate "$TOKEN;object=p256;type=cert?pin-value=$USER_PIN"
+  --pkcs11-lib "$HELD_SIGN_PKCS11")
+held() { [ -e "$WORK/gate.held" ]; }
+hold_signatures() { rm -f "$WORK/gate.held"; touch "$WORK/gate"; }
+
+# --- serve ---
+HELPER=$REAL_HELPER  # signals go straight to the helper, not to the no-terminal wrapper
+SERVE_IDENTITY=("${TOKEN_IDENTITY[@]}")
+# A 900 s session refreshed 898 s before expiry: a new signature every 2 seconds or so.
+start_serve serve --session-duration 900 --refresh-before-expiry 898 ||
+  { STDERR=$(cat "$SERVE_ERR"); fail "serve starts over the token key"; finish; }
+token=$(imds_token)
+imds_credentials "$token"
+check "serve hands out credentials signed through the forwarding module" test -n "$(json_field AccessKeyId)"
+hold_signatures
+check "a later refresh is held inside the token" wait_until 15 held
+imds_credentials "$token"
+check "the credentials obtained before are still served meanwhile" test "$HTTP_STATUS" = 200
+started=$SECONDS
+kill -TERM "$SERVE_PID"
+if exits_within 10 "$SERVE_PID"; then
+  STDERR=$(cat "$SERVE_ERR")
+  check "SIGTERM stops serve with exit 0 within seconds ($((SECONDS - started)) s)" test "$EXIT_STATUS" = 0
+else
+  fail "SIGTERM stops serve while the token holds a signature (still running after 10 s)"
+  kill -KILL "$SERVE_PID"
+fi
+STDERR=$(cat "$SERVE_ERR")
+check "serve says it left a CreateSession unfinished" \
+  grep -q "stopped by SIGTERM while a CreateSession was still in progress" "$SERVE_ERR"
+check "the endpoint is closed" bash -c '! curl -s --noproxy "*" --max-time 2 -o /dev/null "$1"' _ "$SERVE_URL"
+check "nothing on stdout" test ! -s "$WORK/serve.out"
+check "the PIN is not on stderr" bash -c '! grep -qF -- "$1" "$2"' _ "$USER_PIN" "$SERVE_ERR"
+
+# --- update ---
+rm -f "$WORK/gate"
+FILE=$AWS_SHARED_CREDENTIALS_FILE
+printf '# kept\n[other]\nregion = eu-north-1\n' >"$FILE"
+key_in_file() {
+  python3 -c 'import configparser,sys; p=configparser.RawConfigParser(); p.read(sys.argv[1]); print(p["token"]["aws_access_key_id"])' "$FILE" 2>/dev/null
+}
+written() { [ -n "$(key_in_file)" ]; }
+"$REAL_HELPER" update --profile token --session-duration 900 --refresh-before-expiry 898 \
+  "${TOKEN_IDENTITY[@]}" "${SESSION[@]}" >"$WORK/update.out" 2>"$WORK/update.err" &
+UPDATE_PID=$!
+EMULATOR_PIDS+=("$UPDATE_PID")
+check "update writes credentials signed through the forwarding module" wait_until 15 written
+hold_signatures
+check "a later refresh is held inside the token" wait_until 15 held
+cp "$FILE" "$WORK/credentials.held"
+started=$SECONDS
+kill -TERM "$UPDATE_PID"
+if exits_within 10 "$UPDATE_PID"; then
+  STDERR=$(cat "$WORK/update.err")
+  check "SIGTERM stops update with exit 0 within seconds ($((SECONDS - started)) s)" test "$EXIT_STATUS" = 0
+else
+  fail "SIGTERM stops update while the token holds a signature (still running after 10 s)"
+  kill -KILL "$UPDATE_PID"
+fi
+STDERR=$(cat "$WORK/update.err")
+check "update says it left a refresh unfinished" \
+  grep -q "stopped by SIGTERM while a refresh was still in progress" "$WORK/update.err"
+check "the credentials file keeps the credentials last written" cmp -s "$FILE" "$WORK/credentials.held"
+check "... and the other profile and comment" grep -qx "region = eu-north-1" "$FILE"
+check "no temporary file is left" bash -c '! ls -a "$(dirname "$1")" | grep -q "\.tmp-"' _ "$FILE"
+check "nothing on stdout" test ! -s "$WORK/update.out"
+check "the PIN is not on stderr" bash -c '! grep -qF -- "$1" "$2"' _ "$USER_PIN" "$WORK/update.err"
+finish
