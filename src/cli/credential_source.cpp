@@ -2,10 +2,17 @@
 
 #include "identity_source.hpp"
 #include "output.hpp"
+#include "pin_prompt.hpp"
+
+#include "rolesanywhere/credentials.hpp"
+
+#include <memory>
+#include <optional>
+#include <utility>
 
 namespace rolesanywhere::cli {
 
-CredentialSource::CredentialSource(Identity identity, CreateSessionParams params,
+CredentialSource::CredentialSource(RenewableIdentity identity, CreateSessionParams params,
                                    std::unique_ptr<HttpTransport> transport, DebugSink debug,
                                    std::stop_token cancel)
     : identity_(std::move(identity)),
@@ -14,10 +21,30 @@ CredentialSource::CredentialSource(Identity identity, CreateSessionParams params
       debug_(std::move(debug)),
       cancel_(std::move(cancel)) {}
 
+void CredentialSource::pick_up_renewal() {
+  using Outcome = RenewableIdentity::Check::Outcome;
+  const RenewableIdentity::Check check = identity_.reload_if_changed();
+  if (!notice_ || check.outcome == Outcome::kUnchanged) return;
+  X509* certificate = identity_.current().certificate();
+  const std::string in_use = "subject \"" + subject_name(certificate) + "\", serial " +
+                             serial_hex(certificate) + ", valid until " +
+                             format_iso8601(not_after(certificate));
+  if (check.outcome == Outcome::kReloaded)
+    notice_(
+        "the certificate or key files changed on disk; signing from now on with the renewed "
+        "certificate: " +
+        in_use);
+  else if (check.first_failure)
+    notice_("the certificate or key files changed on disk but cannot be used yet (" +
+            check.failure + "); still signing with the certificate loaded before: " + in_use +
+            ". They are read again before every attempt");
+}
+
 Credentials CredentialSource::fetch(const Clock& clock) {
+  pick_up_renewal();
   RetryPolicy retry;
   retry.cancel = cancel_;
-  return create_session(identity_, params_, *transport_, clock, retry, debug_);
+  return create_session(identity_.current(), params_, *transport_, clock, retry, debug_);
 }
 
 void add_credential_source_flags(cxxopts::Options& options) {
@@ -38,7 +65,24 @@ CredentialSource make_credential_source(const cxxopts::ParseResult& result, cons
   reject_unsupported_sources(identity_flags);
   validate(params);
 
-  Identity identity = load_identity(identity_flags, clock, debug);
+  // The identity is loaded here, on this thread, where a prompt may ask for a key password. A
+  // reload (a renewal, on the refresher's thread) answers with what was typed then, or with
+  // nothing: it never prompts.
+  struct PasswordMemory {
+    std::optional<SecretString> typed;
+    bool may_prompt = true;
+  };
+  auto memory = std::make_shared<PasswordMemory>();
+  PasswordProvider ask_password = [memory](const std::string& label) {
+    if (!memory->may_prompt) return memory->typed;
+    memory->typed = prompt_key_password_on_terminal(label);
+    return memory->typed;
+  };
+  std::vector<std::string> files = identity_files(identity_flags);
+  RenewableIdentity identity(std::move(files), [identity_flags, &clock, debug, ask_password] {
+    return load_identity(identity_flags, clock, debug, ask_password);
+  });
+  memory->may_prompt = false;
   return CredentialSource(std::move(identity), std::move(params),
                           make_curl_transport(transport_options), std::move(debug),
                           std::move(cancel));

@@ -1,5 +1,6 @@
 // What credential-process, serve and update share: the identity and session flags, turned into
-// an identity loaded once and a transport kept open, ready to call CreateSession again and again.
+// an identity loaded once (and again only when its files are renewed on disk) and a transport
+// kept open, ready to call CreateSession again and again.
 #pragma once
 
 #include "command_line.hpp"
@@ -8,10 +9,13 @@
 #include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/debug_log.hpp"
 #include "rolesanywhere/identity.hpp"
+#include "rolesanywhere/renewable_identity.hpp"
 #include "rolesanywhere/session.hpp"
 
+#include <functional>
 #include <memory>
 #include <stop_token>
+#include <string>
 
 namespace rolesanywhere::cli {
 
@@ -19,18 +23,27 @@ class CredentialSource {
  public:
   // `cancel` stops a CreateSession in progress (Error(kCancelled)): serve and update pass the
   // stop signals' token, so SIGTERM does not wait for a service that never answers.
-  CredentialSource(Identity identity, CreateSessionParams params,
+  CredentialSource(RenewableIdentity identity, CreateSessionParams params,
                    std::unique_ptr<HttpTransport> transport, DebugSink debug,
                    std::stop_token cancel = {});
 
-  // One CreateSession (with its retries), signed with the identity loaded at start.
+  // Told, in a sentence for a person, when the identity's files were renewed on disk and are now
+  // used, or changed but cannot be loaded (once per state of the files). Without it, renewals
+  // are still picked up, silently. Called on the thread that calls fetch().
+  using Notice = std::function<void(const std::string& message)>;
+  void set_renewal_notice(Notice notice) { notice_ = std::move(notice); }
+
+  // One CreateSession (with its retries), signed with the identity loaded at start, or with the
+  // renewed one when its files changed since.
   Credentials fetch(const Clock& clock);
 
-  const Identity& identity() const noexcept { return identity_; }
   const CreateSessionParams& params() const noexcept { return params_; }
 
  private:
-  Identity identity_;
+  void pick_up_renewal();
+
+  RenewableIdentity identity_;
+  Notice notice_;
   CreateSessionParams params_;
   std::unique_ptr<HttpTransport> transport_;
   DebugSink debug_;
@@ -40,7 +53,8 @@ class CredentialSource {
 // The identity, session and --debug flags of credential-process, serve and update.
 void add_credential_source_flags(cxxopts::Options& options);
 // Checks the flags (cheap checks first), loads the identity once and opens the transport, which
-// `cancel` can stop mid-transfer.
+// `cancel` can stop mid-transfer. A password typed at the prompt for an encrypted key file is
+// kept for reloading a renewed one; a reload never prompts.
 CredentialSource make_credential_source(const cxxopts::ParseResult& result, const Clock& clock,
                                         std::stop_token cancel = {});
 

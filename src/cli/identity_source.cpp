@@ -70,7 +70,8 @@ void reject_unsupported_sources(const IdentityFlags& flags) {
   reject_uri("--private-key", flags.private_key);
 }
 
-Identity load_identity(const IdentityFlags& flags, const Clock& clock, const DebugSink& debug) {
+Identity load_identity(const IdentityFlags& flags, const Clock& clock, const DebugSink& debug,
+                       const PasswordProvider& ask_password) {
   reject_unsupported_sources(flags);
   if (flags.certificate.empty() && flags.private_key.empty())
     throw Error(Error::Kind::kInvalidArgument,
@@ -83,7 +84,7 @@ Identity load_identity(const IdentityFlags& flags, const Clock& clock, const Deb
     options.private_key_path = flags.private_key;
     options.intermediates_path = flags.intermediates;
     options.password = flags.pkcs8_password;
-    options.ask_password = prompt_key_password_on_terminal;
+    options.ask_password = ask_password;
     return load_file_identity(options, clock);
   }();
 
@@ -97,6 +98,14 @@ Identity load_identity(const IdentityFlags& flags, const Clock& clock, const Deb
             issuer_name(certificate.get()) + "\"");
   }
   return identity;
+}
+
+std::vector<std::string> identity_files(const IdentityFlags& flags) {
+  if (uses_pkcs11(flags)) return {};
+  std::vector<std::string> files;
+  for (const std::string* path : {&flags.certificate, &flags.private_key, &flags.intermediates})
+    if (!path->empty()) files.push_back(*path);
+  return files;
 }
 
 EvpPkeyPtr load_signing_key(const IdentityFlags& flags, const DebugSink& debug) {

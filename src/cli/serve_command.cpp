@@ -212,6 +212,9 @@ int serve_command(int argc, char** argv) {
   SystemClock clock;
   CredentialSource source = make_credential_source(*result, clock, stopping.get_token());
   config.role_name = serve::role_name_from_arn(source.params().role_arn);
+  // A certificate renewed on disk is worth a line in the journal, and so is one that cannot be
+  // used: the old one keeps signing until it expires.
+  source.set_renewal_notice([](const std::string& message) { report_error("note: " + message); });
   const DebugSink debug_sink = stderr_debug_sink(result->count("debug") > 0);
 
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once.

@@ -76,6 +76,7 @@ int update_command(int argc, char** argv) {
   std::stop_source stopping;
   SystemClock clock;
   CredentialSource source = make_credential_source(*result, clock, stopping.get_token());
+  source.set_renewal_notice(status_line);
 
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once.
   std::optional<StopSignals> signals;

@@ -100,6 +100,21 @@ exits_within() {
   EXIT_STATUS=$?
 }
 
+# expect_clean_stop SIGNAL PID SECONDS STDERR_FILE DESCRIPTION: sends SIGNAL to PID and checks
+# that it exits with status 0 within SECONDS (killing it if not), showing STDERR_FILE on failure.
+expect_clean_stop() {
+  local signal=$1 pid=$2 limit=$3 stderr_file=$4 description=$5 started=$SECONDS
+  kill "-$signal" "$pid"
+  if exits_within "$limit" "$pid"; then
+    STDERR=$(cat "$stderr_file")
+    check "$description ($((SECONDS - started)) s)" test "$EXIT_STATUS" = 0
+  else
+    STDERR=$(cat "$stderr_file")
+    fail "$description (still running after $limit s)"
+    kill -KILL "$pid" 2>/dev/null
+  fi
+}
+
 # run_helper ARGS...: runs the helper, keeping exit code, stdout and stderr.
 run_helper() {
   "$HELPER" "$@" >"$WORK/stdout" 2>"$WORK/stderr"

@@ -30,15 +30,8 @@ hold_signatures
 check "a later refresh is held inside the token" wait_until 15 held
 imds_credentials "$token"
 check "the credentials obtained before are still served meanwhile" test "$HTTP_STATUS" = 200
-started=$SECONDS
-kill -TERM "$SERVE_PID"
-if exits_within 10 "$SERVE_PID"; then
-  STDERR=$(cat "$SERVE_ERR")
-  check "SIGTERM stops serve with exit 0 within seconds ($((SECONDS - started)) s)" test "$EXIT_STATUS" = 0
-else
-  fail "SIGTERM stops serve while the token holds a signature (still running after 10 s)"
-  kill -KILL "$SERVE_PID"
-fi
+expect_clean_stop TERM "$SERVE_PID" 10 "$SERVE_ERR" \
+  "SIGTERM stops serve with exit 0 within seconds while the token holds a signature"
 STDERR=$(cat "$SERVE_ERR")
 check "serve says it left a CreateSession unfinished" \
   grep -q "stopped by SIGTERM while a CreateSession was still in progress" "$SERVE_ERR"
@@ -62,15 +55,8 @@ check "update writes credentials signed through the forwarding module" wait_unti
 hold_signatures
 check "a later refresh is held inside the token" wait_until 15 held
 cp "$FILE" "$WORK/credentials.held"
-started=$SECONDS
-kill -TERM "$UPDATE_PID"
-if exits_within 10 "$UPDATE_PID"; then
-  STDERR=$(cat "$WORK/update.err")
-  check "SIGTERM stops update with exit 0 within seconds ($((SECONDS - started)) s)" test "$EXIT_STATUS" = 0
-else
-  fail "SIGTERM stops update while the token holds a signature (still running after 10 s)"
-  kill -KILL "$UPDATE_PID"
-fi
+expect_clean_stop TERM "$UPDATE_PID" 10 "$WORK/update.err" \
+  "SIGTERM stops update with exit 0 within seconds while the token holds a signature"
 STDERR=$(cat "$WORK/update.err")
 check "update says it left a refresh unfinished" \
   grep -q "stopped by SIGTERM while a refresh was still in progress" "$WORK/update.err"

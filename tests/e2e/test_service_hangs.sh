@@ -34,13 +34,8 @@ imds_credentials "$token"
 STDOUT=$HTTP_BODY
 check "the credentials path answers 503 with a JSON reason meanwhile" credentials_unavailable
 
-kill -TERM "$SERVE_PID"
-if exits_within 10 "$SERVE_PID"; then
-  check "SIGTERM stops serve cleanly (exit 0) without waiting for the service" test "$EXIT_STATUS" = 0
-else
-  fail "SIGTERM stops serve without waiting for the service (still running after 10 s)"
-  kill -KILL "$SERVE_PID"
-fi
+expect_clean_stop TERM "$SERVE_PID" 10 "$WORK/serve.err" \
+  "SIGTERM stops serve cleanly (exit 0) without waiting for the service"
 STDERR=$(cat "$WORK/serve.err")
 check "a stop is not reported as a failure" bash -c '! grep -qiE "error|failed" "$1"' _ "$WORK/serve.err"
 check "nothing on stdout" test ! -s "$WORK/serve.out"
@@ -56,14 +51,8 @@ UPDATE_PID=$!
 EMULATOR_PIDS+=("$UPDATE_PID")
 check "update's first CreateSession is waiting on the service" wait_until 10 requests_reached $((before + 1))
 sleep 0.5  # well inside the transfer: the request has been sent, no answer is coming
-kill -INT "$UPDATE_PID"
-if exits_within 10 "$UPDATE_PID"; then
-  STDERR=$(cat "$WORK/update.err")
-  check "SIGINT stops update cleanly (exit 0) without waiting for the service" test "$EXIT_STATUS" = 0
-else
-  fail "SIGINT stops update without waiting for the service (still running after 10 s)"
-  kill -KILL "$UPDATE_PID"
-fi
+expect_clean_stop INT "$UPDATE_PID" 10 "$WORK/update.err" \
+  "SIGINT stops update cleanly (exit 0) without waiting for the service"
 STDERR=$(cat "$WORK/update.err")
 check "update says it stopped before the first refresh and left the profile alone" \
   grep -q "stopped by SIGINT before the first refresh finished; the profile was not changed" "$WORK/update.err"
