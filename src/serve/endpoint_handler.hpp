@@ -12,6 +12,8 @@
 // Container credentials (when enabled):
 //   GET <container path>   with Authorization: <token>; 401 otherwise
 // With no valid credentials the credentials paths answer 503 and a JSON error, never 200.
+// Any request addressed to a name other than an IP address or localhost (DNS rebinding), or sent
+// by a web page (Origin), gets 403 first (cross_site_check.hpp).
 #pragma once
 
 #include "token_store.hpp"

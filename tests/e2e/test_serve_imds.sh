@@ -53,6 +53,19 @@ http_request -H "x-aws-ec2-metadata-token: forged" \
 check "an unknown token: 401" test "$HTTP_STATUS/$HTTP_BODY" = "401/invalid token provided"
 http_request -X PUT -H 'X-Forwarded-For: 10.0.0.1' "${SERVE_URL}latest/api/token"
 check "a token PUT with X-Forwarded-For: 400" test "$HTTP_STATUS" = 400
+# DNS rebinding: a page whose own name resolves to 127.0.0.1 sends its name as Host.
+http_request -X PUT -H "Host: attacker.example:$SERVE_PORT" "${SERVE_URL}latest/api/token"
+check "a token PUT addressed to another name (DNS rebinding): 403" test "$HTTP_STATUS" = 403
+http_request -H "Host: attacker.example:$SERVE_PORT" -H "x-aws-ec2-metadata-token: $token" \
+  "${SERVE_URL}latest/meta-data/iam/security-credentials/rolesanywhere-test"
+check "... and a credentials GET: 403, without credentials" \
+  bash -c '[ "$1" = 403 ] && [[ "$2" != *ASIA* ]]' _ "$HTTP_STATUS" "$HTTP_BODY"
+http_request -H "Origin: http://127.0.0.1:$SERVE_PORT" -H "x-aws-ec2-metadata-token: $token" \
+  "${SERVE_URL}latest/meta-data/iam/security-credentials/rolesanywhere-test"
+check "a request from a web page (Origin): 403" test "$HTTP_STATUS" = 403
+http_request -H "Host: localhost:$SERVE_PORT" -H "x-aws-ec2-metadata-token: $token" \
+  "${SERVE_URL}latest/meta-data/iam/security-credentials/rolesanywhere-test"
+check "addressed as localhost: 200" test "$HTTP_STATUS" = 200
 http_request -X PUT -H 'x-aws-ec2-metadata-token-ttl-seconds: 21601' "${SERVE_URL}latest/api/token"
 check "a TTL above 21600: 400" test "$HTTP_STATUS/$HTTP_BODY" = "400/invalid token TTL"
 http_request "${SERVE_URL}latest/api/token"

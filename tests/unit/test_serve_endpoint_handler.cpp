@@ -1,6 +1,7 @@
 // The endpoint's answers as a pure function of the request and the time: IMDSv2 as the official
 // helper answers it, the container path, and 503 instead of bad credentials.
 #include "../../src/serve/credentials_documents.hpp"
+#include "../../src/serve/cross_site_check.hpp"
 #include "../../src/serve/endpoint_handler.hpp"
 
 #include <doctest/doctest.h>
@@ -206,6 +207,48 @@ TEST_CASE("serve handler: the container path needs the exact Authorization token
 
   f.snapshot = {};
   CHECK(send("GET", "/v1/credentials", {{"Authorization", "container-token-1234"}}).status == 503);
+}
+
+TEST_CASE("serve handler: Host names an IP address or localhost, or the request is refused") {
+  for (const char* host : {"127.0.0.1", "127.0.0.1:9911", "[::1]", "[::1]:9911", "localhost",
+                           "LocalHost:9911", "localhost.:80", "169.254.169.254", "10.1.2.3:1"})
+    CHECK_MESSAGE(host_is_address_or_localhost(host), host);
+  for (const char* host :
+       {"", "attacker.example", "attacker.example:9911", "127.0.0.1.nip.io",
+        "localhost.attacker.example", "127.1", "::1", "[::1", "[::1]9911",
+        "127.0.0.1:", "127.0.0.1:x", "127.0.0.1:123456", "[evil]:80", "localhost:9911:1"})
+    CHECK_MESSAGE(!host_is_address_or_localhost(host), host);
+}
+
+TEST_CASE("serve handler: DNS rebinding and web pages get 403 on every path, SDKs do not") {
+  Fixture f;
+  f.config.container_authorization = SecretString("container-token");
+  EndpointHandler handler{f.config, [&f] { return f.snapshot; }, f.tokens};
+  const std::string token = f.token();
+  auto send = [&](std::string method, std::string path, std::vector<HttpHeader> headers) {
+    HttpRequest request;
+    request.method = std::move(method);
+    request.path = std::move(path);
+    request.headers = std::move(headers);
+    return handler.handle(request, kNow);
+  };
+  // A page whose name was rebound to 127.0.0.1: same-origin to the browser, not to us.
+  const HttpHeader rebound{"Host", "attacker.example:9911"};
+  CHECK(send("PUT", "/latest/api/token", {rebound}).status == 403);
+  CHECK(send("GET", kRolePath, {rebound, {"x-aws-ec2-metadata-token", token}}).status == 403);
+  CHECK(send("GET", "/v1/credentials", {rebound, {"Authorization", "container-token"}}).status ==
+        403);
+  // Any request a page sends with Origin, whatever its Host.
+  const HttpResponse from_page = send(
+      "GET", kRolePath,
+      {{"Host", "127.0.0.1:9911"}, {"Origin", "http://x"}, {"x-aws-ec2-metadata-token", token}});
+  CHECK(from_page.status == 403);
+  CHECK(from_page.body.find("ASIA") == std::string::npos);
+  // What SDKs send.
+  for (const char* host : {"127.0.0.1:9911", "localhost:9911", "[::1]:9911"})
+    CHECK(send("GET", kRolePath, {{"Host", host}, {"x-aws-ec2-metadata-token", token}}).status ==
+          200);
+  CHECK(send("GET", kRolePath, {{"x-aws-ec2-metadata-token", token}}).status == 200);  // HTTP/1.0
 }
 
 TEST_CASE("serve handler: the role name is the last segment of the role ARN") {
