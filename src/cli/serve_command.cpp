@@ -217,12 +217,17 @@ int serve_command(int argc, char** argv) {
   source.set_renewal_notice([](const std::string& message) { report_error("note: " + message); });
   const DebugSink debug_sink = stderr_debug_sink(result->count("debug") > 0);
 
-  // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once.
-  const StopSignals stop_signals(stopping);
-  std::signal(SIGPIPE, SIG_IGN);
-
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock,
                                 refresh_policy(refresh_before_expiry), debug_sink);
+  // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
+  // asks for a refresh now, which reads renewed certificate files first.
+  const StopSignals stop_signals(stopping, [&refresher] {
+    report_error(
+        "SIGHUP: refreshing the credentials now (certificate and key files are read "
+        "again if they changed)");
+    refresher.wake();
+  });
+  std::signal(SIGPIPE, SIG_IGN);
   // Failures are worth a line on stderr (the journal, under systemd); so is the recovery after
   // them. Routine refreshes stay quiet unless --debug. Error messages never hold secrets.
   std::atomic<bool> failing{false};

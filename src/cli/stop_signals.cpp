@@ -55,13 +55,15 @@ void install(int signal_number, struct sigaction& previous) {
   // with a timeout still fail with EINTR, which libcurl and libmicrohttpd retry.
   action.sa_flags = SA_RESTART;
   if (sigaction(signal_number, &action, &previous) != 0)
-    throw Error(Error::Kind::kInternal,
-                std::string("cannot handle SIGTERM/SIGINT: ") + std::strerror(errno));
+    throw Error(Error::Kind::kInternal, std::string("cannot handle signal ") +
+                                            std::to_string(signal_number) + ": " +
+                                            std::strerror(errno));
 }
 
 }  // namespace
 
-StopSignals::StopSignals(std::stop_source stop) : stop_(std::move(stop)) {
+StopSignals::StopSignals(std::stop_source stop, std::function<void()> on_hangup)
+    : on_hangup_(std::move(on_hangup)), stop_(std::move(stop)) {
   if (instance_exists.exchange(true))
     throw Error(Error::Kind::kInternal, "StopSignals exists already");
   int installed = 0;
@@ -77,8 +79,11 @@ StopSignals::StopSignals(std::stop_source stop) : stop_(std::move(stop)) {
     ++installed;
     install(SIGINT, previous_int_);
     ++installed;
+    if (on_hangup_) install(SIGHUP, previous_hup_);
+    ++installed;
     start_waiter();
   } catch (...) {
+    if (installed > 2 && on_hangup_) sigaction(SIGHUP, &previous_hup_, nullptr);
     if (installed > 1) sigaction(SIGINT, &previous_int_, nullptr);
     if (installed > 0) sigaction(SIGTERM, &previous_term_, nullptr);
     instance_exists = false;
@@ -95,6 +100,10 @@ void StopSignals::start_waiter() {
       const ssize_t n = ::read(pipe_read_, &byte, 1);
       if (n < 0 && errno == EINTR) continue;
       if (n != 1 || byte == kQuit) return;
+      if (byte == SIGHUP) {
+        if (on_hangup_) on_hangup_();
+        continue;
+      }
       int none = 0;
       received_.compare_exchange_strong(none, byte);
       stop_.request_stop();
@@ -105,6 +114,7 @@ void StopSignals::start_waiter() {
 StopSignals::~StopSignals() {
   sigaction(SIGTERM, &previous_term_, nullptr);
   sigaction(SIGINT, &previous_int_, nullptr);
+  if (on_hangup_) sigaction(SIGHUP, &previous_hup_, nullptr);
   const unsigned char quit = kQuit;
   [[maybe_unused]] const ssize_t written = ::write(signal_pipe.load(), &quit, 1);
   waiter_.join();

@@ -3,10 +3,15 @@
 // turns it into a stop request that the loops (refresher, main thread) can wait on. Being a
 // handler rather than a blocked mask, it catches the signal whichever thread the kernel picks,
 // threads that a PKCS#11 module started before this object existed included.
+//
+// SIGHUP, which operators send to mean "reload", is handled too when asked for: it calls a
+// function (serve and update refresh at once, reading renewed certificate files) instead of
+// ending the process as its default action would.
 #pragma once
 
 #include <atomic>
 #include <csignal>
+#include <functional>
 #include <stop_token>
 #include <thread>
 
@@ -16,7 +21,8 @@ class StopSignals {
  public:
   // Installs the handler for SIGTERM and SIGINT, which request `stop` (a stop_source shares its
   // state when copied, so the caller's own source is requested). One instance at a time.
-  explicit StopSignals(std::stop_source stop = {});
+  // With `on_hangup`, SIGHUP calls it (on the waiting thread) instead of stopping the process.
+  explicit StopSignals(std::stop_source stop = {}, std::function<void()> on_hangup = {});
   // Restores the previous handlers and ends the waiting thread.
   ~StopSignals();
   StopSignals(const StopSignals&) = delete;
@@ -35,6 +41,8 @@ class StopSignals {
   int pipe_read_ = -1;
   struct sigaction previous_term_ {};
   struct sigaction previous_int_ {};
+  struct sigaction previous_hup_ {};
+  std::function<void()> on_hangup_;
   std::stop_source stop_;
   std::atomic<int> received_{0};
   std::jthread waiter_;

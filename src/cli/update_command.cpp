@@ -78,13 +78,19 @@ int update_command(int argc, char** argv) {
   CredentialSource source = make_credential_source(*result, clock, stopping.get_token());
   source.set_renewal_notice(status_line);
 
-  // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once.
-  std::optional<StopSignals> signals;
-  if (!once) signals.emplace(stopping);
-
   const RefreshPolicy policy = refresh_policy(refresh_before_expiry);
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock, policy,
                                 stderr_debug_sink(result->count("debug") > 0));
+  // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
+  // asks for a refresh now, which reads renewed certificate files first.
+  std::optional<StopSignals> signals;
+  if (!once)
+    signals.emplace(stopping, [&refresher] {
+      status_line(
+          "SIGHUP: refreshing the credentials now (certificate and key files are read "
+          "again if they changed)");
+      refresher.wake();
+    });
   // The expiry of the credentials last written to the file. Both callbacks run on the thread
   // that refreshes, so no lock is needed.
   std::optional<TimePoint> written_expiration;

@@ -62,6 +62,25 @@ stop_serve TERM
 check "serve stops cleanly" test "$SERVE_EXIT" = 0
 check "nothing on stdout" test ! -s "$WORK/serve.out"
 
+# --- SIGHUP: refresh now, reading renewed files, without waiting for the hour to pass ---
+put "$PKI/p256.crt.pem" cert.pem
+put "$PKI/p256.key.pem" key.pem
+"$HELPER" update --profile hup "${LIVE_IDENTITY[@]}" "${SESSION[@]}" >"$WORK/hup.out" 2>"$WORK/hup.err" &
+HUP_PID=$!
+EMULATOR_PIDS+=("$HUP_PID")
+hup_written() {
+  python3 -c 'import configparser,sys; p=configparser.RawConfigParser(); p.read(sys.argv[1]); p["hup"]["aws_access_key_id"]' "$AWS_SHARED_CREDENTIALS_FILE" 2>/dev/null
+}
+check "update writes its first credentials (next refresh due in about 55 minutes)" wait_until 10 hup_written
+put "$PKI/rsa2048.crt.pem" cert.pem
+put "$PKI/rsa2048.key.pem" key.pem
+kill -HUP "$HUP_PID"
+check "SIGHUP makes it refresh now, with the renewed certificate" wait_until 10 signed_by "$RSA"
+STDERR=$(cat "$WORK/hup.err")
+check "... saying so" grep -q "SIGHUP: refreshing the credentials now" "$WORK/hup.err"
+check "... and it keeps running" kill -0 "$HUP_PID"
+expect_clean_stop TERM "$HUP_PID" 10 "$WORK/hup.err" "SIGTERM still stops it"
+
 # --- update --retry-errors: a refused certificate, then a trusted one put in its place ---
 put "$PKI/untrusted.crt.pem" cert.pem
 put "$PKI/rsa2048.key.pem" key.pem

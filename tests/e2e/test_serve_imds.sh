@@ -155,6 +155,16 @@ check "--debug lines hold no secret, session token or metadata token" \
 check "--debug logs requests by method and path" \
   grep -q 'GET /latest/meta-data/iam/security-credentials/rolesanywhere-test -> 200' "$SERVE_ERR"
 
+# SIGHUP: a refresh now (the next one is due in about 55 minutes), and serve goes on.
+hup_token=$(imds_token)
+imds_credentials "$hup_token"
+before_hup=$(json_field AccessKeyId)
+kill -HUP "$SERVE_PID"
+new_key_served() { imds_credentials "$hup_token" && [ -n "$(json_field AccessKeyId)" ] && [ "$(json_field AccessKeyId)" != "$before_hup" ]; }
+check "SIGHUP makes serve refresh at once: new credentials are served" wait_until 10 new_key_served
+check "... it says so" grep -q "SIGHUP: refreshing the credentials now" "$SERVE_ERR"
+check "... and keeps running" kill -0 "$SERVE_PID"
+
 stop_serve TERM
 check "SIGTERM stops it with exit 0" test "$SERVE_EXIT" = 0
 http_request "${SERVE_URL}latest/api/token" -X PUT

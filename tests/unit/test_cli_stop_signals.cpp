@@ -74,3 +74,25 @@ TEST_CASE("stop signals: a signal requests the stop_source they were given") {
   CHECK(stopped_within(signals, std::chrono::seconds(5)));
   CHECK(stopping.stop_requested());
 }
+
+TEST_CASE("stop signals: SIGHUP calls the hangup function and does not stop") {
+  std::atomic<int> hangups{0};
+  struct sigaction before {};
+  sigaction(SIGHUP, nullptr, &before);
+  {
+    const StopSignals signals({}, [&hangups] { ++hangups; });
+    REQUIRE(kill(getpid(), SIGHUP) == 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (hangups == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(hangups == 1);
+    CHECK_FALSE(signals.token().stop_requested());
+    CHECK(std::strcmp(signals.received_name(), "no signal") == 0);
+    REQUIRE(kill(getpid(), SIGTERM) == 0);  // still stoppable
+    CHECK(stopped_within(signals, std::chrono::seconds(5)));
+  }
+  struct sigaction after {};
+  sigaction(SIGHUP, nullptr, &after);
+  CHECK(reinterpret_cast<std::uintptr_t>(after.sa_handler) ==
+        reinterpret_cast<std::uintptr_t>(before.sa_handler));
+}
