@@ -63,7 +63,7 @@ python3 - "$SERVE_PORT" "$token" "$SERVE_PID" >"$WORK/drain.out" 2>&1 <<'PY'
 import os, signal, socket, sys, time
 port, token, pid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 request = (f"GET /latest/meta-data/iam/security-credentials/rolesanywhere-test HTTP/1.1\r\n"
-           f"Host: x\r\nx-aws-ec2-metadata-token: {token}\r\n\r\n").encode()
+           f"Host: 127.0.0.1\r\nx-aws-ec2-metadata-token: {token}\r\n\r\n").encode()
 s = socket.create_connection(("127.0.0.1", port))
 split = request.index(b"x-aws")  # the request line is in: the request has begun
 s.sendall(request[:split])

@@ -149,7 +149,7 @@ std::string round_trip(std::uint16_t port, std::string_view request, int family 
 
 std::string get_token(std::uint16_t port) {
   const std::string response = round_trip(port,
-                                          "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\n"
+                                          "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                           "x-aws-ec2-metadata-token-ttl-seconds: 600\r\n"
                                           "Connection: close\r\n\r\n");
   REQUIRE(status_of(response) == 200);
@@ -158,7 +158,7 @@ std::string get_token(std::uint16_t port) {
 
 std::string credentials_request(const std::string& token) {
   return "GET " + std::string(kRolePath) +
-         " HTTP/1.1\r\nHost: x\r\nx-aws-ec2-metadata-token: " + token +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-aws-ec2-metadata-token: " + token +
          "\r\nConnection: close\r\n\r\n";
 }
 
@@ -236,7 +236,7 @@ TEST_CASE("serve server: the hop limit is set on every accepted IPv4 and IPv6 so
     TestServer test(options);
     UniqueFd client = connect_to(test.server->port());
     // One answered request proves the connection was accepted and announced.
-    send_all(client.get(), "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\n\r\n");
+    send_all(client.get(), "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     REQUIRE(status_of(read_one_response(client.get())) == 200);
     const int server_fd = server_side_of(client.get());
     REQUIRE(server_fd >= 0);
@@ -250,7 +250,7 @@ TEST_CASE("serve server: the hop limit is set on every accepted IPv4 and IPv6 so
   options.hop_limit = 2;
   TestServer v6(options, "::1");
   UniqueFd client = connect_to(v6.server->port(), AF_INET6);
-  send_all(client.get(), "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\n\r\n");
+  send_all(client.get(), "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   REQUIRE(status_of(read_one_response(client.get())) == 200);
   const int server_fd = server_side_of(client.get());
   REQUIRE(server_fd >= 0);
@@ -262,16 +262,16 @@ TEST_CASE("serve server: oversized headers and bodies are refused without harm")
   TestServer test;
   const std::uint16_t port = test.server->port();
   const std::string huge_header =
-      "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') +
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(64 * 1024, 'a') +
       "\r\nConnection: close\r\n\r\n";
   CHECK(status_of(round_trip(port, huge_header)) == 431);
   const std::string big_body =
-      "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nContent-Length: 5000"
+      "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000"
       "\r\nConnection: close\r\n\r\n" +
       std::string(5000, 'b');
   CHECK(status_of(round_trip(port, big_body)) == 413);
   const std::string small_body =
-      "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nContent-Length: 4"
+      "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4"
       "\r\nConnection: close\r\n\r\nabcd";
   CHECK(status_of(round_trip(port, small_body)) == 200);
   CHECK(!get_token(port).empty());  // still serving
@@ -288,15 +288,19 @@ TEST_CASE("serve server: random bytes and malformed requests never stop it") {
       {"GET\r\n\r\n", 0},  // not a request line: the connection is closed
       {"GET / HTTP/9.9\r\n\r\n", 505},
       {"GET /latest/api/token HTTP/1.1\r\n\r\n", 405},  // without Host; still the wrong method
-      {std::string("PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nX-\0Null: y\r\n\r\n", 56), 400},
-      {"PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      {std::string("PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-\0Null: y\r\n\r\n", 64),
        400},
-      {"PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400},
-      {"PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+      {"PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: "
+       "chunked\r\n\r\nzz\r\n",
+       400},
+      {"PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n", 400},
+      {"PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+       "99999999999999999999\r\n\r\n",
        413},
-      {"GET /%00%ff%zz/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 404},
-      {"GET " + std::string(20000, '/') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
-      {"PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nx-aws-ec2-metadata-token-ttl-seconds: " +
+      {"GET /%00%ff%zz/../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404},
+      {"GET " + std::string(20000, '/') + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 414},
+      {"PUT /latest/api/token HTTP/1.1\r\nHost: "
+       "127.0.0.1\r\nx-aws-ec2-metadata-token-ttl-seconds: " +
            std::string(3000, '9') + "\r\n\r\n",
        400},
   };
@@ -367,7 +371,7 @@ TEST_CASE("serve server: shutdown stops accepting and lets a request in flight f
 TEST_CASE("serve server: shutdown does not wait for idle keep-alive connections") {
   TestServer test;
   UniqueFd idle = connect_to(test.server->port());
-  send_all(idle.get(), "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\n\r\n");
+  send_all(idle.get(), "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   REQUIRE(status_of(read_one_response(idle.get())) == 200);
   const auto start = std::chrono::steady_clock::now();
   test.server->shutdown(5s);
@@ -418,16 +422,18 @@ TEST_CASE("serve server: a body over the limit is refused before it has arrived"
   // A declared gigabyte, none of it sent: refused on the headers alone.
   {
     UniqueFd fd = connect_to(port);
-    send_all(fd.get(),
-             "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n");
+    send_all(
+        fd.get(),
+        "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000000\r\n\r\n");
     CHECK(status_of(read_until_close(fd.get(), 2000ms)) == 413);
   }
   // A chunked body that never ends: the connection is closed once past the limit, long before
   // 1 MiB is in (libmicrohttpd takes no answer in the middle of a body).
   {
     UniqueFd fd = connect_to(port);
-    send_all(fd.get(),
-             "PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    send_all(
+        fd.get(),
+        "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
     const std::string chunk = "400\r\n" + std::string(1024, 'c') + "\r\n";
     std::size_t sent = 0;
     bool answered = false;
