@@ -4,10 +4,20 @@
 # broken ones the failure tests need. Every run makes new keys; nothing here is a real secret.
 #
 #   testdata/make-test-pki.sh OUTDIR
+#   testdata/make-test-pki.sh --short-lived OUTDIR FILE SECONDS
+#       one more leaf from an existing OUTDIR, written to FILE (a path; relative to OUTDIR): for
+#       rsa2048.key.pem, CN "short-lived", issued by the intermediate, valid from an hour ago
+#       until SECONDS from now (expiry tests)
 #
 # Password for every encrypted file: "test-password".
 set -euo pipefail
 
+short_lived=
+if [ "${1:-}" = --short-lived ]; then
+  short_lived=${3:?usage: make-test-pki.sh --short-lived OUTDIR FILE SECONDS}
+  lifetime=${4:?usage: make-test-pki.sh --short-lived OUTDIR FILE SECONDS}
+  shift
+fi
 out=${1:?usage: make-test-pki.sh OUTDIR}
 mkdir -p "$out"
 cd "$out"
@@ -86,6 +96,13 @@ issue() {
     -startdate "$start" -enddate "$end" -in "$work/req.csr" -out "$cert_out" 2>"$work/ca.log" ||
     { cat "$work/ca.log" >&2; return 1; }
 }
+
+if [ -n "$short_lived" ]; then
+  issue short-lived rsa2048.key.pem intermediate-ca.pem intermediate-ca.key leaf_ext \
+    "$short_lived" "$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)" \
+    "$(date -u -d "+$lifetime seconds" +%Y%m%d%H%M%SZ)"
+  exit 0
+fi
 
 ten_years=$(date -u -d '+10 years' +%Y%m%d%H%M%SZ)
 an_hour_ago=$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)

@@ -44,6 +44,8 @@ class RenewableIdentity {
   RenewableIdentity(std::vector<std::string> paths, Load load);
 
   const Identity& current() const noexcept { return identity_; }
+  // False for an identity that is never reloaded (no files: a PKCS#11 token).
+  bool watches_files() const noexcept { return !paths_.empty(); }
 
   struct Check {
     enum class Outcome {

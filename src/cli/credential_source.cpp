@@ -40,8 +40,39 @@ void CredentialSource::pick_up_renewal() {
             ". They are read again before every attempt");
 }
 
+void CredentialSource::check_certificate_in_use(TimePoint now) {
+  X509* certificate = identity_.current().certificate();
+  const std::string what_to_do =
+      identity_.watches_files()
+          ? "renew the certificate file: it is read again before every attempt, and at once on "
+            "SIGHUP"
+          : "put a renewed certificate on the token and restart";
+  try {
+    check_certificate_validity(certificate, now);
+  } catch (const Error& error) {
+    throw Error(
+        Error::Kind::kCrypto,
+        std::string(error.what()) + "; not sending it to the service. To recover, " + what_to_do);
+  }
+  constexpr auto kWarnWithin = std::chrono::hours(24 * 7);
+  constexpr auto kWarnEvery = std::chrono::hours(24);
+  const TimePoint expiry = not_after(certificate);
+  if (!notice_ || expiry - now > kWarnWithin ||
+      (last_expiry_warning_ && now - *last_expiry_warning_ < kWarnEvery))
+    return;
+  last_expiry_warning_ = now;
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(expiry - now).count();
+  const std::string in = left >= 48 * 3600  ? std::to_string(left / (24 * 3600)) + " days"
+                         : left >= 2 * 3600 ? std::to_string(left / 3600) + " hours"
+                         : left >= 120      ? std::to_string(left / 60) + " minutes"
+                                            : std::to_string(left) + " seconds";
+  notice_("warning: the certificate " + subject_name(certificate) + " expires at " +
+          format_iso8601(expiry) + ", in " + in + "; " + what_to_do);
+}
+
 Credentials CredentialSource::fetch(const Clock& clock) {
   pick_up_renewal();
+  check_certificate_in_use(clock.now());
   RetryPolicy retry;
   retry.cancel = cancel_;
   return create_session(identity_.current(), params_, *transport_, clock, retry, debug_);

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 
@@ -34,16 +35,21 @@ class CredentialSource {
   void set_renewal_notice(Notice notice) { notice_ = std::move(notice); }
 
   // One CreateSession (with its retries), signed with the identity loaded at start, or with the
-  // renewed one when its files changed since.
+  // renewed one when its files changed since. A certificate that has expired (or is not valid
+  // yet) is refused here, with what to do, instead of being sent for the service to refuse.
   Credentials fetch(const Clock& clock);
 
   const CreateSessionParams& params() const noexcept { return params_; }
 
  private:
   void pick_up_renewal();
+  // Throws when the certificate in use is outside its validity; tells notice_ (once a day) when
+  // it expires within a week.
+  void check_certificate_in_use(TimePoint now);
 
   RenewableIdentity identity_;
   Notice notice_;
+  std::optional<TimePoint> last_expiry_warning_;
   CreateSessionParams params_;
   std::unique_ptr<HttpTransport> transport_;
   DebugSink debug_;

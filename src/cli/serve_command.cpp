@@ -214,7 +214,7 @@ int serve_command(int argc, char** argv) {
   config.role_name = serve::role_name_from_arn(source.params().role_arn);
   // A certificate renewed on disk is worth a line in the journal, and so is one that cannot be
   // used: the old one keeps signing until it expires.
-  source.set_renewal_notice([](const std::string& message) { report_error("note: " + message); });
+  source.set_renewal_notice(report_error);
   const DebugSink debug_sink = stderr_debug_sink(result->count("debug") > 0);
 
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock,

@@ -127,7 +127,8 @@ int update_command(int argc, char** argv) {
     if (permanent)
       message = dynamic_cast<const ServiceError*>(&error)
                     ? "refresh refused by the service, and retrying will not help until the "
-                      "trust anchor, profile or role changes: "
+                      "certificate (a renewed file is picked up by itself), trust anchor, "
+                      "profile or role is fixed: "
                     : "refresh failed, and retrying will not help until this is fixed: ";
     message += error.what();
     // Not refresher.current(): those may be credentials that failed to reach the file.

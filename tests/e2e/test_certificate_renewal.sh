@@ -81,6 +81,32 @@ check "... saying so" grep -q "SIGHUP: refreshing the credentials now" "$WORK/hu
 check "... and it keeps running" kill -0 "$HUP_PID"
 expect_clean_stop TERM "$HUP_PID" 10 "$WORK/hup.err" "SIGTERM still stops it"
 
+# --- a certificate that expires while update runs, renewed late ---
+"$SOURCE_DIR/testdata/make-test-pki.sh" --short-lived "$PKI" "$WORK/short.crt.pem" 20 >/dev/null
+put "$WORK/short.crt.pem" cert.pem
+put "$PKI/rsa2048.key.pem" key.pem
+SHORT=$(serial_of "$WORK/short.crt.pem")
+"$HELPER" update --profile expiring --session-duration 900 --refresh-before-expiry 898 \
+  "${LIVE_IDENTITY[@]}" "${SESSION[@]}" >"$WORK/expiring.out" 2>"$WORK/expiring.err" &
+EXPIRING_PID=$!
+EMULATOR_PIDS+=("$EXPIRING_PID")
+said() { grep -q -- "$1" "$WORK/expiring.err"; }
+check "it signs with the short-lived certificate" wait_until 10 signed_by "$SHORT"
+STDERR=$(cat "$WORK/expiring.err")
+check "a certificate that expires within a week is warned about, with what to do" \
+  said "warning: the certificate .*short-lived.* expires at .*, in [0-9]* seconds; renew the certificate file"
+check "... once, not at every refresh" test "$(grep -c "warning: the certificate" "$WORK/expiring.err")" = 1
+check "once it has expired, the refresh fails saying so and what to do" \
+  wait_until 30 said "short-lived.* expired on .*; not sending it to the service. To recover, renew the certificate file"
+requests=$(emulator_stat requests)
+sleep 4  # more than the retry interval (3 s with the test hook)
+check "... without sending it to the service" test "$(emulator_stat requests)" = "$requests"
+check "... while the process keeps running" kill -0 "$EXPIRING_PID"
+put "$PKI/rsa2048.crt.pem" cert.pem
+check "the renewed certificate, put in place late, gets it going again" wait_until 10 signed_by "$RSA"
+STDERR=$(cat "$WORK/expiring.err")
+expect_clean_stop TERM "$EXPIRING_PID" 10 "$WORK/expiring.err" "SIGTERM stops it"
+
 # --- update --retry-errors: a refused certificate, then a trusted one put in its place ---
 put "$PKI/untrusted.crt.pem" cert.pem
 put "$PKI/rsa2048.key.pem" key.pem
