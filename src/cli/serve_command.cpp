@@ -17,6 +17,7 @@
 #include "../serve/startup_policy.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/failure_log.hpp"
 #include "rolesanywhere/refresher.hpp"
 
 #include <unistd.h>
@@ -228,11 +229,14 @@ int serve_command(int argc, char** argv) {
     refresher.wake();
   });
   std::signal(SIGPIPE, SIG_IGN);
-  // Failures are worth a line on stderr (the journal, under systemd); so is the recovery after
-  // them. Routine refreshes stay quiet unless --debug. Error messages never hold secrets.
+  // Failures are worth a line on stderr (the journal, under systemd), with what clients get
+  // meanwhile; so is the recovery after them. A failure that repeats is said again once an hour.
+  // Routine refreshes stay quiet unless --debug. Error messages never hold secrets. Both
+  // callbacks run on the refresher's thread.
   std::atomic<bool> failing{false};
+  FailureLog failure_log;
   serve::FirstFetch first_fetch;
-  refresher.set_on_failure([&](const Error& error, bool permanent, TimePoint) {
+  refresher.set_on_failure([&](const Error& error, bool permanent, TimePoint next_attempt) {
     if (permanent && !refresher.status().credentials) {
       // No credentials were ever obtained and the service now refuses: as at start, serve stops
       // with the reason. Called inside the refresher's catch block, so the exception in flight
@@ -242,10 +246,25 @@ int serve_command(int argc, char** argv) {
       return;
     }
     failing = true;
-    report_error(std::string("warning: refreshing credentials failed") +
-                 (permanent ? " (retrying slowly)" : "") + ": " + error.what());
+    const std::shared_ptr<const Credentials> served = refresher.current();
+    const FailureLog::Entry entry =
+        failure_log.failed(error.what(), served != nullptr, clock.now());
+    if (!entry.report) return;
+    std::string message = std::string("warning: refreshing credentials failed: ") + error.what();
+    message +=
+        served ? "; the credentials served stay valid until " + format_iso8601(served->expiration)
+               : std::string(
+                     "; no valid credentials to serve: the credentials path "
+                     "answers 503 until a refresh succeeds");
+    message += "; next attempt at " + format_iso8601(next_attempt) +
+               (permanent ? " (retrying slowly)" : "");
+    if (entry.not_shown > 0)
+      message += " (" + std::to_string(entry.not_shown) + " failure(s) like this since " +
+                 format_iso8601(entry.since) + " not shown)";
+    report_error(message);
   });
-  refresher.set_on_refresh([&failing](const Credentials& credentials) {
+  refresher.set_on_refresh([&](const Credentials& credentials) {
+    failure_log.succeeded();
     if (failing.exchange(false))
       report_error("credentials refreshed after the failures above; valid until " +
                    format_iso8601(credentials.expiration));
@@ -288,8 +307,8 @@ int serve_command(int argc, char** argv) {
   }
 
   stop_signals.wait();
-  debug(debug_sink, std::string("stopping on ") + stop_signals.received_name() +
-                        ": no new connections, draining requests in flight");
+  report_error(std::string("stopping on ") + stop_signals.received_name() +
+               ": no new connections, answering the requests in flight");
   server.shutdown(kDrainTime);
   // The endpoint is closed: a CreateSession still in progress is not waited for.
   stop_or_leave(refresher_thread,

@@ -14,6 +14,7 @@
 #include "../update/credentials_ini.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/failure_log.hpp"
 #include "rolesanywhere/refresher.hpp"
 #include "rolesanywhere/version.hpp"
 
@@ -94,10 +95,13 @@ int update_command(int argc, char** argv) {
   // The expiry of the credentials last written to the file. Both callbacks run on the thread
   // that refreshes, so no lock is needed.
   std::optional<TimePoint> written_expiration;
+  // A failure that repeats is said again once an hour, not at every retry.
+  FailureLog failure_log;
   refresher.set_on_refresh([&](const Credentials& credentials) {
     // Throws on failure; the refresher then counts the refresh as failed and retries it.
     update::update_credentials_file(file, profile, credentials);
     written_expiration = credentials.expiration;
+    failure_log.succeeded();
     if (!once)
       status_line("updated profile '" + profile + "' in " + file.string() +
                   "; the credentials expire at " + local_time(credentials.expiration) +
@@ -123,6 +127,9 @@ int update_command(int argc, char** argv) {
       stopping.request_stop();
       return;
     }
+    const bool written_valid = written_expiration && *written_expiration > clock.now();
+    const FailureLog::Entry entry = failure_log.failed(error.what(), written_valid, clock.now());
+    if (!entry.report) return;
     std::string message = "refresh failed: ";
     if (permanent)
       message = dynamic_cast<const ServiceError*>(&error)
@@ -132,12 +139,15 @@ int update_command(int argc, char** argv) {
                     : "refresh failed, and retrying will not help until this is fixed: ";
     message += error.what();
     // Not refresher.current(): those may be credentials that failed to reach the file.
-    if (written_expiration && *written_expiration > clock.now())
+    if (written_valid)
       message +=
           "; the credentials last written stay valid until " + local_time(*written_expiration);
     else
       message += "; the profile has no valid credentials now";
     message += "; next attempt at " + local_time(next_attempt);
+    if (entry.not_shown > 0)
+      message += " (" + std::to_string(entry.not_shown) + " failure(s) like this since " +
+                 local_time(entry.since) + " not shown)";
     status_line(message);
   });
 

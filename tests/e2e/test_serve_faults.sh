@@ -82,6 +82,10 @@ imds_credentials "$token"
 STDOUT=$HTTP_BODY
 STDERR=$(cat "$SERVE_ERR")
 check "refreshes were attempted and failed" grep -q "refreshing credentials failed" "$SERVE_ERR"
+check "a failure says the credentials served stay valid, and when the next attempt is" \
+  grep -q "refreshing credentials failed: .*; the credentials served stay valid until .*; next attempt at " "$SERVE_ERR"
+check "the same failure repeated is said once, not at every retry ($(emulator_stat faults_injected) failed requests)" \
+  bash -c '[ "$(grep -c "refreshing credentials failed" "$1")" = 1 ] && [ "$2" -ge 3 ]' _ "$SERVE_ERR" "$(emulator_stat faults_injected)"
 check "the old credentials are still served during the failures" \
   test "$HTTP_STATUS/$(json_field AccessKeyId)" = "200/$first_key"
 set_faults '{"fail_count":0}'
@@ -97,6 +101,7 @@ check "... issued by the service after the failures" \
   test "$(emulator_stat sessions_issued)" -gt "$issued_before"
 stop_serve TERM
 check "serve stopped cleanly" test "$SERVE_EXIT" = 0
+check "the stop is said" grep -q "stopping on SIGTERM" "$SERVE_ERR"
 
 # 5. Down at start, then the service answers and refuses the certificate: no credentials were ever
 #    served, so serve stops with the service's reason, as it does when refused at once.
