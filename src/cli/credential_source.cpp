@@ -78,6 +78,23 @@ Credentials CredentialSource::fetch(const Clock& clock) {
   return create_session(identity_.current(), params_, *transport_, clock, retry, debug_);
 }
 
+std::vector<std::string> weakened_settings(const cxxopts::ParseResult& result) {
+  std::vector<std::string> warnings;
+  if (result.count("no-verify-ssl"))
+    warnings.push_back(
+        "warning: --no-verify-ssl: the service's TLS certificate is not checked, so anyone on the "
+        "network path can pose as the service and read the credentials it returns");
+  const Endpoint endpoint = resolve_endpoint(read_session_flags(result));
+  const std::string& with_port = endpoint.host;
+  const std::string host = with_port.starts_with('[') ? with_port.substr(0, with_port.find(']') + 1)
+                                                      : with_port.substr(0, with_port.find(':'));
+  const bool local = host.starts_with("127.") || host == "[::1]" || host == "localhost";
+  if (endpoint.url.starts_with("http://") && !local)
+    warnings.push_back("warning: --endpoint " + endpoint.url +
+                       " is plain HTTP: the credentials come back unencrypted over the network");
+  return warnings;
+}
+
 void add_credential_source_flags(cxxopts::Options& options) {
   add_identity_flags(options, FlagSet::kCredentials);
   add_session_flags(options);

@@ -17,6 +17,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 namespace rolesanywhere::cli {
 
@@ -55,6 +56,11 @@ class CredentialSource {
   DebugSink debug_;
   std::stop_token cancel_;
 };
+
+// For the long-running serve and update (credential-process must stay silent on success): one
+// "warning: ..." line per setting that exposes the credentials, --no-verify-ssl and a plain-HTTP
+// endpoint that is not on this machine.
+std::vector<std::string> weakened_settings(const cxxopts::ParseResult& result);
 
 // The identity, session and --debug flags of credential-process, serve and update.
 void add_credential_source_flags(cxxopts::Options& options);

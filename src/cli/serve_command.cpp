@@ -142,6 +142,11 @@ void announce(const serve::SocketAddress& address, const serve::EndpointConfig& 
                config.container_path);
     print_line("export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" + *container_token_file);
   }
+  if (!serve::is_loopback(address))
+    report_error(
+        "warning: listening on " + address.host() + " port " + std::to_string(address.port()) +
+        (address.host() == "0.0.0.0" || address.host() == "::" ? " (every interface)" : "") +
+        ", not loopback only: anyone who can reach it can take the credentials");
 }
 
 // Announces the endpoint once the first CreateSession has an outcome, or after kAnnounceAfter
@@ -216,6 +221,7 @@ int serve_command(int argc, char** argv) {
   // A certificate renewed on disk is worth a line in the journal, and so is one that cannot be
   // used: the old one keeps signing until it expires.
   source.set_renewal_notice(report_error);
+  for (const std::string& warning : weakened_settings(*result)) report_error(warning);
   const DebugSink debug_sink = stderr_debug_sink(result->count("debug") > 0);
 
   CredentialRefresher refresher([&] { return source.fetch(clock); }, clock,

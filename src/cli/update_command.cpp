@@ -78,10 +78,23 @@ int update_command(int argc, char** argv) {
   SystemClock clock;
   CredentialSource source = make_credential_source(*result, clock, stopping.get_token());
   source.set_renewal_notice(status_line);
+  if (!once)
+    for (const std::string& warning : weakened_settings(*result)) status_line(warning);
 
   const RefreshPolicy policy = refresh_policy(refresh_before_expiry);
-  CredentialRefresher refresher([&] { return source.fetch(clock); }, clock, policy,
-                                stderr_debug_sink(result->count("debug") > 0));
+  // Credentials CreateSession gave that the file could not take (a full disk, a directory in
+  // its place): the next attempts write these again rather than asking the service for new ones,
+  // until they come due for a refresh themselves. Only touched on the refreshing thread.
+  std::optional<Credentials> unwritten;
+  CredentialRefresher refresher(
+      [&] {
+        if (unwritten &&
+            unwritten->expiration - clock.now() > policy.refresh_before_expiry + policy.max_jitter)
+          return *unwritten;
+        unwritten.reset();
+        return source.fetch(clock);
+      },
+      clock, policy, stderr_debug_sink(result->count("debug") > 0));
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
   // asks for a refresh now, which reads renewed certificate files first.
   std::optional<StopSignals> signals;
@@ -99,7 +112,13 @@ int update_command(int argc, char** argv) {
   FailureLog failure_log;
   refresher.set_on_refresh([&](const Credentials& credentials) {
     // Throws on failure; the refresher then counts the refresh as failed and retries it.
-    update::update_credentials_file(file, profile, credentials);
+    try {
+      update::update_credentials_file(file, profile, credentials);
+    } catch (...) {
+      if (!once) unwritten = credentials;
+      throw;
+    }
+    unwritten.reset();
     written_expiration = credentials.expiration;
     failure_log.succeeded();
     if (!once)

@@ -47,6 +47,8 @@ SecretString create_token_file(const std::string& path) {
   return token;
 }
 
+constexpr std::size_t kMinTokenBytes = 16;
+
 }  // namespace
 
 SecretString read_or_create_container_token(const std::string& path) {
@@ -77,6 +79,12 @@ SecretString read_or_create_container_token(const std::string& path) {
   text.resize(size);
   SecretString token(std::move(text));
   if (token.empty()) throw file_error(path, "it is empty; put a token in it or remove it");
+  // The token is all that keeps other local users (and containers) from the credentials.
+  if (token.size() < kMinTokenBytes)
+    throw file_error(path, "its token is " + std::to_string(token.size()) +
+                               " characters long, too easy to guess; use at least " +
+                               std::to_string(kMinTokenBytes) +
+                               " random characters, or remove the file to have one made");
   return token;
 }
 

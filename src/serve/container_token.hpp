@@ -11,7 +11,7 @@
 namespace rolesanywhere::serve {
 
 // Throws Error(kInput) naming --container-token-file when the file cannot be read or created,
-// or holds no token.
+// or holds no token or one shorter than 16 characters (easy to guess).
 SecretString read_or_create_container_token(const std::string& path);
 
 }  // namespace rolesanywhere::serve

@@ -134,7 +134,20 @@ fs::path lock_file_path(const fs::path& file) {
 
 FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout) {
   fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) fail("open the lock file", lock_path, errno);
+  if (fd_ < 0 && errno == EACCES) fd_ = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
+    const int error_number = errno;
+    struct stat status {};
+    if (error_number == EACCES && ::stat(lock_path.c_str(), &status) == 0 &&
+        status.st_uid != ::geteuid())
+      throw Error(Error::Kind::kInput,
+                  "cannot open the lock file " + lock_path.string() + ": " +
+                      std::strerror(error_number) + "; it belongs to uid " +
+                      std::to_string(status.st_uid) +
+                      " (an update run as another user, such as root?). It holds no data: "
+                      "remove it and try again");
+    fail("open the lock file", lock_path, error_number);
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int error_number = errno;
@@ -150,6 +163,10 @@ FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout)
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+void FileLock::give_to(uid_t owner, gid_t group) const noexcept {
+  (void)!::fchown(fd_, owner, group);
 }
 
 FileLock::~FileLock() {
@@ -258,6 +275,9 @@ UpdateResult update_credentials_file(const fs::path& configured_file, std::strin
   FileLock lock(lock_file_path(file), options.lock_timeout);
   remove_stale_temporary_files(file);
   FileSnapshot snapshot = read_file_snapshot(file);
+  // Root updating someone's file leaves the lock file theirs too, or their own update could no
+  // longer open it.
+  if (snapshot.exists && ::geteuid() == 0) lock.give_to(snapshot.owner, snapshot.group);
   const std::string text = apply_credentials(snapshot.text, profile, credentials);
 
   // A writer that ignores our lock may have changed the file while we wrote ours: redo the edit

@@ -39,12 +39,20 @@ std::filesystem::path lock_file_path(const std::filesystem::path& file);
 
 // An exclusive flock on the lock file, held for the object's lifetime. Waits up to `timeout`
 // for another holder, then throws Error(kInput) naming the lock file.
+//
+// A lock file this process cannot write (made by another tool with a looser umask) is locked
+// through a read-only descriptor, which flock allows. One it cannot read at all is reported with
+// its owner and the advice to remove it: it holds no data.
 class FileLock {
  public:
   FileLock(const std::filesystem::path& lock_path, std::chrono::milliseconds timeout);
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
+
+  // Makes the lock file belong to `owner`:`group` (root updating someone's file, so that its
+  // owner can update it later). Best effort: only root can, and nothing depends on it.
+  void give_to(uid_t owner, gid_t group) const noexcept;
 
  private:
   int fd_ = -1;

@@ -199,6 +199,9 @@ expect_error "a --port out of range is named" "--port 65536: must be 0 (any free
   serve --port=65536 "${SERVE_IDENTITY[@]}" "${SESSION[@]}"
 start_serve serve-any --bind 0.0.0.0 --allow-non-loopback
 check_hop_limit "off loopback the hop limit defaults to 1" 1
+STDERR=$(cat "$SERVE_ERR")
+check "listening on every interface is warned about" \
+  grep -q "warning: listening on 0.0.0.0 port $SERVE_PORT (every interface), not loopback only" "$SERVE_ERR"
 stop_serve TERM
 
 # A taken port is a clear error before any CreateSession.

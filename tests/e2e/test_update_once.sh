@@ -142,6 +142,38 @@ expect_error "--once with --retry-errors is refused" "--retry-errors" \
 AWS_SHARED_CREDENTIALS_FILE=/proc/version expect_error "an unwritable file is reported by name" "/proc" \
   update --once "${IDENTITY[@]}" "${SESSION[@]}"
 
+# --- root updating another user's file leaves the lock file theirs ---
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  OWNED=$WORK/owned
+  mkdir -p "$OWNED"
+  cp "$PKI/p256.fullchain.pem" "$PKI/p256.key.pem" "$OWNED/"
+  printf '[other]\nregion = eu-north-1\n' >"$OWNED/credentials"
+  chmod 600 "$OWNED/credentials"
+  chown -R nobody:nogroup "$OWNED"
+  OWNED_IDENTITY=(--certificate "$OWNED/p256.fullchain.pem" --private-key "$OWNED/p256.key.pem")
+  as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+  AWS_SHARED_CREDENTIALS_FILE=$OWNED/credentials run_helper update --once --profile root-run \
+    "${OWNED_IDENTITY[@]}" "${SESSION[@]}"
+  check "root updates a file that belongs to nobody" test "$STATUS" = 0
+  check "... and the lock file it made belongs to nobody too" \
+    test "$(stat -c %U "$OWNED/credentials.lock")" = nobody
+  AWS_SHARED_CREDENTIALS_FILE=$OWNED/credentials as_nobody "$HELPER" update --once \
+    --profile own-run "${OWNED_IDENTITY[@]}" "${SESSION[@]}" >"$WORK/stdout" 2>"$WORK/stderr"
+  STATUS=$? STDERR=$(cat "$WORK/stderr")
+  check "so the owner's own update works afterwards" test "$STATUS" = 0
+  # A lock file root left behind unreadable (as versions before this fix did).
+  chown root:root "$OWNED/credentials.lock"
+  chmod 600 "$OWNED/credentials.lock"
+  AWS_SHARED_CREDENTIALS_FILE=$OWNED/credentials as_nobody "$HELPER" update --once \
+    --profile own-run "${OWNED_IDENTITY[@]}" "${SESSION[@]}" >"$WORK/stdout" 2>"$WORK/stderr"
+  STATUS=$? STDERR=$(cat "$WORK/stderr")
+  check "a lock file of another user that cannot be opened is explained: owner and remedy" \
+    bash -c '[ "$1" = 1 ] && [[ "$2" == *"credentials.lock"*"belongs to uid 0"*"remove it"* ]]' \
+    _ "$STATUS" "$STDERR"
+else
+  skip "root's update leaves the lock file to the file's owner" "needs root and setpriv"
+fi
+
 # --- no secret reaches stderr, --debug included ---
 export AWS_SHARED_CREDENTIALS_FILE=$WORK/debug/credentials
 run_helper update --once --debug "${IDENTITY[@]}" "${SESSION[@]}"

@@ -90,6 +90,30 @@ wait_until 10 fs_failed && grep "not a regular file" "$WORK/fs.err" | head -1 | 
 kill -TERM "$LOOP"
 wait "$LOOP"
 
+# Credentials the file could not take are written again at the next attempts, not replaced by
+# new CreateSessions (quota, CloudTrail): the refresh is due in 14 minutes, SIGHUP forces one
+# while a directory stands in the file's place.
+KEEP_FILE=$WORK/keep/credentials
+AWS_SHARED_CREDENTIALS_FILE=$KEEP_FILE "$HELPER" update --debug --profile keep \
+  --session-duration 900 --refresh-before-expiry 60 "${IDENTITY[@]}" "${SESSION[@]}" \
+  >/dev/null 2>"$WORK/keep.err" &
+LOOP=$!
+wait_until 10 test -s "$KEEP_FILE"
+rm -f "$KEEP_FILE" && mkdir "$KEEP_FILE"
+issued=$(emulator_stat sessions_issued)
+kill -HUP "$LOOP"
+write_failures() { [ "$(grep -c "refresh failed (permanent).*not a regular file" "$WORK/keep.err")" -ge "$1" ]; }
+check "a write that keeps failing is retried (3 attempts)" wait_until 15 write_failures 3
+check "... with the credentials obtained once, not new ones each time" \
+  test "$(emulator_stat sessions_issued)" = $((issued + 1))
+rmdir "$KEEP_FILE"
+keep_written() { python3 -c 'import configparser,sys; p=configparser.RawConfigParser(); p.read(sys.argv[1]); p["keep"]["aws_access_key_id"]' "$KEEP_FILE" 2>/dev/null; }
+check "once the file can be written, those credentials land in it" wait_until 10 keep_written
+check "... still without another CreateSession" test "$(emulator_stat sessions_issued)" = $((issued + 1))
+STDERR=$(tail -5 "$WORK/keep.err")
+kill -TERM "$LOOP"
+wait "$LOOP"
+
 # A failing first attempt ends the process (as aws_signing_helper does) unless --retry-errors.
 set_faults '{"fail_count":1,"fail_status":403}'
 expect_error "a refused first attempt ends the loop with the service's message" "AccessDenied" \

@@ -140,8 +140,11 @@ TEST_CASE("serve container token: a missing file is created 0600 with a random t
 TEST_CASE("serve container token: an existing file is read without its line end") {
   TempDir dir;
   const std::string file = (dir.path / "token").string();
-  std::ofstream(file) << "my-token-value\r\n";
-  CHECK(read_or_create_container_token(file).reveal() == "my-token-value");
+  std::ofstream(file) << "my-long-token-value\r\n";
+  CHECK(read_or_create_container_token(file).reveal() == "my-long-token-value");
+  std::ofstream(file) << "abc\n";
+  CHECK_THROWS_WITH_AS(read_or_create_container_token(file),
+                       doctest::Contains("3 characters long, too easy to guess"), Error);
   std::ofstream(file) << "\n";
   CHECK_THROWS_WITH_AS(read_or_create_container_token(file), doctest::Contains("empty"), Error);
   std::ofstream(file) << std::string(5000, 'x');
