@@ -266,6 +266,23 @@ void remove_stale_temporary_files(const fs::path& file) {
   }
 }
 
+namespace {
+
+// Long-term IAM user keys (AKIA...) in the profile would be replaced by temporary credentials for
+// good, with no way to get them back: refuse, naming the way out. Temporary ones (ASIA...) are
+// what update writes and replaces.
+void refuse_long_term_keys(std::string_view text, std::string_view profile, const fs::path& file) {
+  const std::optional<std::string> key_id = ini_value(text, profile, "aws_access_key_id");
+  if (!key_id || !key_id->starts_with("AKIA")) return;
+  throw Error(Error::Kind::kInput,
+              "profile '" + std::string(profile) + "' in " + file.string() +
+                  " holds long-term access keys (an access key id starting AKIA); update would "
+                  "replace them with temporary credentials for good. Choose another profile "
+                  "with --profile, or remove those keys from it first; the file was not changed");
+}
+
+}  // namespace
+
 UpdateResult update_credentials_file(const fs::path& configured_file, std::string_view profile,
                                      const Credentials& credentials, const UpdateOptions& options) {
   check_profile_name(profile);
@@ -275,6 +292,7 @@ UpdateResult update_credentials_file(const fs::path& configured_file, std::strin
   FileLock lock(lock_file_path(file), options.lock_timeout);
   remove_stale_temporary_files(file);
   FileSnapshot snapshot = read_file_snapshot(file);
+  refuse_long_term_keys(snapshot.text, profile, file);
   // Root updating someone's file leaves the lock file theirs too, or their own update could no
   // longer open it.
   if (snapshot.exists && ::geteuid() == 0) lock.give_to(snapshot.owner, snapshot.group);
@@ -287,6 +305,7 @@ UpdateResult update_credentials_file(const fs::path& configured_file, std::strin
     if (now.exists == snapshot.exists && now.text == snapshot.text) return std::nullopt;
     snapshot.text = std::move(now.text);
     snapshot.exists = now.exists;
+    refuse_long_term_keys(snapshot.text, profile, file);
     return apply_credentials(snapshot.text, profile, credentials);
   };
   const bool existed = snapshot.exists;

@@ -115,6 +115,14 @@ assert p["ci"]["aws_access_key_id"] == "AKIACI" and p["tail"]["region"] == "us-w
 assert p.sections() == ["default", "work", "ci", "tail"]
 PY
 
+# --- long-term keys are never replaced: [default] of the rich file holds AKIA... keys ---
+cp "$AWS_SHARED_CREDENTIALS_FILE" "$WORK/rich.with-long-term"
+expect_error "update of a profile holding long-term keys is refused, naming it and the way out" \
+  "profile 'default' in $AWS_SHARED_CREDENTIALS_FILE holds long-term access keys" \
+  update --once "${IDENTITY[@]}" "${SESSION[@]}"
+check "... and the file is untouched" cmp -s "$AWS_SHARED_CREDENTIALS_FILE" "$WORK/rich.with-long-term"
+check "... and the message shows no key" bash -c '[[ "$1" != *AKIADEFAULT* && "$1" != *defaultsecret* ]]' _ "$STDERR"
+
 # --- a new profile appended to a CRLF file ---
 export AWS_SHARED_CREDENTIALS_FILE=$WORK/crlf/credentials
 mkdir -p "$WORK/crlf"

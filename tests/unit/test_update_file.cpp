@@ -128,6 +128,27 @@ TEST_CASE("update file: an existing file keeps its mode and every other byte") {
   CHECK(consistent_number(slurp(file), "default") == 2);
 }
 
+TEST_CASE("update file: long-term keys in the profile are refused, the file left as it was") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  const std::string before = kOtherProfiles +
+                             "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+                             "aws_secret_access_key = long-term-secret\n" +
+                             kTrailingProfiles;
+  spew(file, before);
+  const std::string expected =
+      "profile 'default' in " + file.string() + " holds long-term access keys";
+  CHECK_THROWS_WITH_AS(update_credentials_file(file, "default", numbered_credentials(1)),
+                       doctest::Contains(expected.c_str()), Error);
+  CHECK(slurp(file) == before);
+  CHECK(count_temporary_files(dir.path) == 0);
+  // Other profiles (kOtherProfiles has long-term keys in [before]) are no obstacle, and
+  // temporary credentials in the profile are replaced as always.
+  update_credentials_file(file, "temporary", numbered_credentials(2));
+  update_credentials_file(file, "temporary", numbered_credentials(3));
+  CHECK(consistent_number(slurp(file), "temporary") == 3);
+}
+
 TEST_CASE("update file: a symlinked credentials file is written through, the link kept") {
   TempDir dir;
   const fs::path target = dir.path / "dotfiles-credentials";
