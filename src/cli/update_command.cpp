@@ -70,6 +70,9 @@ int update_command(int argc, char** argv) {
   const std::string profile = (*result)["profile"].as<std::string>();
   update::check_profile_name(profile);
   const std::filesystem::path file = update::credentials_file_path_from_environment();
+  // Before the identity is loaded (a PIN prompt): a second updater of this profile stops here.
+  std::optional<update::ProfileClaim> claim;
+  if (!once) claim.emplace(file, profile);
 
   // Requested by SIGTERM/SIGINT once they are watched, and by a refusal before anything was
   // written: it ends the refresh loop, and a CreateSession in progress at once instead of
@@ -210,10 +213,16 @@ int update_command(int argc, char** argv) {
                     "not answering); leaving without it, the profile keeps what was last "
                     "written to it");
   if (failure) std::rethrow_exception(failure);
+  // The refresh thread has ended: written_expiration is this thread's to read now.
+  const auto kept_until = [&]() -> std::string {
+    if (!written_expiration) return "";
+    return (*written_expiration > clock.now() ? ", valid until " : ", which expired at ") +
+           local_time(*written_expiration);
+  };
   status_line(std::string("stopped by ") + signals->received_name() +
               (stopped_before_first
                    ? " before the first refresh finished; the profile was not changed"
-                   : "; the profile keeps the credentials last written"));
+                   : "; the profile keeps the credentials last written" + kept_until()));
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -282,6 +283,49 @@ void refuse_long_term_keys(std::string_view text, std::string_view profile, cons
 }
 
 }  // namespace
+
+namespace {
+
+// FNV-1a: a stable byte offset per profile name (collisions among a user's few profiles are
+// astronomically unlikely in 62 bits).
+off_t claim_offset(std::string_view profile) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const char c : profile) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return static_cast<off_t>(1 + (hash & 0x3fffffffffffffffull));
+}
+
+}  // namespace
+
+ProfileClaim::ProfileClaim(const fs::path& configured_file, std::string_view profile) {
+  const fs::path file = resolve_symlinks(configured_file);
+  create_private_directories(directory_of(file));
+  const fs::path lock_path = lock_file_path(file);
+  // FileLock opens it first: its errors (a lock file of another user) are the ones to report.
+  { const FileLock probe(lock_path, std::chrono::milliseconds(30'000)); }
+  // A lock file this process may only read (FileLock's read-only case) cannot carry the write
+  // lock a claim needs: then nothing is claimed, as without OFD locks.
+  fd_ = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd_ < 0) return;
+  struct flock range {};
+  range.l_type = F_WRLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = claim_offset(profile);
+  range.l_len = 1;
+  if (::fcntl(fd_, F_OFD_SETLK, &range) == 0) return;
+  const int error_number = errno;
+  ::close(fd_);
+  fd_ = -1;
+  if (error_number == EAGAIN || error_number == EACCES)
+    throw Error(Error::Kind::kInput,
+                "another update process is already keeping profile '" + std::string(profile) +
+                    "' in " + file.string() +
+                    " fresh; stop that one first (or use --once for a single update)");
+  // EINVAL: no OFD locks on this kernel or file system; nothing is claimed.
+}
+
+ProfileClaim::~ProfileClaim() {
+  if (fd_ >= 0) ::close(fd_);  // releases the claim
+}
 
 UpdateResult update_credentials_file(const fs::path& configured_file, std::string_view profile,
                                      const Credentials& credentials, const UpdateOptions& options) {

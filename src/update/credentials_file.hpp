@@ -86,6 +86,24 @@ void write_file_atomically(const std::filesystem::path& file, std::string_view t
 // Temporary files of earlier writes that died before their rename. Only safe under the lock.
 void remove_stale_temporary_files(const std::filesystem::path& file);
 
+// A running `update` keeping `profile` of `file` fresh: held for the process's lifetime, so a
+// second one for the same profile (a cron job beside a systemd unit, a unit started twice) is
+// refused instead of doubling the CreateSessions and flipping the keys between the two. An
+// open-file-description lock on one byte of "<file>.lock" chosen by the profile name: no extra
+// file, released by the kernel however the process ends, and independent of the flock that
+// serialises writes. Throws Error(kInput) naming the profile and the file when another process
+// holds it. Where such locks are not supported, nothing is claimed.
+class ProfileClaim {
+ public:
+  ProfileClaim(const std::filesystem::path& file, std::string_view profile);
+  ~ProfileClaim();
+  ProfileClaim(const ProfileClaim&) = delete;
+  ProfileClaim& operator=(const ProfileClaim&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 struct UpdateResult {
   std::filesystem::path file;  // the file written (symlinks resolved)
   bool created = false;        // the file did not exist before

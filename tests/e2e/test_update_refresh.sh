@@ -76,6 +76,22 @@ STDERR=$(cat "$WORK/int.err")
 [ "$STATUS" -eq 0 ] && grep -q "stopped by SIGINT" "$WORK/int.err" && pass "SIGINT stops it with exit 0" ||
   fail "SIGINT stops it with exit 0"
 
+# One updater per profile: a second one for the same profile is refused at once; --once and
+# another profile are not.
+"$HELPER" update --profile loop "${IDENTITY[@]}" "${SESSION[@]}" >/dev/null 2>"$WORK/first.err" &
+LOOP=$!
+wait_until 10 grep -q "updated profile 'loop'" "$WORK/first.err"
+expect_error "a second updater of the same profile is refused" \
+  "another update process is already keeping profile 'loop' in $FILE fresh" \
+  update --profile loop "${IDENTITY[@]}" "${SESSION[@]}"
+run_helper update --once --profile loop "${IDENTITY[@]}" "${SESSION[@]}"
+check "... while --once still updates it" test "$STATUS" = 0
+"$HELPER" update --profile another "${IDENTITY[@]}" "${SESSION[@]}" >/dev/null 2>"$WORK/another.err" &
+ANOTHER=$!
+check "... and another profile gets its own updater" wait_until 10 grep -q "updated profile 'another'" "$WORK/another.err"
+kill -TERM "$LOOP" "$ANOTHER"
+wait "$LOOP" "$ANOTHER"
+
 # The file cannot be written (a directory took its place): reported, retried, the loop lives on.
 FS_FILE=$WORK/fs/credentials
 AWS_SHARED_CREDENTIALS_FILE=$FS_FILE "$HELPER" update --profile loop --session-duration 900 \

@@ -149,6 +149,23 @@ TEST_CASE("update file: long-term keys in the profile are refused, the file left
   CHECK(consistent_number(slurp(file), "temporary") == 3);
 }
 
+TEST_CASE("update file: a profile is kept fresh by one updater at a time") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  {
+    const ProfileClaim first(file, "default");
+    CHECK_THROWS_WITH_AS(ProfileClaim(file, "default"),
+                         doctest::Contains("another update process is already keeping profile "
+                                           "'default'"),
+                         Error);
+    const ProfileClaim other(file, "other");  // another profile is free
+    // Writes take their own lock: a claim does not stand in their way.
+    update_credentials_file(file, "default", numbered_credentials(1));
+    CHECK(consistent_number(slurp(file), "default") == 1);
+  }
+  const ProfileClaim again(file, "default");  // released with the first
+}
+
 TEST_CASE("update file: a symlinked credentials file is written through, the link kept") {
   TempDir dir;
   const fs::path target = dir.path / "dotfiles-credentials";
