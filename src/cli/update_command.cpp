@@ -116,7 +116,12 @@ int update_command(int argc, char** argv) {
   refresher.set_on_refresh([&](const Credentials& credentials) {
     // Throws on failure; the refresher then counts the refresh as failed and retries it.
     try {
-      update::update_credentials_file(file, profile, credentials);
+      update::UpdateOptions options;
+      options.on_lock_wait = [&file] {
+        status_line("waiting for another process that holds the lock on " + file.string() +
+                    " (up to 30 s)");
+      };
+      update::update_credentials_file(file, profile, credentials, options);
     } catch (...) {
       if (!once) unwritten = credentials;
       throw;

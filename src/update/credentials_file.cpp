@@ -133,7 +133,8 @@ fs::path lock_file_path(const fs::path& file) {
   return lock;
 }
 
-FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout) {
+FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout,
+                   const std::function<void()>& on_wait, std::chrono::milliseconds notice_after) {
   fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0 && errno == EACCES) fd_ = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
@@ -149,7 +150,9 @@ FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout)
                       "remove it and try again");
     fail("open the lock file", lock_path, error_number);
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + timeout;
+  bool noticed = false;
   while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int error_number = errno;
     if (error_number != EWOULDBLOCK && error_number != EINTR) {
@@ -161,6 +164,10 @@ FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout)
       throw Error(Error::Kind::kInput,
                   "another process has held the lock " + lock_path.string() + " for more than " +
                       std::to_string(timeout.count() / 1000) + " s; the file was not changed");
+    }
+    if (on_wait && !noticed && std::chrono::steady_clock::now() - started >= notice_after) {
+      noticed = true;
+      on_wait();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -333,7 +340,7 @@ UpdateResult update_credentials_file(const fs::path& configured_file, std::strin
   const fs::path file = resolve_symlinks(configured_file);
   create_private_directories(directory_of(file));
 
-  FileLock lock(lock_file_path(file), options.lock_timeout);
+  FileLock lock(lock_file_path(file), options.lock_timeout, options.on_lock_wait);
   remove_stale_temporary_files(file);
   FileSnapshot snapshot = read_file_snapshot(file);
   refuse_long_term_keys(snapshot.text, profile, file);

@@ -45,7 +45,11 @@ std::filesystem::path lock_file_path(const std::filesystem::path& file);
 // its owner and the advice to remove it: it holds no data.
 class FileLock {
  public:
-  FileLock(const std::filesystem::path& lock_path, std::chrono::milliseconds timeout);
+  // `on_wait` is called once when the lock has been held by another process for `notice_after`,
+  // so a person is not left staring at a silent command for up to `timeout`.
+  FileLock(const std::filesystem::path& lock_path, std::chrono::milliseconds timeout,
+           const std::function<void()>& on_wait = {},
+           std::chrono::milliseconds notice_after = std::chrono::seconds(1));
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
@@ -111,6 +115,8 @@ struct UpdateResult {
 
 struct UpdateOptions {
   std::chrono::milliseconds lock_timeout{30'000};
+  // Called once if another process holds the lock for more than a second.
+  std::function<void()> on_lock_wait;
   WriteStepHook hook;
 };
 

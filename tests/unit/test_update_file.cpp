@@ -230,7 +230,9 @@ TEST_CASE("update file: the lock makes a second writer wait and then give up cle
   const fs::path file = dir.path / "credentials";
   FileLock held(lock_file_path(file), milliseconds(1000));
   UpdateOptions options;
-  options.lock_timeout = milliseconds(200);
+  options.lock_timeout = milliseconds(1300);
+  int waits_said = 0;
+  options.on_lock_wait = [&waits_said] { ++waits_said; };
   const auto start = steady_clock::now();
   try {
     update_credentials_file(file, "default", numbered_credentials(7), options);
@@ -238,7 +240,8 @@ TEST_CASE("update file: the lock makes a second writer wait and then give up cle
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("credentials.lock") != std::string::npos);
   }
-  CHECK(steady_clock::now() - start >= milliseconds(200));
+  CHECK(steady_clock::now() - start >= milliseconds(1300));
+  CHECK(waits_said == 1);  // after a second, once
   CHECK_FALSE(fs::exists(file));
 }
 
