@@ -288,6 +288,7 @@ int serve_command(int argc, char** argv) {
   serve::ServerOptions server_options;
   server_options.hop_limit = hop_limit;
   server_options.debug = debug_sink;
+  server_options.warn = report_error;
   serve::EndpointServer server(
       std::move(socket),
       [&handler, &clock](const HttpRequest& request) {

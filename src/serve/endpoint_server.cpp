@@ -39,11 +39,31 @@ struct EndpointServer::State {
   SocketAddress address;
   MhdDaemonPtr daemon;
   std::atomic<std::size_t> in_flight{0};
+  std::atomic<unsigned> open_connections{0};
+  std::atomic<std::int64_t> last_full_warning_ns{0};  // steady clock; 0: never
   std::atomic<bool> draining{false};
   std::mutex shutdown_mutex;
   bool stopped = false;
 
   void debug_line(const std::string& line) const { debug(options.debug, line); }
+
+  // Every connection slot taken: libmicrohttpd refuses new ones (SDK requests time out) until
+  // some close. Said at most once a minute, whatever the threads.
+  void connection_opened() {
+    if (++open_connections < options.connection_limit || !options.warn) return;
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+    std::int64_t last = last_full_warning_ns.load();
+    constexpr std::int64_t kMinute = 60'000'000'000;
+    if ((last != 0 && now - last < kMinute) ||
+        !last_full_warning_ns.compare_exchange_strong(last, now))
+      return;
+    options.warn("warning: all " + std::to_string(options.connection_limit) +
+                 " connections of the endpoint are in use: new ones are refused until some "
+                 "close (idle ones close after " +
+                 std::to_string(options.idle_timeout.count()) + " s)");
+  }
 
   void request_started(ConnectionState* connection) {
     if (connection && !connection->in_request) {
@@ -119,6 +139,7 @@ void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
   auto& state = *static_cast<State*>(cls);
   if (code == MHD_CONNECTION_NOTIFY_STARTED) {
     *socket_context = new ConnectionState;
+    state.connection_opened();
     const MHD_ConnectionInfo* info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (info && !set_hop_limit(info->connect_fd, state.options.hop_limit))
@@ -126,6 +147,7 @@ void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
     return;
   }
   // MHD_CONNECTION_NOTIFY_CLOSED
+  --state.open_connections;
   auto* connection_state = static_cast<ConnectionState*>(*socket_context);
   state.request_finished(connection_state);
   delete connection_state;

@@ -29,6 +29,9 @@ struct ServerOptions {
   std::size_t connection_memory = 16 * 1024;
   std::size_t max_body_bytes = 1024;  // no endpoint takes a body; more than this is a 413
   DebugSink debug;                    // one line per request (method, path, status); no secrets
+  // Conditions an operator should see without --debug (every connection in use), at most once
+  // a minute each.
+  DebugSink warn;
 };
 
 using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;

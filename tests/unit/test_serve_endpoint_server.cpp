@@ -450,3 +450,35 @@ TEST_CASE("serve server: a body over the limit is refused before it has arrived"
   }
   CHECK(!get_token(port).empty());  // still serving
 }
+
+TEST_CASE("serve server: every connection in use is said once, without --debug") {
+  std::mutex mutex;
+  std::vector<std::string> warnings;
+  ServerOptions options;
+  options.connection_limit = 4;
+  options.threads = 1;
+  options.warn = [&](std::string_view line) {
+    std::lock_guard lock(mutex);
+    warnings.emplace_back(line);
+  };
+  TestServer test(options);
+  std::vector<UniqueFd> idle;
+  for (int i = 0; i < 3; ++i) idle.push_back(connect_to(test.server->port()));
+  std::this_thread::sleep_for(200ms);  // libmicrohttpd accepts them on its own thread
+  {
+    std::lock_guard lock(mutex);
+    CHECK(warnings.empty());  // three of four: nothing to say yet
+  }
+  for (int i = 0; i < 3; ++i) idle.push_back(connect_to(test.server->port()));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex);
+      if (!warnings.empty() || std::chrono::steady_clock::now() > deadline) break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  std::lock_guard lock(mutex);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("all 4 connections of the endpoint are in use") != std::string::npos);
+}
