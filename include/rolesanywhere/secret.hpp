@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,25 @@ class SecretString {
 
  private:
   std::string value_;
+};
+
+// Wipes what a plain string or a buffer holds when the scope ends, however it ends: text that
+// holds secrets among other things (a credentials file being rewritten, a response body, a key
+// file being read) before its memory goes back to the heap. A string moved out by then is empty.
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(std::string& text) noexcept : text_(&text) {}
+  explicit WipeOnExit(std::span<char> bytes) noexcept : bytes_(bytes) {}
+  ~WipeOnExit() {
+    if (text_ && !text_->empty()) OPENSSL_cleanse(text_->data(), text_->size());
+    if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
+  }
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+ private:
+  std::string* text_ = nullptr;
+  std::span<char> bytes_;
 };
 
 }  // namespace rolesanywhere

@@ -2,6 +2,7 @@
 // not readable by this user, is a directory or is empty. OpenSSL's own BIO errors say none of that.
 #include "identity_detail.hpp"
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/secret.hpp"
 #include "rolesanywhere/text.hpp"
 
 #include <sys/stat.h>
@@ -25,23 +26,6 @@ struct FileCloser {
   void operator()(std::FILE* file) const noexcept { std::fclose(file); }
 };
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-// Wipes what a string or a stack buffer holds when the scope ends, however it ends. A string
-// moved into the result is empty by then, so only the bytes of a failed read are wiped.
-struct WipeOnExit {
-  explicit WipeOnExit(std::string& text) : text_(&text) {}
-  explicit WipeOnExit(std::span<char> bytes) : bytes_(bytes) {}
-  WipeOnExit(const WipeOnExit&) = delete;
-  WipeOnExit& operator=(const WipeOnExit&) = delete;
-  ~WipeOnExit() {
-    if (text_ && !text_->empty()) OPENSSL_cleanse(text_->data(), text_->size());
-    if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
-  }
-
- private:
-  std::string* text_ = nullptr;
-  std::span<char> bytes_;
-};
 
 [[noreturn]] void throw_os_error(const std::string& label, int error_number) {
   if (error_number == ENOENT || error_number == ENOTDIR) {

@@ -1,6 +1,7 @@
 // CreateSession with retries: each attempt is signed afresh (X-Amz-Date must be current, and a
 // retry after a long backoff must not carry a stale signature), sent, and its answer mapped.
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/secret.hpp"
 #include "rolesanywhere/session.hpp"
 #include "rolesanywhere/sigv4x509.hpp"
 
@@ -48,21 +49,6 @@ void throw_if_cancelled(const std::stop_token& cancel) {
   if (cancel.stop_requested())
     throw Error(Error::Kind::kCancelled, "CreateSession stopped on request before it finished");
 }
-
-// Wipes a success body when parsing is done, however it ends: the secrets in it have been
-// moved into SecretStrings (or were refused), and the text they came from must not outlive them.
-class WipeOnExit {
- public:
-  explicit WipeOnExit(std::string& text) : text_(text) {}
-  WipeOnExit(const WipeOnExit&) = delete;
-  WipeOnExit& operator=(const WipeOnExit&) = delete;
-  ~WipeOnExit() {
-    if (!text_.empty()) OPENSSL_cleanse(text_.data(), text_.size());
-  }
-
- private:
-  std::string& text_;
-};
 
 }  // namespace
 

@@ -41,9 +41,9 @@ void wipe_strings(json& node) {
   }
 }
 
-struct WipeOnExit {
+struct WipeJsonOnExit {
   json& document;
-  ~WipeOnExit() { wipe_strings(document); }
+  ~WipeJsonOnExit() { wipe_strings(document); }
 };
 
 std::string status_text(long status) {
@@ -101,7 +101,7 @@ std::string string_member(const json& object, std::initializer_list<const char*>
 
 Credentials parse_create_session_response(const std::string& body) {
   json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  WipeOnExit wipe{document};
+  WipeJsonOnExit wipe{document};
   if (document.is_discarded()) malformed("the body is not JSON");
   if (!document.is_object()) malformed("the body is not a JSON object");
 

@@ -83,6 +83,16 @@ void fsync_directory(const fs::path& directory) {
 // Writes through a symlink (dotfile managers link ~/.aws/credentials) instead of replacing it.
 fs::path resolve_symlinks(const fs::path& file) {
   std::error_code error;
+  struct stat link {};
+  // Root following a link another user made would write (and hand back to its owner) a file of
+  // that user's choosing, as the kernel's protected_symlinks rule guards against in /tmp.
+  if (::geteuid() == 0 && ::lstat(file.c_str(), &link) == 0 && S_ISLNK(link.st_mode) &&
+      link.st_uid != 0)
+    throw Error(Error::Kind::kInput, "refusing, as root, to follow " + file.string() +
+                                         ": it is a symbolic link that belongs to uid " +
+                                         std::to_string(link.st_uid) +
+                                         "; run update as that user, or give the file's real "
+                                         "path in AWS_SHARED_CREDENTIALS_FILE");
   if (fs::is_symlink(fs::symlink_status(file, error))) {
     fs::path target = fs::weakly_canonical(file, error);
     if (!error) return target;
@@ -133,14 +143,54 @@ fs::path lock_file_path(const fs::path& file) {
   return lock;
 }
 
+namespace {
+
+// Opens (creating it if missing) the lock file, never through a symbolic link: a lock file is
+// never one, and root following a user's link would open, and give away, a file of the user's
+// choosing. `created` tells whether this call made it.
+int open_lock_file(const fs::path& lock_path, bool& created) {
+  constexpr int kFlags = O_CLOEXEC | O_NOFOLLOW;
+  created = false;
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_EXCL | kFlags, 0600);
+  if (fd >= 0) {
+    created = true;
+    return fd;
+  }
+  if (errno != EEXIST) return -1;
+  fd = ::open(lock_path.c_str(), O_RDWR | kFlags);
+  // One this process may only read is locked through a read-only descriptor (a shared lock:
+  // it still excludes every writer that can write it).
+  if (fd < 0 && errno == EACCES) fd = ::open(lock_path.c_str(), O_RDONLY | kFlags);
+  return fd;
+}
+
+// A lock on one byte of the lock file, tied to the open file description (not the process):
+// byte 0 serialises writes; a profile's claim (ProfileClaim) is another byte. Byte-range locks
+// are what NFS supports (it emulates flock with a whole-file lock, which would collide with the
+// claims). Returns 0, or the errno of the attempt (EAGAIN: held by another).
+int try_lock_byte(int fd, off_t offset, bool exclusive) {
+  struct flock range {};
+  range.l_type = exclusive ? F_WRLCK : F_RDLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = offset;
+  range.l_len = 1;
+  if (::fcntl(fd, F_OFD_SETLK, &range) == 0) return 0;
+  return errno == EACCES ? EAGAIN : errno;
+}
+
+}  // namespace
+
 FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout,
                    const std::function<void()>& on_wait, std::chrono::milliseconds notice_after) {
-  fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0 && errno == EACCES) fd_ = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  fd_ = open_lock_file(lock_path, created_);
   if (fd_ < 0) {
     const int error_number = errno;
     struct stat status {};
-    if (error_number == EACCES && ::stat(lock_path.c_str(), &status) == 0 &&
+    if (error_number == ELOOP)
+      throw Error(Error::Kind::kInput, "the lock file " + lock_path.string() +
+                                           " is a symbolic link; it should be a plain file. It "
+                                           "holds no data: remove it and try again");
+    if (error_number == EACCES && ::lstat(lock_path.c_str(), &status) == 0 &&
         status.st_uid != ::geteuid())
       throw Error(Error::Kind::kInput,
                   "cannot open the lock file " + lock_path.string() + ": " +
@@ -148,14 +198,27 @@ FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout,
                       std::to_string(status.st_uid) +
                       " (an update run as another user, such as root?). It holds no data: "
                       "remove it and try again");
-    fail("open the lock file", lock_path, error_number);
+    fail(
+        error_number == EACCES || error_number == ENOENT ? "create the lock file in"
+                                                         : "open the lock file",
+        error_number == EACCES || error_number == ENOENT ? directory_of(lock_path) / "" : lock_path,
+        error_number);
   }
+  struct stat status {};
+  if (::fstat(fd_, &status) != 0 || !S_ISREG(status.st_mode)) {
+    ::close(fd_);
+    throw Error(Error::Kind::kInput, "the lock file " + lock_path.string() +
+                                         " is not a plain file. It holds no data: remove it "
+                                         "and try again");
+  }
+  const bool writable = (::fcntl(fd_, F_GETFL) & O_ACCMODE) == O_RDWR;
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + timeout;
   bool noticed = false;
-  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int error_number = errno;
-    if (error_number != EWOULDBLOCK && error_number != EINTR) {
+  for (;;) {
+    const int error_number = try_lock_byte(fd_, 0, writable);
+    if (error_number == 0) break;
+    if (error_number != EAGAIN && error_number != EINTR) {
       ::close(fd_);
       fail("lock", lock_path, error_number);
     }
@@ -174,11 +237,13 @@ FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout,
 }
 
 void FileLock::give_to(uid_t owner, gid_t group) const noexcept {
-  (void)!::fchown(fd_, owner, group);
+  // Only a lock file this process has just made: one that existed may be a hard link to a file
+  // that is not the user's to have.
+  if (created_) (void)!::fchown(fd_, owner, group);
 }
 
 FileLock::~FileLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the flock
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
 FileSnapshot read_file_snapshot(const fs::path& file) {
@@ -196,15 +261,19 @@ FileSnapshot read_file_snapshot(const fs::path& file) {
   snapshot.mode = status.st_mode & 07777;
   snapshot.owner = status.st_uid;
   snapshot.group = status.st_gid;
-  char buffer[65536];
+  // The file holds other profiles' secrets: read in one allocation where the size allows (no
+  // reallocation leaves an unwiped copy behind), and the stack buffer wiped however this ends.
+  snapshot.text.reserve(static_cast<std::size_t>(status.st_size) + 1);
+  std::string buffer(65536, '\0');
+  const WipeOnExit wipe_buffer(buffer);
   for (;;) {
-    const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+    const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
     if (got < 0) {
       if (errno == EINTR) continue;
       fail("read", file, errno);
     }
     if (got == 0) break;
-    snapshot.text.append(buffer, static_cast<std::size_t>(got));
+    snapshot.text.append(buffer.data(), static_cast<std::size_t>(got));
   }
   return snapshot;
 }
@@ -244,7 +313,9 @@ void write_file_atomically(const fs::path& file, std::string_view text,
   if (original.exists && ::geteuid() == 0)
     (void)!::fchown(fd.get(), original.owner, original.group);
 
-  std::string current(text);
+  std::string_view current = text;
+  std::string redone;  // the text of the latest redo; it holds secrets too
+  const WipeOnExit wipe_redone(redone);
   for (int attempt = 0;; ++attempt) {
     write_all(fd.get(), current, temporary);
     step("written");
@@ -253,7 +324,9 @@ void write_file_atomically(const fs::path& file, std::string_view text,
     std::optional<std::string> redo =
         (before_rename && attempt < 10) ? before_rename() : std::nullopt;
     if (!redo) break;
-    current = std::move(*redo);
+    const WipeOnExit wipe_redo(*redo);
+    redone.swap(*redo);  // the previous redo, now in *redo, is wiped at the end of this block
+    current = redone;
     if (::ftruncate(fd.get(), 0) != 0 || ::lseek(fd.get(), 0, SEEK_SET) != 0)
       fail("rewrite", temporary, errno);
   }
@@ -311,18 +384,18 @@ ProfileClaim::ProfileClaim(const fs::path& configured_file, std::string_view pro
   { const FileLock probe(lock_path, std::chrono::milliseconds(30'000)); }
   // A lock file this process may only read (FileLock's read-only case) cannot carry the write
   // lock a claim needs: then nothing is claimed, as without OFD locks.
-  fd_ = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd_ < 0) return;
-  struct flock range {};
-  range.l_type = F_WRLCK;
-  range.l_whence = SEEK_SET;
-  range.l_start = claim_offset(profile);
-  range.l_len = 1;
-  if (::fcntl(fd_, F_OFD_SETLK, &range) == 0) return;
-  const int error_number = errno;
+  bool created = false;
+  fd_ = open_lock_file(lock_path, created);
+  if (fd_ < 0 || (::fcntl(fd_, F_GETFL) & O_ACCMODE) != O_RDWR) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    return;
+  }
+  const int error_number = try_lock_byte(fd_, claim_offset(profile), true);
+  if (error_number == 0) return;
   ::close(fd_);
   fd_ = -1;
-  if (error_number == EAGAIN || error_number == EACCES)
+  if (error_number == EAGAIN)
     throw Error(Error::Kind::kInput,
                 "another update process is already keeping profile '" + std::string(profile) +
                     "' in " + file.string() +
@@ -343,18 +416,21 @@ UpdateResult update_credentials_file(const fs::path& configured_file, std::strin
   FileLock lock(lock_file_path(file), options.lock_timeout, options.on_lock_wait);
   remove_stale_temporary_files(file);
   FileSnapshot snapshot = read_file_snapshot(file);
+  const WipeOnExit wipe_snapshot(snapshot.text);
   refuse_long_term_keys(snapshot.text, profile, file);
   // Root updating someone's file leaves the lock file theirs too, or their own update could no
   // longer open it.
   if (snapshot.exists && ::geteuid() == 0) lock.give_to(snapshot.owner, snapshot.group);
-  const std::string text = apply_credentials(snapshot.text, profile, credentials);
+  std::string text = apply_credentials(snapshot.text, profile, credentials);
+  const WipeOnExit wipe_text(text);
 
   // A writer that ignores our lock may have changed the file while we wrote ours: redo the edit
   // on what is there now, so that its change is not lost.
   auto reread = [&]() -> std::optional<std::string> {
     FileSnapshot now = read_file_snapshot(file);
+    const WipeOnExit wipe_now(now.text);
     if (now.exists == snapshot.exists && now.text == snapshot.text) return std::nullopt;
-    snapshot.text = std::move(now.text);
+    snapshot.text.swap(now.text);  // the old text, now in now.text, is wiped on return
     snapshot.exists = now.exists;
     refuse_long_term_keys(snapshot.text, profile, file);
     return apply_credentials(snapshot.text, profile, credentials);

@@ -6,12 +6,12 @@
 // A crash at any moment leaves the old file or the new one; a temporary file left by a crash is
 // removed by the next update.
 //
-// Concurrency: writers that take the lock (every `update` process) hold an flock on a separate
-// file next to it, "<file>.lock", across read-modify-write, so none of their updates is lost.
-// `aws configure set` and editors do not take that lock. To shrink that window, the file is read
-// again right before the rename and the edit redone if it changed meanwhile; an edit that lands
-// between that last read and the rename can still be lost, and one that is half written when we
-// read it is read half written, as with any two programs that write the file without a lock.
+// Concurrency: writers that take the lock (every `update` process) hold a lock on byte 0 of a
+// separate file next to it, "<file>.lock", across read-modify-write, so none of their updates is
+// lost. `aws configure set` and editors do not take that lock. To shrink that window, the file is
+// read again right before the rename and the edit redone if it changed meanwhile; an edit that
+// lands between that last read and the rename can still be lost, and one that is half written when
+// we read it is read half written, as with any two programs that write the file without a lock.
 #pragma once
 
 #include "rolesanywhere/credentials.hpp"
@@ -37,12 +37,15 @@ std::filesystem::path credentials_file_path_from_environment();
 // "<file>.lock" next to the file.
 std::filesystem::path lock_file_path(const std::filesystem::path& file);
 
-// An exclusive flock on the lock file, held for the object's lifetime. Waits up to `timeout`
+// An exclusive lock on the lock file, held for the object's lifetime. Waits up to `timeout`
 // for another holder, then throws Error(kInput) naming the lock file.
 //
-// A lock file this process cannot write (made by another tool with a looser umask) is locked
-// through a read-only descriptor, which flock allows. One it cannot read at all is reported with
-// its owner and the advice to remove it: it holds no data.
+// An open-file-description lock on byte 0 (byte-range locks are what NFS supports; its flock
+// emulation would lock the whole file and collide with ProfileClaim's bytes). The lock file is
+// never opened through a symbolic link. One this process cannot write (made by another tool with
+// a looser umask) is locked shared through a read-only descriptor, which still excludes every
+// writer that can write it. One it cannot read at all is reported with its owner and the advice
+// to remove it: it holds no data.
 class FileLock {
  public:
   // `on_wait` is called once when the lock has been held by another process for `notice_after`,
@@ -55,11 +58,13 @@ class FileLock {
   FileLock& operator=(const FileLock&) = delete;
 
   // Makes the lock file belong to `owner`:`group` (root updating someone's file, so that its
-  // owner can update it later). Best effort: only root can, and nothing depends on it.
+  // owner can update it later), if this object created it. Best effort: only root can, and
+  // nothing depends on it.
   void give_to(uid_t owner, gid_t group) const noexcept;
 
  private:
   int fd_ = -1;
+  bool created_ = false;
 };
 
 struct FileSnapshot {
@@ -94,7 +99,7 @@ void remove_stale_temporary_files(const std::filesystem::path& file);
 // second one for the same profile (a cron job beside a systemd unit, a unit started twice) is
 // refused instead of doubling the CreateSessions and flipping the keys between the two. An
 // open-file-description lock on one byte of "<file>.lock" chosen by the profile name: no extra
-// file, released by the kernel however the process ends, and independent of the flock that
+// file, released by the kernel however the process ends, and apart from byte 0, which
 // serialises writes. Throws Error(kInput) naming the profile and the file when another process
 // holds it. Where such locks are not supported, nothing is claimed.
 class ProfileClaim {

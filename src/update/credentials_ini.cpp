@@ -221,8 +221,12 @@ std::string apply_credentials(std::string_view file_text, std::string_view profi
       if (line.kind == IniLineKind::kKeyValue && line.key == wanted[k].first) present[k] = true;
   }
 
+  // Reserved once for the largest result, so that no reallocation leaves a copy of the file's
+  // secrets in freed memory: every line kept, the new values, their keys and line endings.
+  std::size_t largest = file_text.size() + profile.size() + 64;
+  for (const auto& [key, value] : wanted) largest += key.size() + value.size() + 8;
   std::string out;
-  out.reserve(file_text.size() + 4096);
+  out.reserve(largest);
   auto terminate_last_line = [&] {
     if (!out.empty() && out.back() != '\n') out += document.line_ending;
   };

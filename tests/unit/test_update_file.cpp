@@ -333,3 +333,56 @@ TEST_CASE("update file: concurrent writers of different profiles lose no update"
     CHECK(consistent_number(text, "writer" + std::to_string(w)) == w * 1000 + kWrites);
   CHECK(ini_section_names(text).size() == 1 + kWriters);
 }
+
+TEST_CASE("update file: the lock file is never opened through a symbolic link") {
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  const fs::path victim = dir.path / "victim";
+  spew(victim, "not yours\n");
+  fs::create_symlink(victim, lock_file_path(file));
+  CHECK_THROWS_WITH_AS(update_credentials_file(file, "default", numbered_credentials(1)),
+                       doctest::Contains("is a symbolic link"), Error);
+  CHECK(slurp(victim) == "not yours\n");
+  CHECK_FALSE(fs::exists(file));
+}
+
+TEST_CASE("update file: root gives away only a lock file it has just made") {
+  if (::geteuid() != 0) {
+    WARN_MESSAGE(false, "SKIPPED: needs root (chown)");
+    return;
+  }
+  TempDir dir;
+  const fs::path file = dir.path / "credentials";
+  spew(file, "[other]\nregion = x\n");
+  REQUIRE(::chown(file.c_str(), 65534, 65534) == 0);
+  update_credentials_file(file, "default", numbered_credentials(1));
+  struct stat status {};
+  REQUIRE(::stat(lock_file_path(file).c_str(), &status) == 0);
+  CHECK(status.st_uid == 65534);  // made now: the file's owner gets it
+
+  // A lock file that was there already (say, a hard link to a file of root's) keeps its owner.
+  REQUIRE(::chown(lock_file_path(file).c_str(), 0, 0) == 0);
+  update_credentials_file(file, "default", numbered_credentials(2));
+  REQUIRE(::stat(lock_file_path(file).c_str(), &status) == 0);
+  CHECK(status.st_uid == 0);
+}
+
+TEST_CASE("update file: root does not follow another user's symbolic link to the file") {
+  if (::geteuid() != 0) {
+    WARN_MESSAGE(false, "SKIPPED: needs root (lchown)");
+    return;
+  }
+  TempDir dir;
+  const fs::path target = dir.path / "roots-file";
+  spew(target, "root's\n");
+  const fs::path link = dir.path / "credentials";
+  fs::create_symlink(target, link);
+  REQUIRE(::lchown(link.c_str(), 65534, 65534) == 0);
+  CHECK_THROWS_WITH_AS(update_credentials_file(link, "default", numbered_credentials(1)),
+                       doctest::Contains("refusing, as root, to follow"), Error);
+  CHECK(slurp(target) == "root's\n");
+  // A link of root's own is followed, as before.
+  REQUIRE(::lchown(link.c_str(), 0, 0) == 0);
+  update_credentials_file(link, "default", numbered_credentials(2));
+  CHECK(consistent_number(slurp(target), "default") == 2);
+}
