@@ -198,6 +198,9 @@ int serve_command(int argc, char** argv) {
   auto result = parse_or_help(options, static_cast<int>(args.size()), args.data());
   if (!result) return 0;
 
+  // SIGHUP, for a service, asks for a refresh; ignored until the refresher can take it.
+  const bool reload_on_hangup = take_over_hangups();
+
   // Everything that can be checked without the network first: flags, socket, token file.
   const ServeFlags flags = read_serve_flags(*result);
   serve::UniqueFd socket = open_socket(flags);
@@ -228,12 +231,15 @@ int serve_command(int argc, char** argv) {
                                 refresh_policy(refresh_before_expiry), debug_sink);
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
   // asks for a refresh now, which reads renewed certificate files first.
-  const StopSignals stop_signals(stopping, [&refresher] {
-    report_error(
-        "SIGHUP: refreshing the credentials now (certificate and key files are read "
-        "again if they changed)");
-    refresher.wake();
-  });
+  std::function<void()> on_hangup;
+  if (reload_on_hangup)
+    on_hangup = [&refresher] {
+      report_error(
+          "SIGHUP: refreshing the credentials now (certificate and key files are read again if "
+          "they changed)");
+      refresher.wake();
+    };
+  const StopSignals stop_signals(stopping, std::move(on_hangup));
   std::signal(SIGPIPE, SIG_IGN);
   // Failures are worth a line on stderr (the journal, under systemd), with what clients get
   // meanwhile; so is the recovery after them. A failure that repeats is said again once an hour.

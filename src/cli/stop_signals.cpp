@@ -62,6 +62,18 @@ void install(int signal_number, struct sigaction& previous) {
 
 }  // namespace
 
+bool take_over_hangups() {
+  struct sigaction current {};
+  if (sigaction(SIGHUP, nullptr, &current) != 0 || current.sa_handler == SIG_IGN) return false;
+  const int terminal = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (terminal >= 0) {
+    ::close(terminal);
+    return false;
+  }
+  std::signal(SIGHUP, SIG_IGN);
+  return true;
+}
+
 StopSignals::StopSignals(std::stop_source stop, std::function<void()> on_hangup)
     : on_hangup_(std::move(on_hangup)), stop_(std::move(stop)) {
   if (instance_exists.exchange(true))

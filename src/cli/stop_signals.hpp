@@ -17,6 +17,13 @@
 
 namespace rolesanywhere::cli {
 
+// Whether SIGHUP should mean "refresh now" for this process: only without a controlling terminal
+// (a service under systemd or a supervisor). In a terminal it keeps its meaning, the session is
+// over, and one the parent ignores (nohup) stays ignored. When it returns true, SIGHUP is ignored
+// from then on until a StopSignals with `on_hangup` handles it, so a reload sent during start-up
+// (a PIN prompt, a lock wait) does not kill the process.
+bool take_over_hangups();
+
 class StopSignals {
  public:
   // Installs the handler for SIGTERM and SIGINT, which request `stop` (a stop_source shares its

@@ -70,6 +70,8 @@ int update_command(int argc, char** argv) {
   const std::string profile = (*result)["profile"].as<std::string>();
   update::check_profile_name(profile);
   const std::filesystem::path file = update::credentials_file_path_from_environment();
+  // SIGHUP, for a service, asks for a refresh; ignored until the refresher can take it.
+  const bool reload_on_hangup = !once && take_over_hangups();
   // Before the identity is loaded (a PIN prompt): a second updater of this profile stops here.
   std::optional<update::ProfileClaim> claim;
   if (!once) claim.emplace(file, profile);
@@ -100,14 +102,16 @@ int update_command(int argc, char** argv) {
       clock, policy, stderr_debug_sink(result->count("debug") > 0));
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
   // asks for a refresh now, which reads renewed certificate files first.
-  std::optional<StopSignals> signals;
-  if (!once)
-    signals.emplace(stopping, [&refresher] {
+  std::function<void()> on_hangup;
+  if (reload_on_hangup)
+    on_hangup = [&refresher] {
       status_line(
-          "SIGHUP: refreshing the credentials now (certificate and key files are read "
-          "again if they changed)");
+          "SIGHUP: refreshing the credentials now (certificate and key files are read again if "
+          "they changed)");
       refresher.wake();
-    });
+    };
+  std::optional<StopSignals> signals;
+  if (!once) signals.emplace(stopping, std::move(on_hangup));
   // The expiry of the credentials last written to the file. Both callbacks run on the thread
   // that refreshes, so no lock is needed.
   std::optional<TimePoint> written_expiration;

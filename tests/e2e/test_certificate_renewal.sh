@@ -80,9 +80,22 @@ STDERR=$(cat "$WORK/hup.err")
 check "... saying so" grep -q "SIGHUP: refreshing the credentials now" "$WORK/hup.err"
 check "... and it keeps running" kill -0 "$HUP_PID"
 expect_clean_stop TERM "$HUP_PID" 10 "$WORK/hup.err" "SIGTERM still stops it"
+# Started under nohup (SIGHUP ignored by the parent), a SIGHUP stays ignored.
+(trap '' HUP && exec "$HELPER" update --profile nohup "${LIVE_IDENTITY[@]}" "${SESSION[@]}") \
+  >/dev/null 2>"$WORK/nohup.err" &
+NOHUP_PID=$!
+EMULATOR_PIDS+=("$NOHUP_PID")
+nohup_written() { grep -q "updated profile 'nohup'" "$WORK/nohup.err"; }
+check "update under nohup writes its credentials" wait_until 10 nohup_written
+kill -HUP "$NOHUP_PID"
+sleep 1
+STDERR=$(cat "$WORK/nohup.err")
+check "... and a SIGHUP neither ends it nor makes it refresh" \
+  bash -c 'kill -0 "$1" && ! grep -q SIGHUP "$2"' _ "$NOHUP_PID" "$WORK/nohup.err"
+expect_clean_stop TERM "$NOHUP_PID" 10 "$WORK/nohup.err" "... while SIGTERM still stops it"
 
 # --- a certificate that expires while update runs, renewed late ---
-"$SOURCE_DIR/testdata/make-test-pki.sh" --short-lived "$PKI" "$WORK/short.crt.pem" 20 >/dev/null
+"$SOURCE_DIR/testdata/make-test-pki.sh" --short-lived "$PKI" "$WORK/short.crt.pem" 30 >/dev/null
 put "$WORK/short.crt.pem" cert.pem
 put "$PKI/rsa2048.key.pem" key.pem
 SHORT=$(serial_of "$WORK/short.crt.pem")
@@ -97,7 +110,7 @@ check "a certificate that expires within a week is warned about, with what to do
   said "warning: the certificate .*short-lived.* expires at .*, in [0-9]* seconds; renew the certificate file"
 check "... once, not at every refresh" test "$(grep -c "warning: the certificate" "$WORK/expiring.err")" = 1
 check "once it has expired, the refresh fails saying so and what to do" \
-  wait_until 30 said "short-lived.* expired on .*; not sending it to the service. To recover, renew the certificate file"
+  wait_until 40 said "short-lived.* expired on .*; not sending it to the service. To recover, renew the certificate file"
 requests=$(emulator_stat requests)
 sleep 4  # more than the retry interval (3 s with the test hook)
 check "... without sending it to the service" test "$(emulator_stat requests)" = "$requests"
