@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rolesanywhere {
 
@@ -19,17 +20,20 @@ class FailureLog {
 
   struct Entry {
     bool report = false;  // worth a line now
-    int not_shown = 0;    // failures since the last line that were not reported
+    int not_shown = 0;    // earlier failures since the last line that were not reported
     TimePoint since{};    // when the first of those happened (valid when not_shown > 0)
   };
   // A failure with message `what`, when the process still has (`credentials_valid`) or no longer
   // has valid credentials to hand out. Reported: the first failure after a success, one with a
   // different message, one where credentials_valid changed, and a repeat once per repeat_every.
+  // Messages that differ only in their numbers ("timed out after 3012 ms") are the same failure.
   Entry failed(const std::string& what, bool credentials_valid, TimePoint now);
   // A success: the next failure is reported again. True when failures came before it.
   bool succeeded();
 
  private:
+  static std::string shape_of(std::string_view what);  // every run of digits as '#'
+
   std::chrono::seconds repeat_every_;
   std::optional<std::string> last_what_;
   bool last_valid_ = false;

@@ -271,7 +271,7 @@ int serve_command(int argc, char** argv) {
     message += "; next attempt at " + format_iso8601(next_attempt) +
                (permanent ? " (retrying slowly)" : "");
     if (entry.not_shown > 0)
-      message += " (" + std::to_string(entry.not_shown) + " failure(s) like this since " +
+      message += " (" + std::to_string(entry.not_shown) + " earlier failure(s) since " +
                  format_iso8601(entry.since) + " not shown)";
     report_error(message);
   });

@@ -177,7 +177,7 @@ int update_command(int argc, char** argv) {
       message += "; the profile has no valid credentials now";
     message += "; next attempt at " + local_time(next_attempt);
     if (entry.not_shown > 0)
-      message += " (" + std::to_string(entry.not_shown) + " failure(s) like this since " +
+      message += " (" + std::to_string(entry.not_shown) + " earlier failure(s) since " +
                  local_time(entry.since) + " not shown)";
     status_line(message);
   });

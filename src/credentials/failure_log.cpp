@@ -2,15 +2,29 @@
 
 namespace rolesanywhere {
 
+std::string FailureLog::shape_of(std::string_view what) {
+  std::string shape;
+  shape.reserve(what.size());
+  for (const char c : what) {
+    const bool digit = c >= '0' && c <= '9';
+    if (!digit)
+      shape += c;
+    else if (shape.empty() || shape.back() != '#')
+      shape += '#';
+  }
+  return shape;
+}
+
 FailureLog::Entry FailureLog::failed(const std::string& what, bool credentials_valid,
                                      TimePoint now) {
-  const bool same = last_what_ && *last_what_ == what && last_valid_ == credentials_valid;
+  const std::string shape = shape_of(what);
+  const bool same = last_what_ && *last_what_ == shape && last_valid_ == credentials_valid;
   if (same && now - last_reported_ < repeat_every_) {
     if (not_shown_++ == 0) first_not_shown_ = now;
     return {};
   }
   Entry entry{true, not_shown_, first_not_shown_};
-  last_what_ = what;
+  last_what_ = shape;
   last_valid_ = credentials_valid;
   last_reported_ = now;
   not_shown_ = 0;

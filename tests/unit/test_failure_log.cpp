@@ -48,3 +48,12 @@ TEST_CASE("failure log: after a success the next failure is said again") {
   CHECK(again.report);
   CHECK(again.not_shown == 0);
 }
+
+TEST_CASE("failure log: messages that differ only in their numbers are the same failure") {
+  FailureLog log;
+  CHECK(log.failed("could not reach it: Connection timed out after 3012 ms", true, kStart).report);
+  CHECK_FALSE(
+      log.failed("could not reach it: Connection timed out after 10001 ms", true, kStart + 5s)
+          .report);
+  CHECK(log.failed("could not reach it: Could not resolve host", true, kStart + 10s).report);
+}
