@@ -29,6 +29,7 @@ void CredentialSource::pick_up_renewal() {
   const std::string in_use = "subject \"" + subject_name(certificate) + "\", serial " +
                              serial_hex(certificate) + ", valid until " +
                              format_iso8601(not_after(certificate));
+  if (check.outcome == Outcome::kReloaded) last_expiry_warning_.reset();  // a new certificate
   if (check.outcome == Outcome::kReloaded)
     notice_(
         "the certificate or key files changed on disk; signing from now on with the renewed "
@@ -54,10 +55,14 @@ void CredentialSource::check_certificate_in_use(TimePoint now) {
         Error::Kind::kCrypto,
         std::string(error.what()) + "; not sending it to the service. To recover, " + what_to_do);
   }
-  constexpr auto kWarnWithin = std::chrono::hours(24 * 7);
+  // In its last week, or its last quarter when it lives less than four weeks (step-ca's 24-hour
+  // certificates, renewed at two thirds of their life, are then never warned about when renewal
+  // works).
   constexpr auto kWarnEvery = std::chrono::hours(24);
   const TimePoint expiry = not_after(certificate);
-  if (!notice_ || expiry - now > kWarnWithin ||
+  const auto warn_within = std::min<TimePoint::duration>(std::chrono::hours(24 * 7),
+                                                         (expiry - not_before(certificate)) / 4);
+  if (!notice_ || expiry - now > warn_within ||
       (last_expiry_warning_ && now - *last_expiry_warning_ < kWarnEvery))
     return;
   last_expiry_warning_ = now;
