@@ -210,6 +210,7 @@ int serve_command(int argc, char** argv) {
 
   serve::EndpointConfig config;
   config.container_path = flags.container_path;
+  config.any_host = !serve::is_loopback(address);
   if (flags.container_token_file)
     config.container_authorization =
         serve::read_or_create_container_token(*flags.container_token_file);

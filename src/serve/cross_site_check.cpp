@@ -34,7 +34,9 @@ bool host_is_address_or_localhost(std::string_view host) {
     const std::size_t close = host.find(']');
     if (close == std::string_view::npos) return false;
     const std::string_view rest = host.substr(close + 1);
-    return parses_as(AF_INET6, host.substr(1, close - 1)) &&
+    std::string_view address = host.substr(1, close - 1);
+    address = address.substr(0, address.find('%'));  // a zone id ("%25eth0") names no host
+    return parses_as(AF_INET6, address) &&
            (rest.empty() || (rest.front() == ':' && is_port(rest.substr(1))));
   }
   std::string_view name = host;

@@ -59,7 +59,8 @@ HttpResponse EndpointHandler::handle(const HttpRequest& request, TimePoint now) 
   // DNS rebinding and other requests from web pages (cross_site_check.hpp). A request without
   // Host is HTTP/1.0 from a program: browsers always send one.
   const std::string* host = request.header_value("Host");
-  if ((host && !host_is_address_or_localhost(*host)) || request.header_value("Origin"))
+  if ((host && !config_.any_host && !host_is_address_or_localhost(*host)) ||
+      request.header_value("Origin"))
     return answer(403,
                   "refused: the endpoint answers requests addressed to an IP address or "
                   "localhost, and none from web pages");

@@ -50,6 +50,9 @@ struct EndpointConfig {
   // Container credentials: served only when an authorization token is set.
   std::optional<SecretString> container_authorization;
   std::string container_path = "/v1/credentials";
+  // Served off loopback (--allow-non-loopback): clients may address it by any name
+  // (host.docker.internal, a compose service), so Host is not checked; Origin still is.
+  bool any_host = false;
 };
 
 // The role name the IMDS path lists: the role ARN's resource without its path.

@@ -210,8 +210,9 @@ TEST_CASE("serve handler: the container path needs the exact Authorization token
 }
 
 TEST_CASE("serve handler: Host names an IP address or localhost, or the request is refused") {
-  for (const char* host : {"127.0.0.1", "127.0.0.1:9911", "[::1]", "[::1]:9911", "localhost",
-                           "LocalHost:9911", "localhost.:80", "169.254.169.254", "10.1.2.3:1"})
+  for (const char* host :
+       {"127.0.0.1", "127.0.0.1:9911", "[::1]", "[::1]:9911", "localhost", "LocalHost:9911",
+        "localhost.:80", "169.254.169.254", "10.1.2.3:1", "[fe80::1%25eth0]:9911"})
     CHECK_MESSAGE(host_is_address_or_localhost(host), host);
   for (const char* host :
        {"", "attacker.example", "attacker.example:9911", "127.0.0.1.nip.io",
@@ -249,6 +250,20 @@ TEST_CASE("serve handler: DNS rebinding and web pages get 403 on every path, SDK
     CHECK(send("GET", kRolePath, {{"Host", host}, {"x-aws-ec2-metadata-token", token}}).status ==
           200);
   CHECK(send("GET", kRolePath, {{"x-aws-ec2-metadata-token", token}}).status == 200);  // HTTP/1.0
+}
+
+TEST_CASE("serve handler: served off loopback, any Host is answered, but never a web page") {
+  Fixture f;
+  f.config.any_host = true;
+  EndpointHandler handler{f.config, [&f] { return f.snapshot; }, f.tokens};
+  const std::string token = f.token();
+  HttpRequest request;
+  request.method = "GET";
+  request.path = kRolePath;
+  request.headers = {{"Host", "host.docker.internal:9911"}, {"x-aws-ec2-metadata-token", token}};
+  CHECK(handler.handle(request, kNow).status == 200);
+  request.headers.push_back({"Origin", "http://host.docker.internal:9911"});
+  CHECK(handler.handle(request, kNow).status == 403);
 }
 
 TEST_CASE("serve handler: the role name is the last segment of the role ARN") {
