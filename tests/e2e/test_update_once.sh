@@ -151,7 +151,9 @@ AWS_SHARED_CREDENTIALS_FILE=/proc/version expect_error "an unwritable file is re
   update --once "${IDENTITY[@]}" "${SESSION[@]}"
 
 # --- root updating another user's file leaves the lock file theirs ---
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+# nobody must be able to run the helper from this checkout (not so under a 0700 /root).
+nobody_can_run() { setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$HELPER"; }
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && nobody_can_run; then
   OWNED=$WORK/owned
   mkdir -p "$OWNED"
   cp "$PKI/p256.fullchain.pem" "$PKI/p256.key.pem" "$OWNED/"
@@ -179,7 +181,8 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     bash -c '[ "$1" = 1 ] && [[ "$2" == *"credentials.lock"*"belongs to uid 0"*"remove it"* ]]' \
     _ "$STATUS" "$STDERR"
 else
-  skip "root's update leaves the lock file to the file's owner" "needs root and setpriv"
+  skip "root's update leaves the lock file to the file's owner" \
+    "needs root, setpriv, and a checkout that the user nobody can read"
 fi
 
 # --- no secret reaches stderr, --debug included ---
