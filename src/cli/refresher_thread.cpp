@@ -31,4 +31,14 @@ void stop_or_leave(RefresherThread& thread, std::string_view message) {
   std::_Exit(0);
 }
 
+std::function<void()> refresh_on_hangup(CredentialRefresher& refresher, bool enabled) {
+  if (!enabled) return {};
+  return [&refresher] {
+    report_error(
+        "SIGHUP: refreshing the credentials now (certificate and key files are read again if "
+        "they changed)");
+    refresher.wake();
+  };
+}
+
 }  // namespace rolesanywhere::cli

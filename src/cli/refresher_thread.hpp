@@ -3,6 +3,8 @@
 // curl has to wait for would keep the process alive past SIGTERM.
 #pragma once
 
+#include "rolesanywhere/refresher.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -41,5 +43,10 @@ class RefresherThread {
 // exit status 0 at once: nothing it holds needs cleaning up that the kernel does not release,
 // and a file being written is replaced atomically or not at all.
 void stop_or_leave(RefresherThread& thread, std::string_view message);
+
+// What SIGHUP does for serve and update when take_over_hangups() allowed it (`enabled`): say so
+// on stderr and wake the refresher for a refresh now, which reads renewed certificate files
+// first. Empty otherwise, so StopSignals leaves SIGHUP alone.
+std::function<void()> refresh_on_hangup(CredentialRefresher& refresher, bool enabled);
 
 }  // namespace rolesanywhere::cli

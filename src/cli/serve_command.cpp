@@ -232,15 +232,7 @@ int serve_command(int argc, char** argv) {
                                 refresh_policy(refresh_before_expiry), debug_sink);
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
   // asks for a refresh now, which reads renewed certificate files first.
-  std::function<void()> on_hangup;
-  if (reload_on_hangup)
-    on_hangup = [&refresher] {
-      report_error(
-          "SIGHUP: refreshing the credentials now (certificate and key files are read again if "
-          "they changed)");
-      refresher.wake();
-    };
-  const StopSignals stop_signals(stopping, std::move(on_hangup));
+  const StopSignals stop_signals(stopping, refresh_on_hangup(refresher, reload_on_hangup));
   std::signal(SIGPIPE, SIG_IGN);
   // Failures are worth a line on stderr (the journal, under systemd), with what clients get
   // meanwhile; so is the recovery after them. A failure that repeats is said again once an hour.

@@ -102,16 +102,8 @@ int update_command(int argc, char** argv) {
       clock, policy, stderr_debug_sink(result->count("debug") > 0));
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
   // asks for a refresh now, which reads renewed certificate files first.
-  std::function<void()> on_hangup;
-  if (reload_on_hangup)
-    on_hangup = [&refresher] {
-      status_line(
-          "SIGHUP: refreshing the credentials now (certificate and key files are read again if "
-          "they changed)");
-      refresher.wake();
-    };
   std::optional<StopSignals> signals;
-  if (!once) signals.emplace(stopping, std::move(on_hangup));
+  if (!once) signals.emplace(stopping, refresh_on_hangup(refresher, reload_on_hangup));
   // The expiry of the credentials last written to the file. Both callbacks run on the thread
   // that refreshes, so no lock is needed.
   std::optional<TimePoint> written_expiration;
