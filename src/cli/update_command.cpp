@@ -18,6 +18,7 @@
 #include "rolesanywhere/refresher.hpp"
 #include "rolesanywhere/version.hpp"
 
+#include <atomic>
 #include <ctime>
 #include <exception>
 #include <iostream>
@@ -91,8 +92,10 @@ int update_command(int argc, char** argv) {
   // its place): the next attempts write these again rather than asking the service for new ones,
   // until they come due for a refresh themselves. Only touched on the refreshing thread.
   std::optional<Credentials> unwritten;
+  std::atomic<bool> hangup{false};  // SIGHUP asked for new credentials, not the kept ones
   CredentialRefresher refresher(
       [&] {
+        if (hangup.exchange(false)) unwritten.reset();
         if (unwritten &&
             unwritten->expiration - clock.now() > policy.refresh_before_expiry + policy.max_jitter)
           return *unwritten;
@@ -103,7 +106,9 @@ int update_command(int argc, char** argv) {
   // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
   // asks for a refresh now, which reads renewed certificate files first.
   std::optional<StopSignals> signals;
-  if (!once) signals.emplace(stopping, refresh_on_hangup(refresher, reload_on_hangup));
+  if (!once)
+    signals.emplace(stopping,
+                    refresh_on_hangup(refresher, reload_on_hangup, [&hangup] { hangup = true; }));
   // The expiry of the credentials last written to the file. Both callbacks run on the thread
   // that refreshes, so no lock is needed.
   std::optional<TimePoint> written_expiration;

@@ -122,6 +122,10 @@ write_failures() { [ "$(grep -c "refresh failed (permanent).*not a regular file"
 check "a write that keeps failing is retried (3 attempts)" wait_until 15 write_failures 3
 check "... with the credentials obtained once, not new ones each time" \
   test "$(emulator_stat sessions_issued)" = $((issued + 1))
+kill -HUP "$LOOP"
+issued_after() { [ "$(emulator_stat sessions_issued)" = "$1" ]; }
+check "a SIGHUP meanwhile asks for new credentials all the same" wait_until 10 issued_after $((issued + 2))
+issued=$((issued + 1))
 rmdir "$KEEP_FILE"
 keep_written() { python3 -c 'import configparser,sys; p=configparser.RawConfigParser(); p.read(sys.argv[1]); p["keep"]["aws_access_key_id"]' "$KEEP_FILE" 2>/dev/null; }
 check "once the file can be written, those credentials land in it" wait_until 10 keep_written
