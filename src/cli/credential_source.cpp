@@ -23,13 +23,16 @@ CredentialSource::CredentialSource(RenewableIdentity identity, CreateSessionPara
 
 void CredentialSource::pick_up_renewal() {
   using Outcome = RenewableIdentity::Check::Outcome;
+  const std::string serial_before = identity_.current().serial_decimal();
   const RenewableIdentity::Check check = identity_.reload_if_changed();
   if (!notice_ || check.outcome == Outcome::kUnchanged) return;
   X509* certificate = identity_.current().certificate();
   const std::string in_use = "subject \"" + subject_name(certificate) + "\", serial " +
                              serial_hex(certificate) + ", valid until " +
                              format_iso8601(not_after(certificate));
-  if (check.outcome == Outcome::kReloaded) last_expiry_warning_.reset();  // a new certificate
+  // A new certificate has its own expiry to warn about; the same one rewritten does not.
+  if (check.outcome == Outcome::kReloaded && identity_.current().serial_decimal() != serial_before)
+    last_expiry_warning_.reset();
   if (check.outcome == Outcome::kReloaded)
     notice_(
         "the certificate or key files changed on disk; signing from now on with the renewed "

@@ -65,7 +65,7 @@ void install(int signal_number, struct sigaction& previous) {
 bool take_over_hangups() {
   struct sigaction current {};
   if (sigaction(SIGHUP, nullptr, &current) != 0 || current.sa_handler == SIG_IGN) return false;
-  const int terminal = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  const int terminal = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (terminal >= 0) {
     ::close(terminal);
     return false;

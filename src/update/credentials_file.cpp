@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
@@ -81,6 +82,59 @@ void fsync_directory(const fs::path& directory) {
 }
 
 // Writes through a symlink (dotfile managers link ~/.aws/credentials) instead of replacing it.
+// Root updating a file under another user's directory does every file operation with that
+// user's file-system identity (setfsuid/setfsgid, which Linux keeps per thread and which drop
+// root's file capabilities), so no symbolic link, hard link or swap the user makes in the path,
+// at any moment, can make root read, write, create or chown a file the user could not. The new
+// files are then the user's own. The user is the owner of the deepest directory on the path (not
+// following links) that does not belong to root; root's own paths are left alone.
+class ActAsPathOwner {
+ public:
+  explicit ActAsPathOwner(const fs::path& file) {
+    if (::geteuid() != 0) return;
+    std::optional<uid_t> owner;
+    fs::path prefix;
+    for (const fs::path& part : fs::absolute(file).parent_path()) {
+      prefix /= part;
+      struct stat status {};
+      if (::lstat(prefix.c_str(), &status) != 0) break;
+      if (status.st_uid != 0) owner = status.st_uid;
+    }
+    if (!owner) return;
+    gid_t group = static_cast<gid_t>(-1);
+    std::vector<char> buffer(16384);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (::getpwuid_r(*owner, &entry, buffer.data(), buffer.size(), &found) == 0 && found)
+      group = found->pw_gid;
+    if (group == static_cast<gid_t>(-1))
+      throw Error(Error::Kind::kInput,
+                  "cannot update " + file.string() + " as root: its directory belongs to uid " +
+                      std::to_string(*owner) +
+                      ", which has no entry in the user database; run update as that user");
+    // Group first, while still root; setfsuid(-1) reads the value back.
+    previous_group_ = static_cast<gid_t>(::setfsgid(group));
+    previous_user_ = static_cast<uid_t>(::setfsuid(*owner));
+    active_ = true;
+    if (static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != *owner)
+      throw Error(Error::Kind::kInternal, "cannot take the file-system identity of uid " +
+                                              std::to_string(*owner) + " to update " +
+                                              file.string());
+  }
+  ~ActAsPathOwner() {
+    if (!active_) return;
+    ::setfsuid(previous_user_);
+    ::setfsgid(previous_group_);
+  }
+  ActAsPathOwner(const ActAsPathOwner&) = delete;
+  ActAsPathOwner& operator=(const ActAsPathOwner&) = delete;
+
+ private:
+  bool active_ = false;
+  uid_t previous_user_ = 0;
+  gid_t previous_group_ = 0;
+};
+
 fs::path resolve_symlinks(const fs::path& file) {
   std::error_code error;
   struct stat link {};
@@ -157,11 +211,7 @@ int open_lock_file(const fs::path& lock_path, bool& created) {
     return fd;
   }
   if (errno != EEXIST) return -1;
-  fd = ::open(lock_path.c_str(), O_RDWR | kFlags);
-  // One this process may only read is locked through a read-only descriptor (a shared lock:
-  // it still excludes every writer that can write it).
-  if (fd < 0 && errno == EACCES) fd = ::open(lock_path.c_str(), O_RDONLY | kFlags);
-  return fd;
+  return ::open(lock_path.c_str(), O_RDWR | kFlags);
 }
 
 // A lock on one byte of the lock file, tied to the open file description (not the process):
@@ -211,12 +261,11 @@ FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout,
                                          " is not a plain file. It holds no data: remove it "
                                          "and try again");
   }
-  const bool writable = (::fcntl(fd_, F_GETFL) & O_ACCMODE) == O_RDWR;
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + timeout;
   bool noticed = false;
   for (;;) {
-    const int error_number = try_lock_byte(fd_, 0, writable);
+    const int error_number = try_lock_byte(fd_, 0, true);
     if (error_number == 0) break;
     if (error_number != EAGAIN && error_number != EINTR) {
       ::close(fd_);
@@ -230,16 +279,15 @@ FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout,
     }
     if (on_wait && !noticed && std::chrono::steady_clock::now() - started >= notice_after) {
       noticed = true;
-      on_wait();
+      try {
+        on_wait();
+      } catch (...) {
+        ::close(fd_);
+        throw;
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-}
-
-void FileLock::give_to(uid_t owner, gid_t group) const noexcept {
-  // Only a lock file this process has just made: one that existed may be a hard link to a file
-  // that is not the user's to have.
-  if (created_) (void)!::fchown(fd_, owner, group);
 }
 
 FileLock::~FileLock() {
@@ -377,20 +425,15 @@ off_t claim_offset(std::string_view profile) {
 }  // namespace
 
 ProfileClaim::ProfileClaim(const fs::path& configured_file, std::string_view profile) {
+  const ActAsPathOwner as_owner(configured_file);
   const fs::path file = resolve_symlinks(configured_file);
   create_private_directories(directory_of(file));
   const fs::path lock_path = lock_file_path(file);
   // FileLock opens it first: its errors (a lock file of another user) are the ones to report.
   { const FileLock probe(lock_path, std::chrono::milliseconds(30'000)); }
-  // A lock file this process may only read (FileLock's read-only case) cannot carry the write
-  // lock a claim needs: then nothing is claimed, as without OFD locks.
   bool created = false;
   fd_ = open_lock_file(lock_path, created);
-  if (fd_ < 0 || (::fcntl(fd_, F_GETFL) & O_ACCMODE) != O_RDWR) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    return;
-  }
+  if (fd_ < 0) fail("open the lock file", lock_path, errno);
   const int error_number = try_lock_byte(fd_, claim_offset(profile), true);
   if (error_number == 0) return;
   ::close(fd_);
@@ -410,6 +453,7 @@ ProfileClaim::~ProfileClaim() {
 UpdateResult update_credentials_file(const fs::path& configured_file, std::string_view profile,
                                      const Credentials& credentials, const UpdateOptions& options) {
   check_profile_name(profile);
+  const ActAsPathOwner as_owner(configured_file);
   const fs::path file = resolve_symlinks(configured_file);
   create_private_directories(directory_of(file));
 
@@ -418,9 +462,6 @@ UpdateResult update_credentials_file(const fs::path& configured_file, std::strin
   FileSnapshot snapshot = read_file_snapshot(file);
   const WipeOnExit wipe_snapshot(snapshot.text);
   refuse_long_term_keys(snapshot.text, profile, file);
-  // Root updating someone's file leaves the lock file theirs too, or their own update could no
-  // longer open it.
-  if (snapshot.exists && ::geteuid() == 0) lock.give_to(snapshot.owner, snapshot.group);
   std::string text = apply_credentials(snapshot.text, profile, credentials);
   const WipeOnExit wipe_text(text);
 

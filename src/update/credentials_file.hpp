@@ -42,10 +42,8 @@ std::filesystem::path lock_file_path(const std::filesystem::path& file);
 //
 // An open-file-description lock on byte 0 (byte-range locks are what NFS supports; its flock
 // emulation would lock the whole file and collide with ProfileClaim's bytes). The lock file is
-// never opened through a symbolic link. One this process cannot write (made by another tool with
-// a looser umask) is locked shared through a read-only descriptor, which still excludes every
-// writer that can write it. One it cannot read at all is reported with its owner and the advice
-// to remove it: it holds no data.
+// never opened through a symbolic link. One this process cannot open for writing is reported with
+// its owner and the advice to remove it: it holds no data.
 class FileLock {
  public:
   // `on_wait` is called once when the lock has been held by another process for `notice_after`,
@@ -57,14 +55,9 @@ class FileLock {
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
 
-  // Makes the lock file belong to `owner`:`group` (root updating someone's file, so that its
-  // owner can update it later), if this object created it. Best effort: only root can, and
-  // nothing depends on it.
-  void give_to(uid_t owner, gid_t group) const noexcept;
-
  private:
   int fd_ = -1;
-  bool created_ = false;
+  bool created_ = false;  // this object made the lock file
 };
 
 struct FileSnapshot {

@@ -7,6 +7,7 @@
 
 #include "rolesanywhere/error.hpp"
 
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -346,25 +347,35 @@ TEST_CASE("update file: the lock file is never opened through a symbolic link") 
   CHECK_FALSE(fs::exists(file));
 }
 
-TEST_CASE("update file: root gives away only a lock file it has just made") {
+TEST_CASE("update file: root works in another user's directory with that user's rights") {
   if (::geteuid() != 0) {
-    WARN_MESSAGE(false, "SKIPPED: needs root (chown)");
+    WARN_MESSAGE(false, "SKIPPED: needs root (chown, setfsuid)");
     return;
   }
-  TempDir dir;
-  const fs::path file = dir.path / "credentials";
-  spew(file, "[other]\nregion = x\n");
-  REQUIRE(::chown(file.c_str(), 65534, 65534) == 0);
+  TempDir home;  // stands for /home/someone, which belongs to nobody
+  REQUIRE(::chown(home.path.c_str(), 65534, 65534) == 0);
+  const fs::path file = home.path / "credentials";
   update_credentials_file(file, "default", numbered_credentials(1));
   struct stat status {};
+  REQUIRE(::stat(file.c_str(), &status) == 0);
+  CHECK(status.st_uid == 65534);  // made with the user's identity: theirs, no chown needed
   REQUIRE(::stat(lock_file_path(file).c_str(), &status) == 0);
-  CHECK(status.st_uid == 65534);  // made now: the file's owner gets it
+  CHECK(status.st_uid == 65534);
 
-  // A lock file that was there already (say, a hard link to a file of root's) keeps its owner.
-  REQUIRE(::chown(lock_file_path(file).c_str(), 0, 0) == 0);
-  update_credentials_file(file, "default", numbered_credentials(2));
-  REQUIRE(::stat(lock_file_path(file).c_str(), &status) == 0);
-  CHECK(status.st_uid == 0);
+  // A directory of root's that the user points into with a link of their own: root's rights are
+  // not lent, so the write fails instead of landing there.
+  TempDir roots;
+  REQUIRE(::chmod(roots.path.c_str(), 0700) == 0);
+  spew(roots.path / "credentials", "root's\n");
+  const fs::path sub = home.path / "sub";
+  fs::create_directory_symlink(roots.path, sub);
+  REQUIRE(::lchown(sub.c_str(), 65534, 65534) == 0);
+  CHECK_THROWS_AS(update_credentials_file(sub / "credentials", "default", numbered_credentials(2)),
+                  Error);
+  CHECK(slurp(roots.path / "credentials") == "root's\n");
+  CHECK_FALSE(fs::exists(roots.path / "credentials.lock"));
+  // And this thread is root again for files afterwards.
+  CHECK(static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) == 0);
 }
 
 TEST_CASE("update file: root does not follow another user's symbolic link to the file") {
