@@ -7,12 +7,12 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/file.h>
-#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <random>
 #include <thread>
 #include <vector>
@@ -81,72 +81,68 @@ void fsync_directory(const fs::path& directory) {
   if (::fsync(fd.get()) != 0 && errno != EINVAL) fail("sync the directory", directory, errno);
 }
 
-// Writes through a symlink (dotfile managers link ~/.aws/credentials) instead of replacing it.
-// Root updating a file under another user's directory does every file operation with that
-// user's file-system identity (setfsuid/setfsgid, which Linux keeps per thread and which drop
-// root's file capabilities), so no symbolic link, hard link or swap the user makes in the path,
-// at any moment, can make root read, write, create or chown a file the user could not. The new
-// files are then the user's own. The user is the owner of the deepest directory on the path (not
-// following links) that does not belong to root; root's own paths are left alone.
-class ActAsPathOwner {
- public:
-  explicit ActAsPathOwner(const fs::path& file) {
-    if (::geteuid() != 0) return;
-    std::optional<uid_t> owner;
-    fs::path prefix;
-    for (const fs::path& part : fs::absolute(file).parent_path()) {
-      prefix /= part;
-      struct stat status {};
-      if (::lstat(prefix.c_str(), &status) != 0) break;
-      if (status.st_uid != 0) owner = status.st_uid;
+// As root, refuses a path that anyone else could change, as ssh's StrictModes does: root
+// following, reading or replacing what another user controls can be made to read or write files
+// of that user's choosing, through links or swaps timed between two steps, and no check on names
+// closes such races. Every directory from / to the file must be root's and writable by no one
+// else (a root-owned sticky directory such as /tmp passes when the next entry on the path exists:
+// others cannot swap entries there), every link on the way root's (its target is then checked
+// the same way), and the file root's when it exists. Someone else's file is updated by running
+// update as that user.
+void refuse_paths_others_control(const fs::path& file) {
+  if (::geteuid() != 0) return;
+  auto refuse = [&](const fs::path& where, const std::string& problem) {
+    throw Error(Error::Kind::kInput,
+                "refusing to update " + file.string() + " as root: " + where.string() + " " +
+                    problem +
+                    ", so another user could make root read or write a file of their choosing "
+                    "through it. Run update as the user the file is for (sudo -u NAME "
+                    "rolesanywhere-helper update ...)");
+  };
+  std::deque<std::string> todo;
+  for (const fs::path& part : fs::absolute(file)) todo.push_back(part.string());
+  fs::path current;
+  bool in_shared_directory = false;  // `current` is a sticky directory others can write
+  int links_followed = 0;
+  while (!todo.empty()) {
+    const std::string name = todo.front();
+    todo.pop_front();
+    if (name.empty() || name == ".") continue;
+    if (name == "..") refuse(file, "holds '..'");
+    const fs::path next = name == "/" ? fs::path("/") : current / name;
+    struct stat status {};
+    if (::lstat(next.c_str(), &status) != 0) {
+      if (errno == ENOENT && in_shared_directory)
+        refuse(next, "does not exist yet in a directory others can write");
+      return;  // missing: root makes the rest inside a directory only root controls
     }
-    if (!owner) return;
-    gid_t group = static_cast<gid_t>(-1);
-    std::vector<char> buffer(16384);
-    passwd entry{};
-    passwd* found = nullptr;
-    if (::getpwuid_r(*owner, &entry, buffer.data(), buffer.size(), &found) == 0 && found)
-      group = found->pw_gid;
-    if (group == static_cast<gid_t>(-1))
-      throw Error(Error::Kind::kInput,
-                  "cannot update " + file.string() + " as root: its directory belongs to uid " +
-                      std::to_string(*owner) +
-                      ", which has no entry in the user database; run update as that user");
-    // Group first, while still root; setfsuid(-1) reads the value back.
-    previous_group_ = static_cast<gid_t>(::setfsgid(group));
-    previous_user_ = static_cast<uid_t>(::setfsuid(*owner));
-    active_ = true;
-    if (static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != *owner)
-      throw Error(Error::Kind::kInternal, "cannot take the file-system identity of uid " +
-                                              std::to_string(*owner) + " to update " +
-                                              file.string());
+    if (status.st_uid != 0) refuse(next, "belongs to uid " + std::to_string(status.st_uid));
+    if (S_ISLNK(status.st_mode)) {
+      if (++links_followed > 40) refuse(file, "has too many levels of symbolic links");
+      std::error_code error;
+      const fs::path target = fs::read_symlink(next, error);
+      if (error) return;
+      std::vector<std::string> parts;
+      for (const fs::path& part : target) parts.push_back(part.string());
+      todo.insert(todo.begin(), parts.begin(), parts.end());
+      if (target.is_absolute()) current.clear();
+      continue;
+    }
+    if (S_ISDIR(status.st_mode)) {
+      in_shared_directory = (status.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+      if (in_shared_directory && !(status.st_mode & S_ISVTX))
+        refuse(next, "is a directory that others can write");
+      current = next;
+      continue;
+    }
+    current = next;
+    in_shared_directory = false;
   }
-  ~ActAsPathOwner() {
-    if (!active_) return;
-    ::setfsuid(previous_user_);
-    ::setfsgid(previous_group_);
-  }
-  ActAsPathOwner(const ActAsPathOwner&) = delete;
-  ActAsPathOwner& operator=(const ActAsPathOwner&) = delete;
+}
 
- private:
-  bool active_ = false;
-  uid_t previous_user_ = 0;
-  gid_t previous_group_ = 0;
-};
-
+// Writes through a symlink (dotfile managers link ~/.aws/credentials) instead of replacing it.
 fs::path resolve_symlinks(const fs::path& file) {
   std::error_code error;
-  struct stat link {};
-  // Root following a link another user made would write (and hand back to its owner) a file of
-  // that user's choosing, as the kernel's protected_symlinks rule guards against in /tmp.
-  if (::geteuid() == 0 && ::lstat(file.c_str(), &link) == 0 && S_ISLNK(link.st_mode) &&
-      link.st_uid != 0)
-    throw Error(Error::Kind::kInput, "refusing, as root, to follow " + file.string() +
-                                         ": it is a symbolic link that belongs to uid " +
-                                         std::to_string(link.st_uid) +
-                                         "; run update as that user, or give the file's real "
-                                         "path in AWS_SHARED_CREDENTIALS_FILE");
   if (fs::is_symlink(fs::symlink_status(file, error))) {
     fs::path target = fs::weakly_canonical(file, error);
     if (!error) return target;
@@ -425,7 +421,7 @@ off_t claim_offset(std::string_view profile) {
 }  // namespace
 
 ProfileClaim::ProfileClaim(const fs::path& configured_file, std::string_view profile) {
-  const ActAsPathOwner as_owner(configured_file);
+  refuse_paths_others_control(configured_file);
   const fs::path file = resolve_symlinks(configured_file);
   create_private_directories(directory_of(file));
   const fs::path lock_path = lock_file_path(file);
@@ -453,7 +449,7 @@ ProfileClaim::~ProfileClaim() {
 UpdateResult update_credentials_file(const fs::path& configured_file, std::string_view profile,
                                      const Credentials& credentials, const UpdateOptions& options) {
   check_profile_name(profile);
-  const ActAsPathOwner as_owner(configured_file);
+  refuse_paths_others_control(configured_file);
   const fs::path file = resolve_symlinks(configured_file);
   create_private_directories(directory_of(file));
 

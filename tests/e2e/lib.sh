@@ -11,6 +11,27 @@ set -uo pipefail
 TEST_NAME=$(basename "$0" .sh)
 WORK=$WORK_ROOT/$TEST_NAME
 rm -rf "$WORK" && mkdir -p "$WORK"
+# As root, update refuses credentials files on a path another user could change (a build tree
+# owned by someone else, or made with umask 002): the tests then work in a private directory
+# under /tmp instead, which root controls.
+controlled_by_root() {
+  local path
+  path=$(cd "$1" && pwd -P) || return 1
+  while :; do
+    [ "$(stat -c %u "$path")" = 0 ] || return 1
+    local mode
+    mode=0$(stat -c %a "$path")
+    # writable by group or others, and not sticky
+    [ $((mode & 022)) = 0 ] || [ $((mode & 01000)) != 0 ] || return 1
+    [ "$path" = / ] && return 0
+    path=$(dirname "$path")
+  done
+}
+if [ "$(id -u)" = 0 ] && ! controlled_by_root "$WORK"; then
+  rm -rf "$WORK"
+  WORK=$(mktemp -d "/tmp/rolesanywhere-e2e-$TEST_NAME.XXXXXX")
+  PRIVATE_WORK=$WORK  # removed by cleanup
+fi
 PASSED=0
 FAILED=0
 SKIPPED=0
@@ -37,6 +58,7 @@ EMULATOR_PIDS=()
 cleanup() {
   for pid in "${EMULATOR_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   wait 2>/dev/null
+  [ -z "${PRIVATE_WORK:-}" ] || rm -rf "$PRIVATE_WORK"
 }
 trap cleanup EXIT
 

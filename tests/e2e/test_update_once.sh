@@ -150,9 +150,12 @@ expect_error "--once with --retry-errors is refused" "--retry-errors" \
 AWS_SHARED_CREDENTIALS_FILE=/proc/version expect_error "an unwritable file is reported by name" "/proc" \
   update --once "${IDENTITY[@]}" "${SESSION[@]}"
 
-# --- root updating another user's file leaves the lock file theirs ---
+# --- root and another user's file: root refuses; the owner updates it ---
 # nobody must be able to run the helper from this checkout (not so under a 0700 /root).
-nobody_can_run() { setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$HELPER"; }
+nobody_can_run() {
+  setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$HELPER" &&
+    setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$WORK"
+}
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && nobody_can_run; then
   OWNED=$WORK/owned
   mkdir -p "$OWNED"
@@ -162,16 +165,19 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && nobody_can_run; then
   chown -R nobody:nogroup "$OWNED"
   OWNED_IDENTITY=(--certificate "$OWNED/p256.fullchain.pem" --private-key "$OWNED/p256.key.pem")
   as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+  cp "$OWNED/credentials" "$WORK/owned.before"
   AWS_SHARED_CREDENTIALS_FILE=$OWNED/credentials run_helper update --once --profile root-run \
     "${OWNED_IDENTITY[@]}" "${SESSION[@]}"
-  check "root updates a file that belongs to nobody" test "$STATUS" = 0
-  check "... and the lock file it made belongs to nobody too" \
-    test "$(stat -c %U "$OWNED/credentials.lock")" = nobody
+  check "root refuses to update a file in a directory that belongs to nobody, saying why" \
+    bash -c '[ "$1" = 1 ] && [[ "$2" == *"refusing to update $3 as root: $4 belongs to uid"*"sudo -u NAME"* ]]' \
+    _ "$STATUS" "$STDERR" "$OWNED/credentials" "$OWNED"
+  check "... and changes nothing, not even a lock file" \
+    bash -c 'cmp -s "$1" "$2" && [ ! -e "$1.lock" ]' _ "$OWNED/credentials" "$WORK/owned.before"
   AWS_SHARED_CREDENTIALS_FILE=$OWNED/credentials as_nobody "$HELPER" update --once \
     --profile own-run "${OWNED_IDENTITY[@]}" "${SESSION[@]}" >"$WORK/stdout" 2>"$WORK/stderr"
   STATUS=$? STDERR=$(cat "$WORK/stderr")
-  check "so the owner's own update works afterwards" test "$STATUS" = 0
-  # A lock file root left behind unreadable (as versions before this fix did).
+  check "the owner's own update works" test "$STATUS" = 0
+  # A lock file root left behind unreadable (as earlier versions could).
   chown root:root "$OWNED/credentials.lock"
   chmod 600 "$OWNED/credentials.lock"
   AWS_SHARED_CREDENTIALS_FILE=$OWNED/credentials as_nobody "$HELPER" update --once \
@@ -181,7 +187,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && nobody_can_run; then
     bash -c '[ "$1" = 1 ] && [[ "$2" == *"credentials.lock"*"belongs to uid 0"*"remove it"* ]]' \
     _ "$STATUS" "$STDERR"
 else
-  skip "root's update leaves the lock file to the file's owner" \
+  skip "root refuses another user's file; the owner updates it" \
     "needs root, setpriv, and a checkout that the user nobody can read"
 fi
 

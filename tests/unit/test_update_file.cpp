@@ -7,7 +7,6 @@
 
 #include "rolesanywhere/error.hpp"
 
-#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -347,35 +346,51 @@ TEST_CASE("update file: the lock file is never opened through a symbolic link") 
   CHECK_FALSE(fs::exists(file));
 }
 
-TEST_CASE("update file: root works in another user's directory with that user's rights") {
+TEST_CASE("update file: root refuses a path that another user could change") {
   if (::geteuid() != 0) {
-    WARN_MESSAGE(false, "SKIPPED: needs root (chown, setfsuid)");
+    WARN_MESSAGE(false, "SKIPPED: needs root (chown)");
     return;
   }
-  TempDir home;  // stands for /home/someone, which belongs to nobody
-  REQUIRE(::chown(home.path.c_str(), 65534, 65534) == 0);
-  const fs::path file = home.path / "credentials";
-  update_credentials_file(file, "default", numbered_credentials(1));
-  struct stat status {};
-  REQUIRE(::stat(file.c_str(), &status) == 0);
-  CHECK(status.st_uid == 65534);  // made with the user's identity: theirs, no chown needed
-  REQUIRE(::stat(lock_file_path(file).c_str(), &status) == 0);
-  CHECK(status.st_uid == 65534);
-
-  // A directory of root's that the user points into with a link of their own: root's rights are
-  // not lent, so the write fails instead of landing there.
-  TempDir roots;
-  REQUIRE(::chmod(roots.path.c_str(), 0700) == 0);
-  spew(roots.path / "credentials", "root's\n");
-  const fs::path sub = home.path / "sub";
-  fs::create_directory_symlink(roots.path, sub);
-  REQUIRE(::lchown(sub.c_str(), 65534, 65534) == 0);
-  CHECK_THROWS_AS(update_credentials_file(sub / "credentials", "default", numbered_credentials(2)),
-                  Error);
-  CHECK(slurp(roots.path / "credentials") == "root's\n");
-  CHECK_FALSE(fs::exists(roots.path / "credentials.lock"));
-  // And this thread is root again for files afterwards.
-  CHECK(static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) == 0);
+  TempDir dir;  // root's, 0700, in /tmp: a sticky directory whose next entry exists
+  auto refused_with = [](const fs::path& file, const std::string& problem) {
+    try {
+      update_credentials_file(file, "default", numbered_credentials(1));
+    } catch (const Error& error) {
+      const std::string message = error.what();
+      return message.find("refusing to update " + file.string() + " as root") !=
+                 std::string::npos &&
+             message.find(problem) != std::string::npos &&
+             message.find("sudo -u NAME") != std::string::npos;
+    }
+    return false;
+  };
+  // A directory of another user's (their home) on the path.
+  const fs::path home = dir.path / "home";
+  fs::create_directory(home);
+  REQUIRE(::chown(home.c_str(), 65534, 65534) == 0);
+  CHECK(refused_with(home / ".aws" / "credentials", "belongs to uid 65534"));
+  CHECK_FALSE(fs::exists(home / ".aws"));
+  // A directory anyone can write, without the sticky bit.
+  const fs::path open_dir = dir.path / "open";
+  fs::create_directory(open_dir);
+  REQUIRE(::chmod(open_dir.c_str(), 0777) == 0);
+  CHECK(refused_with(open_dir / "credentials", "is a directory that others can write"));
+  // A sticky one: only when the next entry on the path exists (others cannot swap it then).
+  const fs::path sticky = dir.path / "sticky";
+  fs::create_directory(sticky);
+  REQUIRE(::chmod(sticky.c_str(), 01777) == 0);
+  CHECK(refused_with(sticky / "credentials", "does not exist yet in a directory others can write"));
+  fs::create_directory(sticky / "roots");
+  update_credentials_file(sticky / "roots" / "credentials", "default", numbered_credentials(2));
+  CHECK(consistent_number(slurp(sticky / "roots" / "credentials"), "default") == 2);
+  // A link of root's that leads into the other user's directory: its target is checked too.
+  fs::create_directory_symlink(home, dir.path / "link-to-home");
+  CHECK(refused_with(dir.path / "link-to-home" / "credentials", "belongs to uid 65534"));
+  // A file of another user's in root's directory.
+  spew(dir.path / "theirs", "[other]\n");
+  REQUIRE(::chown((dir.path / "theirs").c_str(), 65534, 65534) == 0);
+  CHECK(refused_with(dir.path / "theirs", "belongs to uid 65534"));
+  CHECK(slurp(dir.path / "theirs") == "[other]\n");
 }
 
 TEST_CASE("update file: root does not follow another user's symbolic link to the file") {
@@ -390,7 +405,7 @@ TEST_CASE("update file: root does not follow another user's symbolic link to the
   fs::create_symlink(target, link);
   REQUIRE(::lchown(link.c_str(), 65534, 65534) == 0);
   CHECK_THROWS_WITH_AS(update_credentials_file(link, "default", numbered_credentials(1)),
-                       doctest::Contains("refusing, as root, to follow"), Error);
+                       doctest::Contains("belongs to uid 65534"), Error);
   CHECK(slurp(target) == "root's\n");
   // A link of root's own is followed, as before.
   REQUIRE(::lchown(link.c_str(), 0, 0) == 0);
