@@ -100,7 +100,10 @@ void refuse_paths_others_control(const fs::path& file) {
                     "rolesanywhere-helper update ...)");
   };
   std::deque<std::string> todo;
-  for (const fs::path& part : fs::absolute(file)) todo.push_back(part.string());
+  std::error_code cwd_error;
+  const fs::path absolute = fs::absolute(file, cwd_error);
+  if (cwd_error) refuse(file, "cannot be made absolute (" + cwd_error.message() + ")");
+  for (const fs::path& part : absolute) todo.push_back(part.string());
   fs::path current;
   bool in_shared_directory = false;  // `current` is a sticky directory others can write
   int links_followed = 0;
@@ -108,12 +111,19 @@ void refuse_paths_others_control(const fs::path& file) {
     const std::string name = todo.front();
     todo.pop_front();
     if (name.empty() || name == ".") continue;
-    if (name == "..") refuse(file, "holds '..'");
+    if (name == "..") {
+      // The directory above one already checked was checked on the way down (or is /).
+      current = current.parent_path();
+      in_shared_directory = false;
+      continue;
+    }
     const fs::path next = name == "/" ? fs::path("/") : current / name;
     struct stat status {};
     if (::lstat(next.c_str(), &status) != 0) {
-      if (errno == ENOENT && in_shared_directory)
-        refuse(next, "does not exist yet in a directory others can write");
+      const int error_number = errno;
+      if (error_number != ENOENT)
+        refuse(next, std::string("cannot be checked (") + std::strerror(error_number) + ")");
+      if (in_shared_directory) refuse(next, "does not exist yet in a directory others can write");
       return;  // missing: root makes the rest inside a directory only root controls
     }
     if (status.st_uid != 0) refuse(next, "belongs to uid " + std::to_string(status.st_uid));
@@ -121,7 +131,7 @@ void refuse_paths_others_control(const fs::path& file) {
       if (++links_followed > 40) refuse(file, "has too many levels of symbolic links");
       std::error_code error;
       const fs::path target = fs::read_symlink(next, error);
-      if (error) return;
+      if (error) refuse(next, "is a link that cannot be read (" + error.message() + ")");
       std::vector<std::string> parts;
       for (const fs::path& part : target) parts.push_back(part.string());
       todo.insert(todo.begin(), parts.begin(), parts.end());
@@ -135,6 +145,10 @@ void refuse_paths_others_control(const fs::path& file) {
       current = next;
       continue;
     }
+    // In a directory others can write, an entry of root's may still be another user's hard link
+    // to a file of root's, made in advance.
+    if (in_shared_directory && status.st_nlink != 1)
+      refuse(next, "has other hard links, in a directory others can write");
     current = next;
     in_shared_directory = false;
   }

@@ -386,6 +386,19 @@ TEST_CASE("update file: root refuses a path that another user could change") {
   // A link of root's that leads into the other user's directory: its target is checked too.
   fs::create_directory_symlink(home, dir.path / "link-to-home");
   CHECK(refused_with(dir.path / "link-to-home" / "credentials", "belongs to uid 65534"));
+  // A hard link in a shared directory, even to a file of root's.
+  fs::create_hard_link(sticky / "roots" / "credentials", sticky / "linked");
+  CHECK(refused_with(sticky / "linked", "has other hard links"));
+  // '..' in a path or in a link of root's (as /var/run -> ../run) is resolved, not refused.
+  fs::create_directory(dir.path / "real");
+  fs::create_directory_symlink("../" + dir.path.filename().string() + "/real",
+                               dir.path / "relative-link");
+  update_credentials_file(dir.path / "relative-link" / "credentials", "default",
+                          numbered_credentials(3));
+  CHECK(consistent_number(slurp(dir.path / "real" / "credentials"), "default") == 3);
+  update_credentials_file(dir.path / "real" / ".." / "real" / "credentials", "default",
+                          numbered_credentials(4));
+  CHECK(consistent_number(slurp(dir.path / "real" / "credentials"), "default") == 4);
   // A file of another user's in root's directory.
   spew(dir.path / "theirs", "[other]\n");
   REQUIRE(::chown((dir.path / "theirs").c_str(), 65534, 65534) == 0);
