@@ -6,7 +6,6 @@
 
 #include <fcntl.h>
 #include <pwd.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
@@ -105,7 +104,12 @@ void refuse_paths_others_control(const fs::path& file) {
   if (cwd_error) refuse(file, "cannot be made absolute (" + cwd_error.message() + ")");
   for (const fs::path& part : absolute) todo.push_back(part.string());
   fs::path current;
-  bool in_shared_directory = false;  // `current` is a sticky directory others can write
+  // Whether `current` (a directory already checked: root's, and sticky if others can write it)
+  // is one that others can write.
+  auto in_shared_directory = [&current] {
+    struct stat status {};
+    return ::lstat(current.c_str(), &status) == 0 && (status.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+  };
   int links_followed = 0;
   while (!todo.empty()) {
     const std::string name = todo.front();
@@ -114,7 +118,6 @@ void refuse_paths_others_control(const fs::path& file) {
     if (name == "..") {
       // The directory above one already checked was checked on the way down (or is /).
       current = current.parent_path();
-      in_shared_directory = false;
       continue;
     }
     const fs::path next = name == "/" ? fs::path("/") : current / name;
@@ -123,7 +126,7 @@ void refuse_paths_others_control(const fs::path& file) {
       const int error_number = errno;
       if (error_number != ENOENT)
         refuse(next, std::string("cannot be checked (") + std::strerror(error_number) + ")");
-      if (in_shared_directory) refuse(next, "does not exist yet in a directory others can write");
+      if (in_shared_directory()) refuse(next, "does not exist yet in a directory others can write");
       return;  // missing: root makes the rest inside a directory only root controls
     }
     if (status.st_uid != 0) refuse(next, "belongs to uid " + std::to_string(status.st_uid));
@@ -139,18 +142,16 @@ void refuse_paths_others_control(const fs::path& file) {
       continue;
     }
     if (S_ISDIR(status.st_mode)) {
-      in_shared_directory = (status.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-      if (in_shared_directory && !(status.st_mode & S_ISVTX))
+      if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !(status.st_mode & S_ISVTX))
         refuse(next, "is a directory that others can write");
       current = next;
       continue;
     }
     // In a directory others can write, an entry of root's may still be another user's hard link
     // to a file of root's, made in advance.
-    if (in_shared_directory && status.st_nlink != 1)
+    if (in_shared_directory() && status.st_nlink != 1)
       refuse(next, "has other hard links, in a directory others can write");
     current = next;
-    in_shared_directory = false;
   }
 }
 
@@ -209,41 +210,12 @@ fs::path lock_file_path(const fs::path& file) {
 
 namespace {
 
-// Opens (creating it if missing) the lock file, never through a symbolic link: a lock file is
-// never one, and root following a user's link would open, and give away, a file of the user's
-// choosing. `created` tells whether this call made it.
-int open_lock_file(const fs::path& lock_path, bool& created) {
-  constexpr int kFlags = O_CLOEXEC | O_NOFOLLOW;
-  created = false;
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_EXCL | kFlags, 0600);
-  if (fd >= 0) {
-    created = true;
-    return fd;
-  }
-  if (errno != EEXIST) return -1;
-  return ::open(lock_path.c_str(), O_RDWR | kFlags);
-}
-
-// A lock on one byte of the lock file, tied to the open file description (not the process):
-// byte 0 serialises writes; a profile's claim (ProfileClaim) is another byte. Byte-range locks
-// are what NFS supports (it emulates flock with a whole-file lock, which would collide with the
-// claims). Returns 0, or the errno of the attempt (EAGAIN: held by another).
-int try_lock_byte(int fd, off_t offset, bool exclusive) {
-  struct flock range {};
-  range.l_type = exclusive ? F_WRLCK : F_RDLCK;
-  range.l_whence = SEEK_SET;
-  range.l_start = offset;
-  range.l_len = 1;
-  if (::fcntl(fd, F_OFD_SETLK, &range) == 0) return 0;
-  return errno == EACCES ? EAGAIN : errno;
-}
-
-}  // namespace
-
-FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout,
-                   const std::function<void()>& on_wait, std::chrono::milliseconds notice_after) {
-  fd_ = open_lock_file(lock_path, created_);
-  if (fd_ < 0) {
+// Opens (creating it if missing) the lock file for writing, never through a symbolic link: a
+// lock file is never one, and root following a user's link would open a file of the user's
+// choosing. Throws naming the problem and the remedy (it holds no data: remove it).
+int open_lock_file(const fs::path& lock_path) {
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
     const int error_number = errno;
     struct stat status {};
     if (error_number == ELOOP)
@@ -258,24 +230,44 @@ FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout,
                       std::to_string(status.st_uid) +
                       " (an update run as another user, such as root?). It holds no data: "
                       "remove it and try again");
-    fail(
-        error_number == EACCES || error_number == ENOENT ? "create the lock file in"
-                                                         : "open the lock file",
-        error_number == EACCES || error_number == ENOENT ? directory_of(lock_path) / "" : lock_path,
-        error_number);
+    if (error_number == EACCES || error_number == ENOENT)
+      fail("create the lock file in", directory_of(lock_path) / "", error_number);
+    fail("open the lock file", lock_path, error_number);
   }
   struct stat status {};
-  if (::fstat(fd_, &status) != 0 || !S_ISREG(status.st_mode)) {
-    ::close(fd_);
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    ::close(fd);
     throw Error(Error::Kind::kInput, "the lock file " + lock_path.string() +
                                          " is not a plain file. It holds no data: remove it "
                                          "and try again");
   }
+  return fd;
+}
+
+// A lock on one byte of the lock file, tied to the open file description (not the process):
+// byte 0 serialises writes; a profile's claim (ProfileClaim) is another byte. Byte-range locks
+// are what NFS supports (it emulates flock with a whole-file lock, which would collide with the
+// claims). Exclusive. Returns 0, or the errno of the attempt (EAGAIN: held by another).
+int try_lock_byte(int fd, off_t offset) {
+  struct flock range {};
+  range.l_type = F_WRLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = offset;
+  range.l_len = 1;
+  if (::fcntl(fd, F_OFD_SETLK, &range) == 0) return 0;
+  return errno == EACCES ? EAGAIN : errno;
+}
+
+}  // namespace
+
+FileLock::FileLock(const fs::path& lock_path, std::chrono::milliseconds timeout,
+                   const std::function<void()>& on_wait, std::chrono::milliseconds notice_after) {
+  fd_ = open_lock_file(lock_path);
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + timeout;
   bool noticed = false;
   for (;;) {
-    const int error_number = try_lock_byte(fd_, 0, true);
+    const int error_number = try_lock_byte(fd_, 0);
     if (error_number == 0) break;
     if (error_number != EAGAIN && error_number != EINTR) {
       ::close(fd_);
@@ -439,12 +431,8 @@ ProfileClaim::ProfileClaim(const fs::path& configured_file, std::string_view pro
   const fs::path file = resolve_symlinks(configured_file);
   create_private_directories(directory_of(file));
   const fs::path lock_path = lock_file_path(file);
-  // FileLock opens it first: its errors (a lock file of another user) are the ones to report.
-  { const FileLock probe(lock_path, std::chrono::milliseconds(30'000)); }
-  bool created = false;
-  fd_ = open_lock_file(lock_path, created);
-  if (fd_ < 0) fail("open the lock file", lock_path, errno);
-  const int error_number = try_lock_byte(fd_, claim_offset(profile), true);
+  fd_ = open_lock_file(lock_path);
+  const int error_number = try_lock_byte(fd_, claim_offset(profile));
   if (error_number == 0) return;
   ::close(fd_);
   fd_ = -1;

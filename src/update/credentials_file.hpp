@@ -57,7 +57,6 @@ class FileLock {
 
  private:
   int fd_ = -1;
-  bool created_ = false;  // this object made the lock file
 };
 
 struct FileSnapshot {

@@ -380,7 +380,10 @@ TEST_CASE("update file: root refuses a path that another user could change") {
   fs::create_directory(sticky);
   REQUIRE(::chmod(sticky.c_str(), 01777) == 0);
   CHECK(refused_with(sticky / "credentials", "does not exist yet in a directory others can write"));
+  CHECK(refused_with(sticky / "." / "credentials", "does not exist yet"));
   fs::create_directory(sticky / "roots");
+  // Stepping back up with '..' lands in the shared directory again.
+  CHECK(refused_with(sticky / "roots" / ".." / "credentials", "does not exist yet"));
   update_credentials_file(sticky / "roots" / "credentials", "default", numbered_credentials(2));
   CHECK(consistent_number(slurp(sticky / "roots" / "credentials"), "default") == 2);
   // A link of root's that leads into the other user's directory: its target is checked too.
