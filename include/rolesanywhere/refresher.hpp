@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,17 @@ bool is_permanent_failure(const Error& error) noexcept;
 
 // --- the loop ---
 
+// A failed refresh, handed over as a value: callers need no catch block to look at it.
+struct RefreshFailure {
+  std::exception_ptr error;  // as thrown (a ServiceError stays one): rethrow it to end with it
+  std::string message;       // the error's what(): never a secret
+  bool permanent = false;    // is_permanent_failure: retrying cannot help until someone acts
+  bool refused_by_service = false;  // the service answered with a refusal (a ServiceError)
+  TimePoint next_attempt{};         // when the loop tries again
+};
+// The failure in flight; call it only inside a catch block of the error it describes.
+RefreshFailure current_refresh_failure(const Error& error, TimePoint next_attempt);
+
 // What happened to the latest refresh attempt, for status lines and the serve endpoint.
 struct RefreshStatus {
   std::shared_ptr<const Credentials> credentials;  // null until the first success
@@ -66,10 +78,9 @@ class CredentialRefresher {
   using Fetch = std::function<Credentials()>;
   // Called after every successful refresh, on the refresher's thread (update writes the file).
   using OnRefresh = std::function<void(const Credentials&)>;
-  // Called after every failed refresh in run() with the error, whether it looks permanent, and
-  // when the next attempt will be; for the CLI's status lines. It is called inside run()'s catch
-  // block, so std::current_exception() there is the error itself (serve and update rely on it).
-  using OnFailure = std::function<void(const Error& error, bool permanent, TimePoint next_attempt)>;
+  // Called after every failed refresh in run(), with what failed, whether it looks permanent, and
+  // when the next attempt will be.
+  using OnFailure = std::function<void(const RefreshFailure& failure)>;
 
   CredentialRefresher(Fetch fetch, const Clock& clock, RefreshPolicy policy = {},
                       DebugSink debug = {}, std::function<double()> random_unit = {});

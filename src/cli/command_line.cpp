@@ -153,15 +153,16 @@ void add_debug_flag(cxxopts::Options& options) {
 
 IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet set) {
   IdentityFlags flags;
-  flags.certificate = optional_string(result, "certificate");
+  IdentitySource& source = flags.source;
+  source.certificate = optional_string(result, "certificate");
   if (set != FlagSet::kReadCertificate) {
-    flags.private_key = optional_string(result, "private-key");
+    source.private_key = optional_string(result, "private-key");
     if (result.count("pkcs8-password"))
-      flags.pkcs8_password = SecretString(result["pkcs8-password"].as<std::string>());
+      source.key_password = SecretString(result["pkcs8-password"].as<std::string>());
   }
-  if (set == FlagSet::kCredentials) flags.intermediates = optional_string(result, "intermediates");
-  flags.pkcs11_lib = optional_string(result, "pkcs11-lib");
-  if (set != FlagSet::kReadCertificate) flags.reuse_pin = result.count("reuse-pin") > 0;
+  if (set == FlagSet::kCredentials) source.intermediates = optional_string(result, "intermediates");
+  source.pkcs11_module = optional_string(result, "pkcs11-lib");
+  if (set != FlagSet::kReadCertificate) source.reuse_pin = result.count("reuse-pin") > 0;
   for (const auto& flag : kCredentialStoreFlags) {
     // count() is 0 for a flag left at its default, so --system-store-name's "MY" is no use.
     if (flag_in_set(flag.name, set) && result.count(flag.name))

@@ -2,7 +2,7 @@
 // structs they are read into. Parsing only; what the flags mean is decided by the commands.
 #pragma once
 
-#include "rolesanywhere/secret.hpp"
+#include "rolesanywhere/provider.hpp"
 #include "rolesanywhere/session.hpp"
 
 #include <cxxopts.hpp>
@@ -14,20 +14,12 @@
 
 namespace rolesanywhere::cli {
 
-// Where the certificate and key come from.
+// Where the certificate and key come from, as the flags say; the terminal prompts are filled in
+// by identity_source().
 struct IdentityFlags {
-  std::string certificate;
-  std::string private_key;
-  std::string intermediates;
-  std::optional<SecretString> pkcs8_password;
-  std::string pkcs11_lib;  // --pkcs11-lib: the PKCS#11 module for pkcs11: URIs
-  bool reuse_pin = false;  // --reuse-pin: the user PIN answers CKA_ALWAYS_AUTHENTICATE keys
+  IdentitySource source;
   // Accepted for compatibility; their back ends are not built yet, and using them is an error.
   std::vector<std::string> unsupported_flags_given;
-};
-
-struct CommonFlags {
-  bool debug = false;
 };
 
 enum class FlagSet {

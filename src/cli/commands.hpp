@@ -10,7 +10,5 @@ int read_certificate_data_command(int argc, char** argv);
 int version_command(int argc, char** argv);
 int serve_command(int argc, char** argv);
 int update_command(int argc, char** argv);
-// For subcommands that are not built yet: throws a clear error.
-int not_built_yet_command(const char* name);
 
 }  // namespace rolesanywhere::cli

@@ -1,7 +1,9 @@
 // credential-process: one CreateSession, the credentials as JSON on stdout, nothing on stderr.
 #include "commands.hpp"
-#include "credential_source.hpp"
 #include "output.hpp"
+#include "provider_flags.hpp"
+
+#include "rolesanywhere/credentials.hpp"
 
 namespace rolesanywhere::cli {
 
@@ -9,13 +11,13 @@ int credential_process_command(int argc, char** argv) {
   cxxopts::Options options("rolesanywhere-helper credential-process",
                            "Retrieve AWS credentials in the format of an external credential "
                            "process (credential_process in ~/.aws/config)");
-  add_credential_source_flags(options);
+  add_provider_flags(options);
   auto result = parse_or_help(options, argc, argv);
   if (!result) return 0;
 
   SystemClock clock;
-  CredentialSource source = make_credential_source(*result, clock);
-  write_stdout(to_credential_process_json(source.fetch(clock)));
+  RolesAnywhereProvider provider(read_provider_flags(*result), clock);
+  write_stdout(to_credential_process_json(provider.fetch(clock)));
   return 0;
 }
 

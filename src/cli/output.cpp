@@ -16,6 +16,8 @@ void report_error(std::string_view message) {
   std::cerr << kToolName << ": " << message << std::endl;
 }
 
+void report_line(std::string_view line) { std::cerr << line << std::endl; }
+
 DebugSink stderr_debug_sink(bool enabled) {
   if (!enabled) return {};
   return [](std::string_view line) { std::cerr << "debug: " << line << '\n'; };

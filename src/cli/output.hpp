@@ -11,6 +11,8 @@ namespace rolesanywhere::cli {
 void write_stdout(std::string_view bytes);
 // "rolesanywhere-helper: <message>" on stderr.
 void report_error(std::string_view message);
+// The line as it is on stderr, without the tool's name (serve's announcement).
+void report_line(std::string_view line);
 // A DebugSink that prints "debug: <line>" on stderr when enabled, and is empty otherwise.
 DebugSink stderr_debug_sink(bool enabled);
 

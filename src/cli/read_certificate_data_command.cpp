@@ -50,14 +50,14 @@ int read_certificate_data_command(int argc, char** argv) {
   auto result = parse_or_help(options, argc, argv);
   if (!result) return 0;
 
-  IdentityFlags flags = read_identity_flags(*result, FlagSet::kReadCertificate);
-  reject_unsupported_sources(flags);
+  const IdentitySource flags =
+      identity_source(read_identity_flags(*result, FlagSet::kReadCertificate));
   if (flags.certificate.empty())
     throw Error(Error::Kind::kInvalidArgument,
                 "--certificate is required: the certificate file to read, or a pkcs11: URI");
   if (is_pkcs11_uri(flags.certificate)) {
     write_stdout(describe_listing(list_pkcs11_certificates(
-        flags.certificate, flags.pkcs11_lib, stderr_debug_sink(result->count("debug") > 0))));
+        flags.certificate, flags.pkcs11_module, stderr_debug_sink(result->count("debug") > 0))));
     return 0;
   }
   CertificateBundle bundle = load_certificate_file(flags.certificate);

@@ -31,15 +31,13 @@ void stop_or_leave(RefresherThread& thread, std::string_view message) {
   std::_Exit(0);
 }
 
-std::function<void()> refresh_on_hangup(CredentialRefresher& refresher, bool enabled,
-                                        std::function<void()> before_wake) {
+std::function<void()> refresh_on_hangup(std::function<void()> refresh_now, bool enabled) {
   if (!enabled) return {};
-  return [&refresher, before_wake = std::move(before_wake)] {
+  return [refresh_now = std::move(refresh_now)] {
     report_error(
         "SIGHUP: refreshing the credentials now (certificate and key files are read again if "
         "they changed)");
-    if (before_wake) before_wake();
-    refresher.wake();
+    refresh_now();
   };
 }
 

@@ -3,8 +3,6 @@
 // curl has to wait for would keep the process alive past SIGTERM.
 #pragma once
 
-#include "rolesanywhere/refresher.hpp"
-
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -45,10 +43,8 @@ class RefresherThread {
 void stop_or_leave(RefresherThread& thread, std::string_view message);
 
 // What SIGHUP does for serve and update when take_over_hangups() allowed it (`enabled`): say so
-// on stderr, call `before_wake` (update drops credentials kept for a retry of the write, so the
-// refresh is a new CreateSession), and wake the refresher for a refresh now, which reads renewed
-// certificate files first. Empty otherwise, so StopSignals leaves SIGHUP alone.
-std::function<void()> refresh_on_hangup(CredentialRefresher& refresher, bool enabled,
-                                        std::function<void()> before_wake = {});
+// on stderr and call `refresh_now` (the service's refresh_soon, which reads renewed certificate
+// files first). Empty otherwise, so StopSignals leaves SIGHUP alone.
+std::function<void()> refresh_on_hangup(std::function<void()> refresh_now, bool enabled);
 
 }  // namespace rolesanywhere::cli

@@ -65,7 +65,8 @@ int sign_string_command(int argc, char** argv) {
   const Digest digest = parse_digest((*result)["digest"].as<std::string>());
 
   const DebugSink debug = stderr_debug_sink(result->count("debug") > 0);
-  EvpPkeyPtr key = load_signing_key(read_identity_flags(*result, FlagSet::kSignString), debug);
+  EvpPkeyPtr key =
+      load_signing_key(identity_source(read_identity_flags(*result, FlagSet::kSignString)), debug);
   const std::string fixed_string = fixed_string_to_sign(public_copy(key.get()).get());
   std::vector<std::uint8_t> signature = sign_with_key(key.get(), fixed_string, digest);
   if (debug)

@@ -16,10 +16,4 @@ int version_command(int argc, char** argv) {
   return 0;
 }
 
-int not_built_yet_command(const char* name) {
-  throw Error(Error::Kind::kNotSupported, std::string(name) +
-                                              " is not built yet in this version of " + kToolName +
-                                              "; use credential-process");
-}
-
 }  // namespace rolesanywhere::cli

@@ -55,6 +55,16 @@ bool is_permanent_failure(const Error& error) noexcept {
   }
 }
 
+RefreshFailure current_refresh_failure(const Error& error, TimePoint next_attempt) {
+  RefreshFailure failure;
+  failure.error = std::current_exception();
+  failure.message = error.what();
+  failure.permanent = is_permanent_failure(error);
+  failure.refused_by_service = dynamic_cast<const ServiceError*>(&error) != nullptr;
+  failure.next_attempt = next_attempt;
+  return failure;
+}
+
 CredentialRefresher::CredentialRefresher(Fetch fetch, const Clock& clock, RefreshPolicy policy,
                                          DebugSink debug, std::function<double()> random_unit)
     : fetch_(std::move(fetch)),
@@ -172,7 +182,7 @@ void CredentialRefresher::run(std::stop_token stop) {
       deadline = clock_.now() + delay;
       debug(debug_, std::string("refresh failed (") + (permanent ? "permanent" : "transient") +
                         "): " + error.what() + "; next attempt at " + describe(deadline));
-      if (on_failure_) on_failure_(error, permanent, deadline);
+      if (on_failure_) on_failure_(current_refresh_failure(error, deadline));
     }
   }
 }

@@ -187,10 +187,12 @@ TEST_CASE("transient failures are retried with backoff and the loop recovers") {
         return credentials_expiring(clock.now() + 1h, "K" + std::to_string(n));
       },
       clock, fast_policy(), {}, [] { return 0.0; });
-  refresher.set_on_failure([&](const Error&, bool permanent, TimePoint next) {
+  refresher.set_on_failure([&](const RefreshFailure& failure) {
     std::lock_guard lock(flags_mutex);
-    permanent_flags.push_back(permanent);
-    CHECK(next > clock.now());
+    permanent_flags.push_back(failure.permanent);
+    CHECK(failure.next_attempt > clock.now());
+    CHECK(failure.message == "connection refused");
+    CHECK_FALSE(failure.refused_by_service);
   });
   refresher.refresh_now();
   std::jthread loop([&](std::stop_token stop) { refresher.run(stop); });
@@ -216,8 +218,11 @@ TEST_CASE("a permanent rejection is retried at the slowest pace") {
       },
       clock, policy);
   std::atomic<bool> reported_permanent{false};
-  refresher.set_on_failure(
-      [&](const Error&, bool permanent, TimePoint) { reported_permanent = permanent; });
+  refresher.set_on_failure([&](const RefreshFailure& failure) {
+    reported_permanent = failure.permanent && failure.refused_by_service;
+    // The error is handed over as thrown: a ServiceError stays one.
+    CHECK_THROWS_AS(std::rethrow_exception(failure.error), ServiceError);
+  });
   std::jthread loop([&](std::stop_token stop) { refresher.run(stop); });
   CHECK(eventually(clock, 0s, [&] { return calls == 1; }));
   CHECK(eventually(clock, 0s, [&] { return reported_permanent.load(); }));
@@ -271,7 +276,7 @@ TEST_CASE("a cancelled fetch ends the loop and is not reported as a failure") {
       },
       clock, fast_policy());
   std::atomic<int> failures_reported{0};
-  refresher.set_on_failure([&](const Error&, bool, TimePoint) { ++failures_reported; });
+  refresher.set_on_failure([&](const RefreshFailure&) { ++failures_reported; });
   CHECK_THROWS_AS(refresher.refresh_now(), Error);
   CHECK(refresher.status().consecutive_failures == 0);
   CHECK_FALSE(refresher.status().last_error.has_value());

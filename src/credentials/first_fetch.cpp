@@ -1,8 +1,7 @@
-#include "startup_policy.hpp"
-
+#include "rolesanywhere/credential_service.hpp"
 #include "rolesanywhere/refresher.hpp"
 
-namespace rolesanywhere::serve {
+namespace rolesanywhere {
 
 // The same line the refresher draws between retrying fast and retrying slowly: what it calls
 // permanent would fail again at once, so at start-up it is reported instead.
@@ -10,7 +9,8 @@ StartupVerdict classify_startup_failure(const Error& error) {
   return is_permanent_failure(error) ? StartupVerdict::kStop : StartupVerdict::kKeepTrying;
 }
 
-FirstFetch::Outcome FirstFetch::run(const std::function<void()>& fetch) noexcept {
+FirstFetch::Outcome FirstFetch::run(const std::function<void()>& fetch,
+                                    bool refusal_stops) noexcept {
   try {
     fetch();
     publish(Outcome::kSucceeded, nullptr, {});
@@ -20,9 +20,10 @@ FirstFetch::Outcome FirstFetch::run(const std::function<void()>& fetch) noexcept
       publish(Outcome::kCancelled, nullptr, {});
       return Outcome::kCancelled;
     }
-    const Outcome outcome = classify_startup_failure(error) == StartupVerdict::kStop
-                                ? Outcome::kRejected
-                                : Outcome::kRetrying;
+    const Outcome outcome =
+        refusal_stops && classify_startup_failure(error) == StartupVerdict::kStop
+            ? Outcome::kRejected
+            : Outcome::kRetrying;
     publish(outcome, std::current_exception(), error.what());
     return outcome;
   } catch (const std::exception& unexpected) {
@@ -78,4 +79,4 @@ void FirstFetch::rethrow_rejection() const {
   throw Error(Error::Kind::kInternal, "the first CreateSession was not rejected");
 }
 
-}  // namespace rolesanywhere::serve
+}  // namespace rolesanywhere

@@ -1,6 +1,7 @@
-// What serve does when its first CreateSession fails, and the container token file.
+// What serve and update do when their first CreateSession fails, and serve's container token file.
 #include "../../src/serve/container_token.hpp"
-#include "../../src/serve/startup_policy.hpp"
+
+#include "rolesanywhere/credential_service.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>

@@ -1,0 +1,120 @@
+// The IAM Roles Anywhere credentials provider: from a plain description of where the
+// certificate and key are and which session to ask for, it loads the identity (from files or a
+// PKCS#11 token), picks up certificate files renewed on disk, refuses a certificate that is not
+// valid instead of sending it, and calls CreateSession. credential-process, serve and update are
+// three front doors to this one object; nothing here parses flags or prints.
+#pragma once
+
+#include "rolesanywhere/clock.hpp"
+#include "rolesanywhere/credentials.hpp"
+#include "rolesanywhere/debug_log.hpp"
+#include "rolesanywhere/identity.hpp"
+#include "rolesanywhere/pkcs11.hpp"
+#include "rolesanywhere/renewable_identity.hpp"
+#include "rolesanywhere/session.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace rolesanywhere {
+
+// Where the certificate and key come from. Each of the three is a file path or, for the
+// certificate and key, a pkcs11: URI; this is the one place that knows which key sources exist.
+struct IdentitySource {
+  std::string certificate;    // a certificate file, a PKCS#12 file, or a pkcs11: URI
+  std::string private_key;    // a key file, a PKCS#12 file, or a pkcs11: URI; may be empty
+  std::string intermediates;  // a PEM bundle sent as the chain; may be empty
+  std::optional<SecretString> key_password;  // an encrypted PKCS#8 or PKCS#12 file's
+  std::string pkcs11_module;                 // empty: the URI's, else p11-kit-proxy
+  bool reuse_pin = false;  // the user PIN also answers CKA_ALWAYS_AUTHENTICATE keys
+  // Asked for a key file's password when `key_password` is unset and the file needs one, and
+  // for a token's PIN when the URI carries none. Empty: that case is an error.
+  PasswordProvider ask_password;
+  PinPrompt ask_pin;
+};
+
+// Loads and checks the identity (key type, key and certificate match, validity at clock.now()).
+// Under `debug`, says what was loaded, never a secret.
+Identity load_identity(const IdentitySource& source, const Clock& clock, const DebugSink& debug);
+// The files an identity from `source` is read from, to watch for renewals; empty when a PKCS#11
+// token holds any part of it (a token is not renewed under our feet).
+std::vector<std::string> identity_files(const IdentitySource& source);
+// Just the private key (sign-string needs no certificate): from `private_key`, or the key in a
+// PKCS#12 `certificate`. With both given, they must match.
+EvpPkeyPtr load_signing_key(const IdentitySource& source, const DebugSink& debug);
+
+// For --debug lines: "RSA 2048 bits", "EC prime256v1".
+std::string describe_key(EVP_PKEY* key);
+// For --debug: "<what>: subject "...", issuer "...", serial N (hex H), valid A to B".
+void debug_certificate(const DebugSink& debug, const std::string& what, X509* certificate);
+
+// Something a long-running caller should tell a person about the certificate in use.
+struct ProviderEvent {
+  enum class Kind {
+    kRenewed,        // the files changed on disk and the renewed certificate signs from now on
+    kRenewalFailed,  // they changed but cannot be loaded yet; the previous certificate signs
+    kExpiringSoon,   // the certificate in use expires within a week (or its last quarter)
+  };
+  Kind kind = Kind::kRenewed;
+  // The certificate in use: 'subject "...", serial <hex>, valid until <ISO 8601>'.
+  std::string certificate;
+  std::string subject;  // kExpiringSoon: the subject name (RFC 2253)
+  std::string failure;  // kRenewalFailed: why the files cannot be loaded (never a secret)
+  TimePoint expiry{};   // kExpiringSoon
+  std::chrono::seconds remaining{};  // kExpiringSoon
+  // How the certificate gets renewed: files read again before every attempt (true), or a token
+  // that needs a restart (false).
+  bool watches_files = false;
+};
+
+struct ProviderOptions {
+  IdentitySource identity;
+  CreateSessionParams session;
+  TransportOptions transport;  // its `cancel` also stops retries between attempts
+  DebugSink debug;
+};
+
+class RolesAnywhereProvider {
+ public:
+  // Checks the session parameters first (a typo in an ARN is reported before any file is read),
+  // then loads the identity once, on this thread (where a password or PIN may be asked for) and
+  // opens the transport. A renewed key file loaded later answers its password with what was
+  // given or typed at start, never by asking again.
+  RolesAnywhereProvider(ProviderOptions options, const Clock& clock);
+  // The parts, injected: tests and callers with their own transport.
+  RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
+                        std::unique_ptr<HttpTransport> transport, DebugSink debug = {},
+                        std::stop_token cancel = {});
+
+  // Told about renewals (once per state of the files) and a coming expiry (once a day), on the
+  // thread that calls fetch(). Without it, renewals are still picked up, silently.
+  using Observer = std::function<void(const ProviderEvent&)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
+  // One CreateSession (with its retries), signed with the identity loaded at start, or with the
+  // renewed one when its files changed since. A certificate that has expired (or is not valid
+  // yet) is refused here, with what to do, instead of being sent for the service to refuse.
+  Credentials fetch(const Clock& clock);
+
+  const CreateSessionParams& params() const noexcept { return params_; }
+  const Identity& identity() const noexcept { return identity_.current(); }
+
+ private:
+  void pick_up_renewal();
+  void check_certificate_in_use(TimePoint now);
+
+  RenewableIdentity identity_;
+  CreateSessionParams params_;
+  std::unique_ptr<HttpTransport> transport_;
+  DebugSink debug_;
+  std::stop_token cancel_;
+  Observer observer_;
+  std::optional<TimePoint> last_expiry_warning_;
+};
+
+}  // namespace rolesanywhere

@@ -1,0 +1,72 @@
+#include "provider_flags.hpp"
+
+#include "identity_source.hpp"
+#include "output.hpp"
+
+#include "rolesanywhere/credentials.hpp"
+
+namespace rolesanywhere::cli {
+
+void add_provider_flags(cxxopts::Options& options) {
+  add_identity_flags(options, FlagSet::kCredentials);
+  add_session_flags(options);
+  add_debug_flag(options);
+}
+
+ProviderOptions read_provider_flags(const cxxopts::ParseResult& result, std::stop_token cancel) {
+  ProviderOptions options;
+  options.debug = stderr_debug_sink(result.count("debug") > 0);
+  IdentityFlags identity_flags = read_identity_flags(result, FlagSet::kCredentials);
+  options.session = read_session_flags(result);
+  options.transport = read_transport_flags(result);
+  options.transport.cancel = std::move(cancel);
+  options.identity = identity_source(std::move(identity_flags));
+  return options;
+}
+
+std::vector<std::string> weakened_settings(const ProviderOptions& options) {
+  std::vector<std::string> warnings;
+  if (!options.transport.verify_tls)
+    warnings.push_back(
+        "warning: --no-verify-ssl: the service's TLS certificate is not checked, so anyone on the "
+        "network path can pose as the service and read the credentials it returns");
+  const Endpoint endpoint = resolve_endpoint(options.session);
+  const std::string& with_port = endpoint.host;
+  const std::string host = with_port.starts_with('[') ? with_port.substr(0, with_port.find(']') + 1)
+                                                      : with_port.substr(0, with_port.find(':'));
+  const bool local = host.starts_with("127.") || host == "[::1]" || host == "localhost";
+  if (endpoint.url.starts_with("http://") && !local)
+    warnings.push_back("warning: --endpoint " + endpoint.url +
+                       " is plain HTTP: the credentials come back unencrypted over the network");
+  return warnings;
+}
+
+std::string describe_provider_event(const ProviderEvent& event) {
+  const std::string what_to_do =
+      event.watches_files
+          ? "renew the certificate file: it is read again before every attempt, and at once on "
+            "SIGHUP"
+          : "put a renewed certificate on the token and restart";
+  switch (event.kind) {
+    case ProviderEvent::Kind::kRenewed:
+      return "the certificate or key files changed on disk; signing from now on with the renewed "
+             "certificate: " +
+             event.certificate;
+    case ProviderEvent::Kind::kRenewalFailed:
+      return "the certificate or key files changed on disk but cannot be used yet (" +
+             event.failure +
+             "); still signing with the certificate loaded before: " + event.certificate +
+             ". They are read again before every attempt";
+    case ProviderEvent::Kind::kExpiringSoon:
+      break;
+  }
+  const auto left = event.remaining.count();
+  const std::string in = left >= 48 * 3600  ? std::to_string(left / (24 * 3600)) + " days"
+                         : left >= 2 * 3600 ? std::to_string(left / 3600) + " hours"
+                         : left >= 120      ? std::to_string(left / 60) + " minutes"
+                                            : std::to_string(left) + " seconds";
+  return "warning: the certificate " + event.subject + " expires at " +
+         format_iso8601(event.expiry) + ", in " + in + "; " + what_to_do;
+}
+
+}  // namespace rolesanywhere::cli

@@ -1,0 +1,131 @@
+#include "rolesanywhere/provider.hpp"
+
+#include "rolesanywhere/error.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+namespace rolesanywhere {
+
+namespace {
+
+// A renewed key file is loaded on the refreshing thread, where nobody can be asked: it gets the
+// password given or typed for the first load, or none. So the first load may ask, later ones
+// replay what it got.
+class PasswordMemory {
+ public:
+  explicit PasswordMemory(PasswordProvider ask) : ask_(std::move(ask)) {}
+  std::optional<SecretString> answer(const std::string& label) {
+    if (!may_ask_ || !ask_) return typed_;
+    typed_ = ask_(label);
+    return typed_;
+  }
+  void stop_asking() { may_ask_ = false; }
+
+ private:
+  PasswordProvider ask_;
+  std::optional<SecretString> typed_;
+  bool may_ask_ = true;
+};
+
+RenewableIdentity load_renewable_identity(IdentitySource source, const Clock& clock,
+                                          const DebugSink& debug) {
+  auto memory = std::make_shared<PasswordMemory>(std::move(source.ask_password));
+  source.ask_password = [memory](const std::string& label) { return memory->answer(label); };
+  std::vector<std::string> files = identity_files(source);
+  RenewableIdentity identity(std::move(files), [source = std::move(source), &clock, debug] {
+    return load_identity(source, clock, debug);
+  });
+  memory->stop_asking();
+  return identity;
+}
+
+std::string describe_in_use(X509* certificate) {
+  return "subject \"" + subject_name(certificate) + "\", serial " + serial_hex(certificate) +
+         ", valid until " + format_iso8601(not_after(certificate));
+}
+
+}  // namespace
+
+RolesAnywhereProvider::RolesAnywhereProvider(ProviderOptions options, const Clock& clock)
+    : RolesAnywhereProvider(
+          [&] {
+            // Cheap checks first, so a typo in an ARN is reported before any file is read.
+            validate(options.session);
+            return load_renewable_identity(std::move(options.identity), clock, options.debug);
+          }(),
+          options.session, make_curl_transport(options.transport), options.debug,
+          options.transport.cancel) {}
+
+RolesAnywhereProvider::RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
+                                             std::unique_ptr<HttpTransport> transport,
+                                             DebugSink debug, std::stop_token cancel)
+    : identity_(std::move(identity)),
+      params_(std::move(params)),
+      transport_(std::move(transport)),
+      debug_(std::move(debug)),
+      cancel_(std::move(cancel)) {}
+
+void RolesAnywhereProvider::pick_up_renewal() {
+  using Outcome = RenewableIdentity::Check::Outcome;
+  const std::string serial_before = identity_.current().serial_decimal();
+  const RenewableIdentity::Check check = identity_.reload_if_changed();
+  if (check.outcome == Outcome::kUnchanged) return;
+  // A new certificate has its own expiry to warn about; the same one rewritten does not.
+  if (check.outcome == Outcome::kReloaded && identity_.current().serial_decimal() != serial_before)
+    last_expiry_warning_.reset();
+  if (!observer_ || (check.outcome == Outcome::kFailed && !check.first_failure)) return;
+  ProviderEvent event;
+  event.kind = check.outcome == Outcome::kReloaded ? ProviderEvent::Kind::kRenewed
+                                                   : ProviderEvent::Kind::kRenewalFailed;
+  event.certificate = describe_in_use(identity_.current().certificate());
+  event.failure = check.failure;
+  event.watches_files = identity_.watches_files();
+  observer_(event);
+}
+
+void RolesAnywhereProvider::check_certificate_in_use(TimePoint now) {
+  X509* certificate = identity_.current().certificate();
+  try {
+    check_certificate_validity(certificate, now);
+  } catch (const Error& error) {
+    const std::string what_to_do =
+        identity_.watches_files()
+            ? "renew the certificate file: it is read again before every attempt, and at once on "
+              "SIGHUP"
+            : "put a renewed certificate on the token and restart";
+    throw Error(
+        Error::Kind::kCrypto,
+        std::string(error.what()) + "; not sending it to the service. To recover, " + what_to_do);
+  }
+  // In its last week, or its last quarter when it lives less than four weeks (step-ca's 24-hour
+  // certificates, renewed at two thirds of their life, are then never warned about when renewal
+  // works).
+  constexpr auto kWarnEvery = std::chrono::hours(24);
+  const TimePoint expiry = not_after(certificate);
+  const auto warn_within = std::min<TimePoint::duration>(std::chrono::hours(24 * 7),
+                                                         (expiry - not_before(certificate)) / 4);
+  if (!observer_ || expiry - now > warn_within ||
+      (last_expiry_warning_ && now - *last_expiry_warning_ < kWarnEvery))
+    return;
+  last_expiry_warning_ = now;
+  ProviderEvent event;
+  event.kind = ProviderEvent::Kind::kExpiringSoon;
+  event.certificate = describe_in_use(certificate);
+  event.subject = subject_name(certificate);
+  event.expiry = expiry;
+  event.remaining = std::chrono::duration_cast<std::chrono::seconds>(expiry - now);
+  event.watches_files = identity_.watches_files();
+  observer_(event);
+}
+
+Credentials RolesAnywhereProvider::fetch(const Clock& clock) {
+  pick_up_renewal();
+  check_certificate_in_use(clock.now());
+  RetryPolicy retry;
+  retry.cancel = cancel_;
+  return create_session(identity_.current(), params_, *transport_, clock, retry, debug_);
+}
+
+}  // namespace rolesanywhere
