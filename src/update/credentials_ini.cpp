@@ -174,20 +174,20 @@ std::vector<std::string> ini_section_names(std::string_view text) {
   return names;
 }
 
-void check_profile_name(std::string_view profile) {
+void check_profile_name(std::string_view profile, std::string_view label) {
   const bool empty = profile.empty();
   const bool breaks_header = profile.find_first_of("[]\r\n") != std::string_view::npos;
   const bool padded = !empty && trim(profile).size() != profile.size();
   if (empty || breaks_header || padded)
     throw Error(Error::Kind::kInvalidArgument,
-                "--profile '" + std::string(profile) +
+                std::string(label) + " '" + std::string(profile) +
                     "' cannot name a section of the credentials file: use a non-empty name "
                     "without brackets, line breaks or surrounding spaces");
 }
 
 std::string apply_credentials(std::string_view file_text, std::string_view profile,
                               const Credentials& credentials) {
-  check_profile_name(profile);
+  check_profile_name(profile, "profile");
   const std::string expiration = format_iso8601(credentials.expiration);
   const std::array<std::pair<std::string_view, std::string_view>, 4> wanted{{
       {"aws_access_key_id", credentials.access_key_id},
