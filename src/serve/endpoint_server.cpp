@@ -277,7 +277,7 @@ void EndpointServer::shutdown(std::chrono::milliseconds drain) {
   state_->draining = true;
   // Stop accepting: the listening socket comes back to us, and closing it refuses new clients.
   UniqueFd listener(MHD_quiesce_daemon(state_->daemon.get()));
-  listener = UniqueFd();
+  listener.reset();
   const auto deadline = std::chrono::steady_clock::now() + drain;
   while (state_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

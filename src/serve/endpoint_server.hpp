@@ -10,6 +10,7 @@
 
 #include "rolesanywhere/debug_log.hpp"
 #include "rolesanywhere/http.hpp"
+#include "rolesanywhere/unique_fd.hpp"
 
 #include <chrono>
 #include <cstddef>

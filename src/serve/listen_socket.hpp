@@ -3,6 +3,8 @@
 // place: a listening fd handed to libmicrohttpd), and the hop limit set on accepted sockets.
 #pragma once
 
+#include "rolesanywhere/unique_fd.hpp"
+
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -13,24 +15,8 @@
 
 namespace rolesanywhere::serve {
 
-// Owns one file descriptor; closes it when it dies.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  ~UniqueFd();
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const noexcept { return fd_; }
-  int release() noexcept;
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
+// The one UniqueFd of the project; serve's name for it, which src/cli uses.
+using UniqueFd = rolesanywhere::UniqueFd;
 
 // An IPv4 or IPv6 address with a port, as a sockaddr that bind() and getsockname() use.
 struct SocketAddress {

@@ -174,52 +174,79 @@ std::vector<std::string> ini_section_names(std::string_view text) {
   return names;
 }
 
-void check_profile_name(std::string_view profile) {
+void check_profile_name(std::string_view profile, std::string_view label) {
   const bool empty = profile.empty();
   const bool breaks_header = profile.find_first_of("[]\r\n") != std::string_view::npos;
   const bool padded = !empty && trim(profile).size() != profile.size();
   if (empty || breaks_header || padded)
     throw Error(Error::Kind::kInvalidArgument,
-                "--profile '" + std::string(profile) +
+                std::string(label) + " '" + std::string(profile) +
                     "' cannot name a section of the credentials file: use a non-empty name "
                     "without brackets, line breaks or surrounding spaces");
 }
 
-std::string apply_credentials(std::string_view file_text, std::string_view profile,
-                              const Credentials& credentials) {
-  check_profile_name(profile);
-  const std::string expiration = format_iso8601(credentials.expiration);
-  const std::array<std::pair<std::string_view, std::string_view>, 4> wanted{{
-      {"aws_access_key_id", credentials.access_key_id},
-      {"aws_secret_access_key", credentials.secret_access_key.reveal()},
-      {"aws_session_token", credentials.session_token.reveal()},
-      {kExpirationKey, expiration},
-  }};
+namespace {
+
+// The keys apply_credentials writes, with their values.
+constexpr std::size_t kWantedKeys = 4;
+using WantedValues = std::array<std::pair<std::string_view, std::string_view>, kWantedKeys>;
+
+void check_values(const WantedValues& wanted) {
   for (const auto& [key, value] : wanted) {
     // Names only: a value may be a secret.
     if (value.empty() || has_line_break(value) || trim(value).size() != value.size())
       throw Error(Error::Kind::kInput, "the credentials to write have an empty or multi-line " +
                                            std::string(key) + "; the file was not changed");
   }
+}
 
-  const IniDocument document = parse_ini(file_text);
-  auto in_profile = [&](const IniLine& line) {
-    return line.section >= 0 && document.sections[line.section].name == profile;
-  };
+bool in_section(const IniDocument& document, const IniLine& line, std::string_view name) {
+  return line.section >= 0 && document.sections[line.section].name == name;
+}
 
-  // Where missing keys go: after the last key (or continuation) line of the profile's last
-  // section, or right after its header when it has no keys (as `aws configure set` does).
+struct ProfilePlacement {
+  // The line after which missing keys go: the last key (or continuation) line of the profile's
+  // last section, or its header when it has no keys (as `aws configure set` does). nullopt: the
+  // profile is missing.
   std::optional<std::size_t> insert_after;
-  std::array<bool, wanted.size()> present{};
+  std::array<bool, kWantedKeys> present{};  // which wanted keys it has
+};
+
+ProfilePlacement locate_profile(const IniDocument& document, std::string_view profile,
+                                const WantedValues& wanted) {
+  ProfilePlacement placement;
   for (std::size_t i = 0; i < document.lines.size(); ++i) {
     const IniLine& line = document.lines[i];
-    if (!in_profile(line)) continue;
+    if (!in_section(document, line, profile)) continue;
     if (line.kind == IniLineKind::kSection || line.kind == IniLineKind::kKeyValue ||
         line.kind == IniLineKind::kContinuation)
-      insert_after = i;
+      placement.insert_after = i;
     for (std::size_t k = 0; k < wanted.size(); ++k)
-      if (line.kind == IniLineKind::kKeyValue && line.key == wanted[k].first) present[k] = true;
+      if (line.kind == IniLineKind::kKeyValue && line.key == wanted[k].first)
+        placement.present[k] = true;
   }
+  return placement;
+}
+
+}  // namespace
+
+std::string apply_credentials(std::string_view file_text, std::string_view profile,
+                              const Credentials& credentials) {
+  check_profile_name(profile, "profile");
+  const std::string expiration = format_iso8601(credentials.expiration);
+  const WantedValues wanted{{
+      {"aws_access_key_id", credentials.access_key_id},
+      {"aws_secret_access_key", credentials.secret_access_key.reveal()},
+      {"aws_session_token", credentials.session_token.reveal()},
+      {kExpirationKey, expiration},
+  }};
+  check_values(wanted);
+
+  const IniDocument document = parse_ini(file_text);
+  auto in_profile = [&](const IniLine& line) { return in_section(document, line, profile); };
+  const ProfilePlacement placement = locate_profile(document, profile, wanted);
+  const std::optional<std::size_t>& insert_after = placement.insert_after;
+  const auto& present = placement.present;
 
   // Reserved once for the largest result, so that no reallocation leaves a copy of the file's
   // secrets in freed memory: every line kept, the new values, their keys and line endings.

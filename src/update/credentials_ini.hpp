@@ -71,9 +71,11 @@ std::optional<std::string> ini_value(std::string_view text, std::string_view sec
                                      std::string_view key);
 std::vector<std::string> ini_section_names(std::string_view text);
 
-// Throws Error(kInvalidArgument) naming --profile when the name cannot be a section header
-// that reads back as the same name (empty, brackets, line breaks, surrounding whitespace).
-void check_profile_name(std::string_view profile);
+// Throws Error(kInvalidArgument) "<label> '<profile>' cannot name a section ..." when the name
+// cannot be a section header that reads back as the same name (empty, brackets, line breaks,
+// surrounding whitespace). `label` is how the caller's user knows the name ("--profile" on the
+// command line); credentials_file.hpp has the overload the command line calls.
+void check_profile_name(std::string_view profile, std::string_view label);
 
 // The file text with the credentials of `profile` replaced (or added): aws_access_key_id,
 // aws_secret_access_key, aws_session_token and kExpirationKey. Existing keys are rewritten in
@@ -81,7 +83,8 @@ void check_profile_name(std::string_view profile);
 // value dropped); missing keys go after the section's last key; a missing profile is appended
 // at the end. New lines use the file's line ending. The result ends with a newline exactly when
 // the input did (an empty input gets one). Throws Error(kInvalidArgument) for a bad profile name
-// and Error(kInput) for a credential value that would break the file (a line break).
+// (check_profile_name labelled "profile"; callers check it first with their own label) and
+// Error(kInput) for a credential value that would break the file (a line break).
 std::string apply_credentials(std::string_view file_text, std::string_view profile,
                               const Credentials& credentials);
 

@@ -4,8 +4,12 @@
 #include "rolesanywhere/error.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <utility>
 
 using namespace rolesanywhere;
 using namespace rolesanywhere::serve;
@@ -77,4 +81,41 @@ TEST_CASE("serve hop limit: set_hop_limit is read back for IPv4 and IPv6 sockets
   UniqueFd v6 = open_listen_socket(parse_bind_address("::1", 0));
   REQUIRE(set_hop_limit(v6.get(), 3));
   CHECK(hop_limit_of(v6.get()) == 3);
+}
+
+namespace {
+
+bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+
+}  // namespace
+
+TEST_CASE("unique fd: owns one fd, moves it, and closes it once without touching errno") {
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  {
+    rolesanywhere::UniqueFd read_end(pipe_fds[0]);
+    CHECK(read_end.valid());
+    CHECK(static_cast<bool>(read_end));
+    serve::UniqueFd moved(std::move(read_end));  // serve's name is the same type
+    CHECK_FALSE(read_end.valid());
+    CHECK(moved.get() == pipe_fds[0]);
+    errno = ENOSPC;
+  }
+  CHECK(errno == ENOSPC);  // the destructor's close kept it
+  CHECK_FALSE(is_open(pipe_fds[0]));
+
+  rolesanywhere::UniqueFd write_end(pipe_fds[1]);
+  const int released = write_end.release();
+  CHECK_FALSE(write_end);
+  CHECK(write_end.get() == -1);
+  CHECK(is_open(released));  // release does not close
+  write_end.reset(released);
+  CHECK(write_end.get() == released);
+  rolesanywhere::UniqueFd other;
+  other = std::move(write_end);
+  CHECK(is_open(released));
+  CHECK(other.close() == 0);
+  CHECK_FALSE(other.valid());
+  CHECK_FALSE(is_open(released));
+  CHECK(other.close() == 0);  // nothing held: nothing closed
 }

@@ -292,7 +292,7 @@ TEST_CASE("update ini: applying twice is stable and a second refresh changes onl
   }
 }
 
-TEST_CASE("update ini: bad profile names are refused naming --profile") {
+TEST_CASE("update ini: bad profile names are refused naming them as the caller does") {
   for (std::string bad : {"", "a]b", "[a", "a\nb", " a", "a ", "a\r"}) {
     CAPTURE(bad);
     try {
@@ -300,9 +300,18 @@ TEST_CASE("update ini: bad profile names are refused naming --profile") {
       FAIL("accepted a bad profile name");
     } catch (const Error& e) {
       CHECK(e.kind() == Error::Kind::kInvalidArgument);
-      CHECK(std::string(e.what()).find("--profile") != std::string::npos);
+      // The library names no command-line flag of its own.
+      CHECK(std::string(e.what()).starts_with("profile '" + bad + "' cannot name a section"));
     }
+    CHECK_THROWS_WITH_AS(check_profile_name(bad, "--profile"),
+                         ("--profile '" + bad +
+                          "' cannot name a section of the credentials "
+                          "file: use a non-empty name without brackets, "
+                          "line breaks or surrounding spaces")
+                             .c_str(),
+                         Error);
   }
+  CHECK_NOTHROW(check_profile_name("default", "--profile"));
 }
 
 TEST_CASE("update ini: a credential with a line break is refused without showing it") {
