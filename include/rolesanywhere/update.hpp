@@ -9,6 +9,7 @@
 #include "rolesanywhere/debug_log.hpp"
 #include "rolesanywhere/provider.hpp"
 #include "rolesanywhere/refresher.hpp"
+#include "rolesanywhere/unique_fd.hpp"
 
 #include <atomic>
 #include <filesystem>
@@ -16,12 +17,51 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 namespace rolesanywhere::update {
+
+// How update's messages name the command-line flags they point to: the library never spells a
+// flag itself, the command line passes the names it uses. Empty leaves the flag out.
+struct UpdateLabels {
+  // The flag that chooses the profile: "--profile 'x' cannot name a section ...", "Choose
+  // another profile with --profile, ...". Empty: "profile 'x' ...", "Choose another profile, ...".
+  std::string profile_flag;
+  // The flag for a single update, offered when a profile is already kept fresh by another
+  // process: "(or use --once for a single update)". Empty: not offered.
+  std::string once_flag;
+};
+
+// The shared credentials file: AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials (HOME, or the
+// password database when HOME is unset).
+std::filesystem::path credentials_file_path_from_environment();
+
+// Throws Error(kInvalidArgument) naming the profile with labels.profile_flag when `profile`
+// cannot be a section name of the file botocore reads back.
+void check_profile_name(std::string_view profile, const UpdateLabels& labels);
+
+// A running `update` keeping `profile` of `file` fresh: held for the process's lifetime, so a
+// second one for the same profile (a cron job beside a systemd unit, a unit started twice) is
+// refused instead of doubling the CreateSessions and flipping the keys between the two. A lock on
+// one byte of "<file>.lock" chosen by the profile name: no extra file, and apart from byte 0,
+// which serialises writes. Throws Error(kInput) naming the profile and the file when another
+// process holds it (offering labels.once_flag). Where such locks are not supported, nothing is
+// claimed.
+class ProfileClaim {
+ public:
+  ProfileClaim(const std::filesystem::path& file, std::string_view profile,
+               const UpdateLabels& labels = {});
+  ProfileClaim(const ProfileClaim&) = delete;
+  ProfileClaim& operator=(const ProfileClaim&) = delete;
+
+ private:
+  UniqueFd fd_;  // closing it releases the claim
+};
 
 struct UpdateServiceOptions {
   std::filesystem::path file;  // the shared credentials file
   std::string profile = "default";
+  UpdateLabels labels;
   // A refusal before anything was written is retried slowly instead of ending the service.
   bool retry_errors = false;
   RefreshPolicy policy;

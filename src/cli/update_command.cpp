@@ -12,9 +12,6 @@
 #include "service_lines.hpp"
 #include "stop_signals.hpp"
 
-#include "update/credentials_file.hpp"
-#include "update/credentials_ini.hpp"
-
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/update.hpp"
 #include "rolesanywhere/version.hpp"
@@ -76,7 +73,8 @@ int update_command(int argc, char** argv) {
   if (once && update_options.retry_errors)
     throw Error(Error::Kind::kInvalidArgument, "--once and --retry-errors cannot be used together");
   update_options.profile = (*result)["profile"].as<std::string>();
-  update::check_profile_name(update_options.profile);
+  update_options.labels = {"--profile", "--once"};
+  update::check_profile_name(update_options.profile, update_options.labels);
   update_options.file = update::credentials_file_path_from_environment();
   update_options.policy = refresh_policy(refresh_before_expiry);
   update_options.debug = stderr_debug_sink(result->count("debug") > 0);
@@ -84,7 +82,7 @@ int update_command(int argc, char** argv) {
   const bool reload_on_hangup = !once && take_over_hangups();
   // Before the identity is loaded (a PIN prompt): a second updater of this profile stops here.
   std::optional<update::ProfileClaim> claim;
-  if (!once) claim.emplace(update_options.file, update_options.profile);
+  if (!once) claim.emplace(update_options.file, update_options.profile, update_options.labels);
 
   // Requested by SIGTERM/SIGINT once they are watched, and when the refreshing thread ends: it
   // ends the refresh loop, and a CreateSession in progress at once instead of waiting out a

@@ -4,7 +4,7 @@
 //   path_policy.hpp       what root refuses to touch (paths other users could change)
 //   file_lock.hpp         the write lock and the per-profile claim on "<file>.lock"
 //   atomic_file.hpp       reading the file, and replacing it crash-safely
-// This header includes them all, so the command line needs only this one.
+// The parts the command line uses are declared in rolesanywhere/update.hpp.
 //
 // Concurrency: writers that take the lock (every `update` process) hold it across
 // read-modify-write, so none of their updates is lost. `aws configure set` and editors do not
@@ -18,9 +18,9 @@
 #include "credentials_path.hpp"
 #include "file_lock.hpp"
 #include "path_policy.hpp"
-#include "update_labels.hpp"
 
 #include "rolesanywhere/credentials.hpp"
+#include "rolesanywhere/update.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -28,9 +28,6 @@
 #include <string_view>
 
 namespace rolesanywhere::update {
-
-// check_profile_name of credentials_ini.hpp, naming the profile with labels.profile_flag.
-void check_profile_name(std::string_view profile, const UpdateLabels& labels = {});
 
 struct UpdateResult {
   std::filesystem::path file;  // the file written (symlinks resolved)

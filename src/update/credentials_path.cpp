@@ -3,6 +3,7 @@
 #include "file_error.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/update.hpp"
 
 #include <pwd.h>
 #include <sys/stat.h>

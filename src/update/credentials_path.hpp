@@ -11,8 +11,7 @@ namespace rolesanywhere::update {
 // neither is known.
 std::filesystem::path credentials_file_path(const char* shared_credentials_file_env,
                                             const char* home_env);
-// The same from the process environment (HOME, or the password database when HOME is unset).
-std::filesystem::path credentials_file_path_from_environment();
+// credentials_file_path_from_environment() is declared in rolesanywhere/update.hpp.
 
 // The directory `file` is in; "." for a bare file name.
 std::filesystem::path directory_of(const std::filesystem::path& file);

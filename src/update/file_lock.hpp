@@ -10,9 +10,8 @@
 // it.
 #pragma once
 
-#include "update_labels.hpp"
-
 #include "rolesanywhere/unique_fd.hpp"
+#include "rolesanywhere/update.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -40,22 +39,6 @@ class FileLock {
   UniqueFd fd_;  // closing it releases the lock
 };
 
-// A running `update` keeping `profile` of `file` fresh: held for the process's lifetime, so a
-// second one for the same profile (a cron job beside a systemd unit, a unit started twice) is
-// refused instead of doubling the CreateSessions and flipping the keys between the two. A lock on
-// one byte of "<file>.lock" chosen by the profile name: no extra file, and apart from byte 0,
-// which serialises writes. Throws Error(kInput) naming the profile and the file when another
-// process holds it (offering labels.once_flag). Where such locks are not supported, nothing is
-// claimed.
-class ProfileClaim {
- public:
-  ProfileClaim(const std::filesystem::path& file, std::string_view profile,
-               const UpdateLabels& labels = {});
-  ProfileClaim(const ProfileClaim&) = delete;
-  ProfileClaim& operator=(const ProfileClaim&) = delete;
-
- private:
-  UniqueFd fd_;  // closing it releases the claim
-};
+// ProfileClaim is declared in rolesanywhere/update.hpp: the command line holds one.
 
 }  // namespace rolesanywhere::update

@@ -34,6 +34,7 @@ void UpdateService::write(const Credentials& credentials) {
   try {
     UpdateOptions write_options;
     write_options.on_lock_wait = events_.waiting_for_lock;
+    write_options.labels = options_.labels;
     update_credentials_file(options_.file, options_.profile, credentials, write_options);
   } catch (...) {
     if (running_) unwritten_ = credentials;

@@ -89,7 +89,8 @@ TEST_CASE("file lock: a profile claim names the flag it is given, or none") {
   const ProfileClaim held(file, "default");
   const std::string refused = "another update process is already keeping profile 'default' in " +
                               file.string() + " fresh; stop that one first";
-  CHECK_THROWS_WITH_AS(ProfileClaim(file, "default"),
+  CHECK_THROWS_WITH_AS(ProfileClaim(file, "default"), refused.c_str(), Error);
+  CHECK_THROWS_WITH_AS(ProfileClaim(file, "default", UpdateLabels{"--profile", "--once"}),
                        (refused + " (or use --once for a single update)").c_str(), Error);
   CHECK_THROWS_WITH_AS(ProfileClaim(file, "default", UpdateLabels{"-p", "-1"}),
                        (refused + " (or use -1 for a single update)").c_str(), Error);
