@@ -1,9 +1,9 @@
 #include "emulator_server.hpp"
 
+#include "httpd/mhd_daemon.hpp"
 #include "json_text.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/http.hpp"
-#include "rolesanywhere/mhd_daemon.hpp"
 #include "session_response.hpp"
 #include "verify_session.hpp"
 

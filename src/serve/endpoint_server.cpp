@@ -1,7 +1,7 @@
 #include "endpoint_server.hpp"
 
+#include "httpd/mhd_daemon.hpp"
 #include "rolesanywhere/error.hpp"
-#include "rolesanywhere/mhd_daemon.hpp"
 #include "rolesanywhere/text.hpp"
 
 #include <openssl/crypto.h>

@@ -1,5 +1,5 @@
 // The emulator over a real socket: libcurl sends signed requests to the daemon on a free port.
-#include "../../src/emulator/emulator_server.hpp"
+#include "emulator/emulator_server.hpp"
 #include "test_emulator_support.hpp"
 
 #include <curl/curl.h>

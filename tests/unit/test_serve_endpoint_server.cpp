@@ -1,8 +1,8 @@
 // The endpoint over real sockets: what libmicrohttpd adds to the handler (hop limit on accepted
 // sockets, size limits, no crash on garbage, draining on shutdown, consistent answers under
 // concurrency).
-#include "../../src/serve/endpoint_handler.hpp"
-#include "../../src/serve/endpoint_server.hpp"
+#include "serve/endpoint_handler.hpp"
+#include "serve/endpoint_server.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>

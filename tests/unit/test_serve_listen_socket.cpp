@@ -1,5 +1,5 @@
 // --bind parsing, the loopback rule, opening sockets, systemd's LISTEN_FDS and the hop limit.
-#include "../../src/serve/listen_socket.hpp"
+#include "serve/listen_socket.hpp"
 
 #include "rolesanywhere/error.hpp"
 

@@ -1,6 +1,6 @@
 // What serve does when its first CreateSession fails, and the container token file.
-#include "../../src/serve/container_token.hpp"
-#include "../../src/serve/startup_policy.hpp"
+#include "serve/container_token.hpp"
+#include "serve/startup_policy.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
