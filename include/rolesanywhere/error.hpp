@@ -12,14 +12,18 @@ namespace rolesanywhere {
 
 class Error : public std::runtime_error {
  public:
-  // What went wrong, broadly; the CLI uses it for exit codes and serve/update for retry policy.
+  // What went wrong, broadly. Kinds drive retry policy: CreateSession retries kTransport itself,
+  // and serve and update (is_permanent_failure in refresher.hpp) retry kTransport, kInternal and
+  // retryable service errors with backoff, while the rest are permanent (serve stops on one at
+  // start-up; later they are retried at the longest interval); kCancelled means stopping, not
+  // failing. Otherwise a kind is informative only: the helper exits 1 whatever it is.
   enum class Kind {
     kInvalidArgument,  // a flag or option value is wrong
     kInput,            // a file is missing, unreadable or malformed
     kCrypto,           // a key or certificate is unusable (mismatch, expired, unsupported)
     kTransport,        // the service could not be reached (DNS, connect, TLS, timeout)
     kService,          // the service answered with an error
-    kNotSupported,     // a feature that is not built yet
+    kNotSupported,     // a feature or key source this build does not offer (TPM keys, say)
     kCancelled,        // stopped on request (SIGTERM/SIGINT) before it finished; not a failure
     kInternal,
   };

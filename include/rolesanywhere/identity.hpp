@@ -1,6 +1,7 @@
 // The signing identity: a leaf certificate, the intermediates to send with it, and a private key
-// that can sign. Every key source (files now; PKCS#11 and TPM later) builds one of these, and
-// nothing after it knows where the key lives. Loaded once per process, used for every signature.
+// that can sign. Every key source (files here, PKCS#11 tokens in pkcs11.hpp) builds one of these,
+// and nothing after it knows where the key lives. Loaded once per process, used for every
+// signature.
 #pragma once
 
 #include "rolesanywhere/clock.hpp"

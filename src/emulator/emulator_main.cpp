@@ -94,7 +94,7 @@ int run(int argc, char** argv) {
   if (port < 0 || port > 65535)
     throw Error(Error::Kind::kInvalidArgument, "--port must be within 0..65535");
 
-  ServerOptions server_options;
+  EmulatorServerOptions server_options;
   server_options.port = static_cast<std::uint16_t>(port);
   if (flags.count("tls-cert"))
     server_options.tls_certificate_pem =

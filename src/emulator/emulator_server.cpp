@@ -1,9 +1,9 @@
 #include "emulator_server.hpp"
 
+#include "httpd/mhd_daemon.hpp"
 #include "json_text.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/http.hpp"
-#include "rolesanywhere/mhd_daemon.hpp"
 #include "session_response.hpp"
 #include "verify_session.hpp"
 
@@ -43,7 +43,7 @@ struct ConnectionState {
 
 struct EmulatorServer::State {
   EmulatorConfig config;
-  ServerOptions options;
+  EmulatorServerOptions options;
   FaultState faults;
   std::atomic<std::uint64_t> requests{0}, sessions_issued{0}, rejected{0}, faults_injected{0},
       session_connections{0};
@@ -244,7 +244,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char*, const 
 
 }  // namespace
 
-EmulatorServer::EmulatorServer(EmulatorConfig config, ServerOptions options)
+EmulatorServer::EmulatorServer(EmulatorConfig config, EmulatorServerOptions options)
     : state_(std::make_unique<State>()) {
   state_->config = std::move(config);
   state_->options = std::move(options);

@@ -23,7 +23,7 @@
 
 namespace rolesanywhere::emulator {
 
-struct ServerOptions {
+struct EmulatorServerOptions {
   std::uint16_t port = 0;  // 0: the system picks a free port; ask port() afterwards
   // PEM text (not paths): libmicrohttpd hands them to GnuTLS. Both or neither.
   std::optional<std::string> tls_certificate_pem;
@@ -47,7 +47,7 @@ struct EmulatorStats {
 class EmulatorServer {
  public:
   // Starts listening; throws Error naming the problem (port in use, TLS unsupported, bad PEM).
-  EmulatorServer(EmulatorConfig config, ServerOptions options);
+  EmulatorServer(EmulatorConfig config, EmulatorServerOptions options);
   ~EmulatorServer();  // stops the daemon, waiting for connections in flight
   EmulatorServer(const EmulatorServer&) = delete;
   EmulatorServer& operator=(const EmulatorServer&) = delete;

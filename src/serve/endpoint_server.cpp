@@ -1,7 +1,7 @@
 #include "endpoint_server.hpp"
 
+#include "httpd/mhd_daemon.hpp"
 #include "rolesanywhere/error.hpp"
-#include "rolesanywhere/mhd_daemon.hpp"
 #include "rolesanywhere/text.hpp"
 
 #include <openssl/crypto.h>
@@ -35,7 +35,7 @@ struct RequestState {
 
 struct EndpointServer::State {
   RequestHandler handler;
-  ServerOptions options;
+  EndpointServerOptions options;
   SocketAddress address;
   MhdDaemonPtr daemon;
   std::atomic<std::size_t> in_flight{0};
@@ -228,7 +228,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
 }  // namespace
 
 EndpointServer::EndpointServer(UniqueFd listen_socket, RequestHandler handler,
-                               ServerOptions options)
+                               EndpointServerOptions options)
     : state_(std::make_unique<State>()) {
   state_->handler = std::move(handler);
   state_->options = std::move(options);

@@ -20,7 +20,7 @@
 
 namespace rolesanywhere::serve {
 
-struct ServerOptions {
+struct EndpointServerOptions {
   int hop_limit = 64;
   unsigned threads = 2;             // libmicrohttpd's polling threads; handlers never block
   unsigned connection_limit = 512;  // beyond this, new connections are refused
@@ -41,7 +41,8 @@ class EndpointServer {
  public:
   // Starts serving on `listen_socket` (bound and listening; ownership passes to the server).
   // Throws Error(kInternal) when libmicrohttpd cannot start.
-  EndpointServer(UniqueFd listen_socket, RequestHandler handler, ServerOptions options = {});
+  EndpointServer(UniqueFd listen_socket, RequestHandler handler,
+                 EndpointServerOptions options = {});
   ~EndpointServer();  // shutdown() with no drain time, if not done yet
   EndpointServer(const EndpointServer&) = delete;
   EndpointServer& operator=(const EndpointServer&) = delete;

@@ -15,9 +15,6 @@
 
 namespace rolesanywhere::serve {
 
-// The one UniqueFd of the project; serve's name for it, which src/cli uses.
-using UniqueFd = rolesanywhere::UniqueFd;
-
 // An IPv4 or IPv6 address with a port, as a sockaddr that bind() and getsockname() use.
 struct SocketAddress {
   sockaddr_storage storage{};

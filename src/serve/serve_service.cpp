@@ -130,7 +130,7 @@ ServeService::ServeService(ServeListener listener, RolesAnywhereProvider& provid
                                    std::move(status.last_error)};
       },
       state.tokens);
-  ServerOptions server_options;
+  EndpointServerOptions server_options;
   server_options.hop_limit = state.options.hop_limit.value_or(
       state.endpoint.loopback ? kDefaultHopLimit : kNonLoopbackHopLimit);
   server_options.debug = state.options.debug;

@@ -1,7 +1,7 @@
 // StopSignals turns SIGTERM/SIGINT into a stop request, whichever thread the kernel hands the
 // signal to: one started before it existed, with nothing blocked, included (as a PKCS#11
 // module's own threads are). Were the signal not handled there, it would end this test process.
-#include "../../src/cli/stop_signals.hpp"
+#include "cli/stop_signals.hpp"
 
 #include <doctest/doctest.h>
 #include <pthread.h>

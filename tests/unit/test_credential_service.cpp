@@ -1,5 +1,5 @@
 // What serve and update do when their first CreateSession fails, and serve's container token file.
-#include "../../src/serve/container_token.hpp"
+#include "serve/container_token.hpp"
 
 #include "rolesanywhere/credential_service.hpp"
 

@@ -1,6 +1,6 @@
 // The fault plan: which requests get which fault, and what the control endpoint accepts.
-#include "../../src/emulator/fault_injection.hpp"
-#include "../../src/emulator/session_response.hpp"
+#include "emulator/fault_injection.hpp"
+#include "emulator/session_response.hpp"
 #include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
 

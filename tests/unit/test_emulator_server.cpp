@@ -1,5 +1,5 @@
 // The emulator over a real socket: libcurl sends signed requests to the daemon on a free port.
-#include "../../src/emulator/emulator_server.hpp"
+#include "emulator/emulator_server.hpp"
 #include "test_emulator_support.hpp"
 
 #include <curl/curl.h>
@@ -173,7 +173,7 @@ TEST_CASE("emulator server: faults set at run time are injected and then normal 
 }
 
 TEST_CASE("emulator server: faults given at start apply to the first requests") {
-  ServerOptions options;
+  EmulatorServerOptions options;
   options.faults.fail_count = 2;
   options.faults.fail_status = 500;
   EmulatorServer server(emulator_test::test_config(), std::move(options));
@@ -186,7 +186,7 @@ TEST_CASE("emulator server: faults given at start apply to the first requests") 
 }
 
 TEST_CASE("emulator server: the injected clock decides staleness") {
-  ServerOptions options;
+  EmulatorServerOptions options;
   options.now = [] { return std::chrono::system_clock::now() + std::chrono::minutes(10); };
   EmulatorServer server(emulator_test::test_config(), std::move(options));
   const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
@@ -200,7 +200,7 @@ TEST_CASE("emulator server: HTTPS with a PEM certificate") {
     WARN_MESSAGE(false, "SKIPPED: libmicrohttpd was built without TLS");
     return;
   }
-  ServerOptions options;
+  EmulatorServerOptions options;
   options.tls_certificate_pem = read_file(emulator_test::pki_path("server.crt.pem"));
   options.tls_key_pem = read_file(emulator_test::pki_path("server.key.pem"));
   EmulatorServer server(emulator_test::test_config(), std::move(options));

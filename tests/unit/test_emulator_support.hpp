@@ -2,7 +2,7 @@
 // CreateSession requests signed with the real SigV4-X509 signer.
 #pragma once
 
-#include "../../src/emulator/emulator_config.hpp"
+#include "emulator/emulator_config.hpp"
 #include "rolesanywhere/clock.hpp"
 #include "rolesanywhere/http.hpp"
 #include "rolesanywhere/openssl_ptr.hpp"

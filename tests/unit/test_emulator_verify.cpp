@@ -1,6 +1,6 @@
 // The verifier decides like the real service: right requests pass, each kind of wrong one is
 // refused with the status, error type and a message that names what is wrong.
-#include "../../src/emulator/verify_session.hpp"
+#include "emulator/verify_session.hpp"
 #include "test_emulator_support.hpp"
 
 #include <doctest/doctest.h>

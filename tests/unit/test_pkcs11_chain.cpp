@@ -1,6 +1,6 @@
 // The chain sent with a token certificate: only certificates that issue the leaf, checked by
 // name and by signature; never the leaf, a root, or unrelated certificates.
-#include "../../src/pkcs11/pkcs11_detail.hpp"
+#include "pkcs11/pkcs11_detail.hpp"
 #include "test_identity_fixtures.hpp"
 
 #include <doctest/doctest.h>

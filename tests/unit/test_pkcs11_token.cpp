@@ -1,7 +1,7 @@
 // Token identities against a real SoftHSM2 token (tests/pkcs11/make-softhsm-token.sh): signatures
 // verify with the certificate, the PIN is asked at most once, and one logged-in session serves
 // every signature, re-opened when the token's sessions vanish (as when it is pulled out).
-#include "../../src/pkcs11/pkcs11_detail.hpp"
+#include "pkcs11/pkcs11_detail.hpp"
 #include "test_identity_fixtures.hpp"
 
 #include "rolesanywhere/pkcs11.hpp"

@@ -1,6 +1,6 @@
 // PKCS#11 URIs: parsing through p11-kit, object matching, PINs from pin-value and pin-source,
 // and the pin-value never reaching a message.
-#include "../../src/pkcs11/pkcs11_detail.hpp"
+#include "pkcs11/pkcs11_detail.hpp"
 #include "test_identity_fixtures.hpp"
 
 #include <doctest/doctest.h>

@@ -1,8 +1,8 @@
 // The endpoint's answers as a pure function of the request and the time: IMDSv2 as the official
 // helper answers it, the container path, and 503 instead of bad credentials.
-#include "../../src/serve/credentials_documents.hpp"
-#include "../../src/serve/cross_site_check.hpp"
-#include "../../src/serve/endpoint_handler.hpp"
+#include "serve/credentials_documents.hpp"
+#include "serve/cross_site_check.hpp"
+#include "serve/endpoint_handler.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

@@ -1,8 +1,8 @@
 // The endpoint over real sockets: what libmicrohttpd adds to the handler (hop limit on accepted
 // sockets, size limits, no crash on garbage, draining on shutdown, consistent answers under
 // concurrency).
-#include "../../src/serve/endpoint_handler.hpp"
-#include "../../src/serve/endpoint_server.hpp"
+#include "serve/endpoint_handler.hpp"
+#include "serve/endpoint_server.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -54,7 +54,7 @@ struct TestServer {
                           [this] { return source.get(); }, tokens};
   std::unique_ptr<EndpointServer> server;
 
-  explicit TestServer(ServerOptions options = {}, const char* bind = "127.0.0.1") {
+  explicit TestServer(EndpointServerOptions options = {}, const char* bind = "127.0.0.1") {
     source.set(credentials_named("FIRST"));
     server = std::make_unique<EndpointServer>(
         open_listen_socket(parse_bind_address(bind, 0)),
@@ -231,7 +231,7 @@ TEST_CASE("serve server: the IMDSv2 flow works over a real socket") {
 TEST_CASE("serve server: the hop limit is set on every accepted IPv4 and IPv6 socket") {
   for (const int hop_limit : {1, 7, 64}) {
     CAPTURE(hop_limit);
-    ServerOptions options;
+    EndpointServerOptions options;
     options.hop_limit = hop_limit;
     TestServer test(options);
     UniqueFd client = connect_to(test.server->port());
@@ -246,7 +246,7 @@ TEST_CASE("serve server: the hop limit is set on every accepted IPv4 and IPv6 so
     REQUIRE(listener >= 0);
     CHECK(hop_limit_of(listener) == hop_limit);
   }
-  ServerOptions options;
+  EndpointServerOptions options;
   options.hop_limit = 2;
   TestServer v6(options, "::1");
   UniqueFd client = connect_to(v6.server->port(), AF_INET6);
@@ -278,7 +278,7 @@ TEST_CASE("serve server: oversized headers and bodies are refused without harm")
 }
 
 TEST_CASE("serve server: random bytes and malformed requests never stop it") {
-  ServerOptions options;
+  EndpointServerOptions options;
   options.idle_timeout = 2s;  // so connections left half-open by the garbage are reaped quickly
   TestServer test(options);
   const std::uint16_t port = test.server->port();
@@ -379,7 +379,7 @@ TEST_CASE("serve server: shutdown does not wait for idle keep-alive connections"
 }
 
 TEST_CASE("serve server: many clients during refreshes all get complete credentials") {
-  ServerOptions options;
+  EndpointServerOptions options;
   options.connection_limit = 256;
   TestServer test(options);
   const std::uint16_t port = test.server->port();
@@ -454,7 +454,7 @@ TEST_CASE("serve server: a body over the limit is refused before it has arrived"
 TEST_CASE("serve server: every connection in use is said once, without --debug") {
   std::mutex mutex;
   std::vector<std::string> warnings;
-  ServerOptions options;
+  EndpointServerOptions options;
   options.connection_limit = 4;
   options.threads = 1;
   options.warn = [&](std::string_view line) {

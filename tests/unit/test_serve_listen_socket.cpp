@@ -1,5 +1,5 @@
 // --bind parsing, the loopback rule, opening sockets, systemd's LISTEN_FDS and the hop limit.
-#include "../../src/serve/listen_socket.hpp"
+#include "serve/listen_socket.hpp"
 
 #include "rolesanywhere/error.hpp"
 
@@ -96,7 +96,7 @@ TEST_CASE("unique fd: owns one fd, moves it, and closes it once without touching
     rolesanywhere::UniqueFd read_end(pipe_fds[0]);
     CHECK(read_end.valid());
     CHECK(static_cast<bool>(read_end));
-    serve::UniqueFd moved(std::move(read_end));  // serve's name is the same type
+    UniqueFd moved(std::move(read_end));
     CHECK_FALSE(read_end.valid());
     CHECK(moved.get() == pipe_fds[0]);
     errno = ENOSPC;

@@ -1,5 +1,5 @@
 // The IMDSv2 token store: random tokens, TTLs by the injected time, bounded size, purging.
-#include "../../src/serve/token_store.hpp"
+#include "serve/token_store.hpp"
 
 #include <doctest/doctest.h>
 

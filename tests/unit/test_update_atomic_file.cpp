@@ -1,7 +1,7 @@
 // atomic_file: the snapshot read and the crash-safe replacement, on their own.
 #include <doctest/doctest.h>
 
-#include "../../src/update/atomic_file.hpp"
+#include "update/atomic_file.hpp"
 
 #include "rolesanywhere/error.hpp"
 

@@ -2,8 +2,8 @@
 // random moments (kill -9 of a writing child) and concurrent writers in separate processes.
 #include <doctest/doctest.h>
 
-#include "../../src/update/credentials_file.hpp"
-#include "../../src/update/credentials_ini.hpp"
+#include "update/credentials_file.hpp"
+#include "update/credentials_ini.hpp"
 
 #include "rolesanywhere/error.hpp"
 

@@ -1,8 +1,8 @@
 // file_lock: the write lock and the per-profile claim on "<file>.lock", on their own.
 #include <doctest/doctest.h>
 
-#include "../../src/update/credentials_path.hpp"
-#include "../../src/update/file_lock.hpp"
+#include "update/credentials_path.hpp"
+#include "update/file_lock.hpp"
 
 #include "rolesanywhere/error.hpp"
 

@@ -2,7 +2,7 @@
 // credential values survives, on many shapes of files.
 #include <doctest/doctest.h>
 
-#include "../../src/update/credentials_ini.hpp"
+#include "update/credentials_ini.hpp"
 
 #include "rolesanywhere/error.hpp"
 

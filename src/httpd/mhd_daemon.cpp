@@ -1,4 +1,4 @@
-#include "rolesanywhere/mhd_daemon.hpp"
+#include "mhd_daemon.hpp"
 
 #include <cstdarg>
 #include <cstdio>
