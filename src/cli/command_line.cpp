@@ -151,9 +151,22 @@ void add_debug_flag(cxxopts::Options& options) {
       ("h,help", "Show this help");
 }
 
+IdentityLabels identity_labels() {
+  IdentityLabels labels;
+  labels.certificate = "--certificate";
+  labels.private_key = "--private-key";
+  labels.intermediates = "--intermediates";
+  labels.key_password = "--pkcs8-password";
+  labels.reuse_pin = "--reuse-pin";
+  labels.pkcs11_module = "--pkcs11-lib";
+  return labels;
+}
+
 IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet set) {
   IdentityFlags flags;
   IdentitySource& source = flags.source;
+  // Every name, whichever flags `set` has: the messages read as they always have.
+  source.labels = identity_labels();
   source.certificate = optional_string(result, "certificate");
   if (set != FlagSet::kReadCertificate) {
     source.private_key = optional_string(result, "private-key");
