@@ -162,6 +162,18 @@ IdentityLabels identity_labels() {
   return labels;
 }
 
+SessionLabels session_labels() {
+  SessionLabels labels;
+  labels.trust_anchor_arn = "--trust-anchor-arn";
+  labels.profile_arn = "--profile-arn";
+  labels.role_arn = "--role-arn";
+  labels.duration = "--session-duration";
+  labels.role_session_name = "--role-session-name";
+  labels.region = "--region";
+  labels.endpoint = "--endpoint";
+  return labels;
+}
+
 IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet set) {
   IdentityFlags flags;
   IdentitySource& source = flags.source;
@@ -187,6 +199,7 @@ IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet se
 
 CreateSessionParams read_session_flags(const cxxopts::ParseResult& result) {
   CreateSessionParams params;
+  params.labels = session_labels();
   params.trust_anchor_arn = optional_string(result, "trust-anchor-arn");
   params.profile_arn = optional_string(result, "profile-arn");
   params.role_arn = optional_string(result, "role-arn");
