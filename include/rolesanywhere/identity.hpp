@@ -59,13 +59,27 @@ std::vector<std::uint8_t> sign_with_key(EVP_PKEY* key, std::string_view data,
 
 // --- loading from files ---
 
+// How messages about the identity name the command-line flags the values came from: the library
+// never spells a flag itself, the command line passes the names it uses. Empty leaves the flag
+// out: "certificate file /x does not exist" instead of "--certificate /x does not exist", and a
+// hint that only a flag could act on ("give its password with --pkcs8-password") is dropped.
+struct IdentityLabels {
+  std::string certificate;    // "--certificate"
+  std::string private_key;    // "--private-key"
+  std::string intermediates;  // "--intermediates"
+  std::string key_password;   // "--pkcs8-password"
+  std::string reuse_pin;      // "--reuse-pin"
+  std::string pkcs11_module;  // "--pkcs11-lib"
+};
+
 struct CertificateBundle {
   X509Ptr leaf;
   std::vector<X509Ptr> chain;  // certificates that followed the leaf in the same file
 };
 
-// PEM (leaf then chain) or DER. The path is named in every error.
-CertificateBundle load_certificate_file(const std::string& path);
+// PEM (leaf then chain) or DER. The path is named in every error; `labels` only words the hint
+// for a PKCS#12 file that needs a password.
+CertificateBundle load_certificate_file(const std::string& path, const IdentityLabels& labels = {});
 // A PEM bundle of intermediates, in order (--intermediates).
 std::vector<X509Ptr> load_certificate_bundle_file(const std::string& path);
 
@@ -76,15 +90,18 @@ struct PrivateKeyFile {
 };
 // Asked for the password of an encrypted key file (encrypted PKCS#8, a PKCS#12 file that
 // needs one) when none was given, and only when OpenSSL asks for it, so plain keys never cause
-// a prompt. `label` names the file ("--private-key /x/key.pem"). Returns nullopt when there is
-// no way to get one (no terminal); the load then fails with its usual "is encrypted" error.
+// a prompt. `label` names the file ("--private-key /x/key.pem", or "private key file /x/key.pem").
+// Returns nullopt when there is no way to get one (no terminal); the load then fails with its usual
+// "is encrypted" error.
 using PasswordProvider = std::function<std::optional<SecretString>(const std::string& label)>;
 
 // PEM or DER: PKCS#1 RSA, SEC1 EC, PKCS#8, encrypted PKCS#8 (password needed), PKCS#12.
 // Without `password`, `ask_password` (when set) is asked once if the file turns out to need one.
+// `labels` only words the hint for an encrypted file without a password.
 PrivateKeyFile load_private_key_file(const std::string& path,
                                      const std::optional<SecretString>& password,
-                                     const PasswordProvider& ask_password = {});
+                                     const PasswordProvider& ask_password = {},
+                                     const IdentityLabels& labels = {});
 
 // Throws Error(kCrypto) naming the problem: RSA outside 2048-4096 bits, curve other than
 // P-256/P-384/P-521, any other key type.
@@ -101,6 +118,7 @@ struct FileIdentityOptions {
   // Without `password`: asked at most once, when a file needs a password; the answer is used
   // for both files (a PKCS#12 may be given as --certificate and --private-key).
   PasswordProvider ask_password;
+  IdentityLabels labels;  // names the files in messages by their flags
 };
 // Loads, checks support, match and validity, and builds the identity.
 Identity load_file_identity(const FileIdentityOptions& options, const Clock& clock);

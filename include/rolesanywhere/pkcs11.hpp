@@ -40,6 +40,9 @@ struct Pkcs11Options {
   bool reuse_pin = false;  // --reuse-pin: the user PIN also answers CKA_ALWAYS_AUTHENTICATE keys
   PinPrompt prompt;        // empty: a PIN missing from the URI is an error
   DebugSink debug;         // never receives a PIN
+  // How messages name the flags above (certificate, private_key, intermediates, reuse_pin,
+  // pkcs11_module); empty names show the URI or file alone.
+  IdentityLabels labels;
 };
 
 // The identity for a pkcs11: --certificate (token only) or --private-key (hybrid). Checks the
@@ -58,8 +61,10 @@ struct Pkcs11Certificate {
   X509Ptr certificate;
   std::string uri;
 };
+// `labels` names the URI's flag (certificate) and the module's (pkcs11_module) in messages.
 std::vector<Pkcs11Certificate> list_pkcs11_certificates(const std::string& uri,
                                                         const std::string& module,
-                                                        const DebugSink& debug = {});
+                                                        const DebugSink& debug = {},
+                                                        const IdentityLabels& labels = {});
 
 }  // namespace rolesanywhere

@@ -36,6 +36,8 @@ struct IdentitySource {
   // for a token's PIN when the URI carries none. Empty: that case is an error.
   PasswordProvider ask_password;
   PinPrompt ask_pin;
+  // How messages name the flags the values above came from; empty names leave flags out.
+  IdentityLabels labels;
 };
 
 // Loads and checks the identity (key type, key and certificate match, validity at clock.now()).

@@ -25,6 +25,16 @@ inline constexpr std::uint16_t kDefaultPort = 9911;
 // The listening socket systemd passed to this process (LISTEN_PID, LISTEN_FDS), if any.
 std::optional<int> systemd_activated_socket();
 
+// How the listener's messages name the command-line flags they point to: the library never
+// spells a flag itself, the command line passes the names it uses. Empty leaves the flag out
+// ("the address 'x' is not ...") and drops a hint that only a flag could act on.
+struct ServeLabels {
+  std::string bind;                  // "--bind"
+  std::string port;                  // "--port": offered when the port is in use
+  std::string allow_non_loopback;    // "--allow-non-loopback": offered off loopback
+  std::string container_token_file;  // "--container-token-file"
+};
+
 struct ServeOptions {
   // Where to listen: a socket systemd passed, or bind_address:port (port 0: any free port).
   std::optional<int> activated_fd;
@@ -38,6 +48,7 @@ struct ServeOptions {
   std::string container_path = "/v1/credentials";
   RefreshPolicy policy;
   DebugSink debug;  // one line per request and per refresh, never a secret
+  ServeLabels labels;
 };
 
 // Where clients reach the endpoint, for the announcement.

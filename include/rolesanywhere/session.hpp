@@ -25,8 +25,23 @@ struct Arn {
   std::string account;
   std::string resource;  // "trust-anchor/<uuid>", "role/name"
 };
-// Throws Error(kInvalidArgument) naming `flag` when `text` is not an ARN.
+// Throws Error(kInvalidArgument) naming `flag` when `text` is not an ARN; an empty `flag` leaves
+// it out.
 Arn parse_arn(std::string_view text, std::string_view flag);
+
+// How validate() and resolve_endpoint() name the command-line flags the parameters came from:
+// the library never spells a flag itself, the command line passes the names it uses. Empty
+// leaves the flag out: "the role session name "x" must be ..." instead of
+// "--role-session-name "x" must be ...".
+struct SessionLabels {
+  std::string trust_anchor_arn;   // "--trust-anchor-arn"
+  std::string profile_arn;        // "--profile-arn"
+  std::string role_arn;           // "--role-arn"
+  std::string duration;           // "--session-duration"
+  std::string role_session_name;  // "--role-session-name"
+  std::string region;             // "--region"
+  std::string endpoint;           // "--endpoint"
+};
 
 struct CreateSessionParams {
   std::string trust_anchor_arn;
@@ -36,8 +51,9 @@ struct CreateSessionParams {
   std::optional<std::string> role_session_name;
   std::optional<std::string> region;    // --region
   std::optional<std::string> endpoint;  // --endpoint: URL or host
+  SessionLabels labels;                 // for messages only; never sent
 };
-// Checks the ARNs and duration; throws Error(kInvalidArgument) naming the flag.
+// Checks the ARNs and duration; throws Error(kInvalidArgument) naming the flag (labels).
 void validate(const CreateSessionParams& params);
 
 struct Endpoint {

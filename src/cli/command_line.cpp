@@ -151,9 +151,34 @@ void add_debug_flag(cxxopts::Options& options) {
       ("h,help", "Show this help");
 }
 
+IdentityLabels identity_labels() {
+  IdentityLabels labels;
+  labels.certificate = "--certificate";
+  labels.private_key = "--private-key";
+  labels.intermediates = "--intermediates";
+  labels.key_password = "--pkcs8-password";
+  labels.reuse_pin = "--reuse-pin";
+  labels.pkcs11_module = "--pkcs11-lib";
+  return labels;
+}
+
+SessionLabels session_labels() {
+  SessionLabels labels;
+  labels.trust_anchor_arn = "--trust-anchor-arn";
+  labels.profile_arn = "--profile-arn";
+  labels.role_arn = "--role-arn";
+  labels.duration = "--session-duration";
+  labels.role_session_name = "--role-session-name";
+  labels.region = "--region";
+  labels.endpoint = "--endpoint";
+  return labels;
+}
+
 IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet set) {
   IdentityFlags flags;
   IdentitySource& source = flags.source;
+  // Every name, whichever flags `set` has: the messages read as they always have.
+  source.labels = identity_labels();
   source.certificate = optional_string(result, "certificate");
   if (set != FlagSet::kReadCertificate) {
     source.private_key = optional_string(result, "private-key");
@@ -174,6 +199,7 @@ IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet se
 
 CreateSessionParams read_session_flags(const cxxopts::ParseResult& result) {
   CreateSessionParams params;
+  params.labels = session_labels();
   params.trust_anchor_arn = optional_string(result, "trust-anchor-arn");
   params.profile_arn = optional_string(result, "profile-arn");
   params.role_arn = optional_string(result, "role-arn");

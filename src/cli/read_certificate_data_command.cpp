@@ -56,11 +56,12 @@ int read_certificate_data_command(int argc, char** argv) {
     throw Error(Error::Kind::kInvalidArgument,
                 "--certificate is required: the certificate file to read, or a pkcs11: URI");
   if (is_pkcs11_uri(flags.certificate)) {
-    write_stdout(describe_listing(list_pkcs11_certificates(
-        flags.certificate, flags.pkcs11_module, stderr_debug_sink(result->count("debug") > 0))));
+    write_stdout(describe_listing(
+        list_pkcs11_certificates(flags.certificate, flags.pkcs11_module,
+                                 stderr_debug_sink(result->count("debug") > 0), flags.labels)));
     return 0;
   }
-  CertificateBundle bundle = load_certificate_file(flags.certificate);
+  CertificateBundle bundle = load_certificate_file(flags.certificate, flags.labels);
   if (const DebugSink debug = stderr_debug_sink(result->count("debug") > 0)) {
     debug_certificate(debug, "certificate from " + flags.certificate, bundle.leaf.get());
     debug("public key: " + describe_key(X509_get0_pubkey(bundle.leaf.get())));

@@ -43,8 +43,19 @@ void add_serve_flags(cxxopts::Options& options) {
        cxxopts::value<std::string>()->default_value("/v1/credentials"));
 }
 
+// The flag names the listener's messages point to, as add_serve_flags spells them.
+serve::ServeLabels serve_labels() {
+  serve::ServeLabels labels;
+  labels.bind = "--bind";
+  labels.port = "--port";
+  labels.allow_non_loopback = "--allow-non-loopback";
+  labels.container_token_file = "--container-token-file";
+  return labels;
+}
+
 serve::ServeOptions read_serve_flags(const cxxopts::ParseResult& result) {
   serve::ServeOptions options;
+  options.labels = serve_labels();
   options.port = static_cast<std::uint16_t>(parse_int_flag("port", result["port"].as<std::string>(),
                                                            0, 65535, "0 (any free port) to 65535"));
   options.activated_fd = serve::systemd_activated_socket();

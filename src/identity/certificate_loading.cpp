@@ -90,14 +90,14 @@ std::vector<X509Ptr> without_leaf(std::vector<X509Ptr> chain, X509* leaf) {
 
 }  // namespace identity_detail
 
-CertificateBundle load_certificate_file(const std::string& path) {
+CertificateBundle load_certificate_file(const std::string& path, const IdentityLabels& labels) {
   using namespace identity_detail;
   const std::string label = "certificate file " + path;
   const SecretString contents = read_input_file(path, label);
   const std::string& bytes = contents.reveal();
   if (looks_like_pkcs12(bytes)) {
     // Only a PKCS#12 without a password can be read here; the password travels with the key.
-    KeyPassword no_password;
+    KeyPassword no_password({}, {}, labels.key_password);
     PrivateKeyFile file = parse_pkcs12(bytes, no_password, label);
     if (!file.certificates) throw Error(Error::Kind::kInput, label + " holds no certificate");
     return std::move(*file.certificates);

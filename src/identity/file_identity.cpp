@@ -1,5 +1,7 @@
-// Building the identity from --certificate, --private-key, --intermediates and --pkcs8-password.
-// Either file may be PKCS#12; the rules for which file supplies what are spelled out below.
+// Building the identity from a certificate, a private key, intermediates and a key password
+// (--certificate, --private-key, --intermediates and --pkcs8-password on the command line, whose
+// names come in options.labels). Either file may be PKCS#12; the rules for which file supplies what
+// are spelled out below.
 #include "identity_detail.hpp"
 #include "rolesanywhere/error.hpp"
 
@@ -7,10 +9,6 @@ namespace rolesanywhere {
 namespace {
 
 using namespace identity_detail;
-
-std::string flag_label(const char* flag, const std::string& path) {
-  return std::string(flag) + " " + path;
-}
 
 // What one file contributed: certificates, a key, or both (PKCS#12).
 struct FileContents {
@@ -39,15 +37,21 @@ FileContents read_key_source(const std::string& path, KeyPassword& password,
 }  // namespace
 
 Identity load_file_identity(const FileIdentityOptions& options, const Clock& clock) {
-  const std::string certificate_label = flag_label("--certificate", options.certificate_path);
-  const std::string key_label = flag_label("--private-key", options.private_key_path);
+  const IdentityLabels& labels = options.labels;
+  const std::string certificate_label =
+      file_label(labels.certificate, "certificate file", options.certificate_path);
+  const std::string key_label =
+      file_label(labels.private_key, "private key file", options.private_key_path);
+  const std::string certificate_required = flag_or(labels.certificate, "a certificate");
+  const std::string key_required = flag_or(labels.private_key, "a private key");
   const bool have_certificate = !options.certificate_path.empty();
   const bool have_key = !options.private_key_path.empty();
   if (!have_certificate && !have_key) {
-    throw Error(Error::Kind::kInvalidArgument, "--certificate and --private-key are required");
+    throw Error(Error::Kind::kInvalidArgument,
+                certificate_required + " and " + key_required + " are required");
   }
 
-  KeyPassword password(options.password, options.ask_password);
+  KeyPassword password(options.password, options.ask_password, labels.key_password);
   FileContents from_certificate;
   if (have_certificate) {
     from_certificate =
@@ -60,7 +64,7 @@ Identity load_file_identity(const FileIdentityOptions& options, const Clock& clo
   EvpPkeyPtr key = have_key ? std::move(from_key.key) : std::move(from_certificate.key);
   const std::string& where_key = have_key ? key_label : certificate_label;
   if (!key) {
-    throw Error(Error::Kind::kInvalidArgument, "--private-key is required: " + certificate_label +
+    throw Error(Error::Kind::kInvalidArgument, key_required + " is required: " + certificate_label +
                                                    " is not a PKCS#12 file " +
                                                    "holding a private key");
   }
@@ -71,14 +75,15 @@ Identity load_file_identity(const FileIdentityOptions& options, const Clock& clo
                                                       : std::move(from_key.certificates);
   const std::string& where_certificate = have_certificate ? certificate_label : key_label;
   if (!certificates) {
-    throw Error(Error::Kind::kInvalidArgument,
-                "--certificate is required: " + key_label + " is not a PKCS#12 file holding one");
+    throw Error(Error::Kind::kInvalidArgument, certificate_required + " is required: " + key_label +
+                                                   " is not a PKCS#12 file holding one");
   }
 
   // The chain: --intermediates when given; otherwise what followed the leaf in its file.
   std::vector<X509Ptr> chain = std::move(certificates->chain);
   if (!options.intermediates_path.empty()) {
-    const std::string label = flag_label("--intermediates", options.intermediates_path);
+    const std::string label =
+        file_label(labels.intermediates, "intermediates file", options.intermediates_path);
     chain = parse_certificate_bundle(read_input_file(options.intermediates_path, label).reveal(),
                                      label);
   }

@@ -1,8 +1,9 @@
 // Internal seams of the identity module, shared by its source files and nothing else.
 // Every loader takes a `label` such as "--private-key /x/y.pem" or "certificate file /x/y.pem",
-// so each message names the flag (when there is one) and the file.
+// so each message names the flag (when the caller gave its name) and the file.
 #pragma once
 
+#include "rolesanywhere/error.hpp"
 #include "rolesanywhere/identity.hpp"
 #include "rolesanywhere/secret.hpp"
 
@@ -11,6 +12,12 @@
 #include <string_view>
 
 namespace rolesanywhere::identity_detail {
+
+// `flag` when the caller named one, else `noun` ("a private key"): messages read the same either
+// way, with or without a command line behind them.
+std::string flag_or(const std::string& flag, std::string_view noun);
+// "--private-key /x/key.pem", or without the flag's name "private key file /x/key.pem".
+std::string file_label(const std::string& flag, std::string_view noun, const std::string& path);
 
 // The whole file, or Error(kInput) saying it does not exist, cannot be read or is empty.
 // Key files (and PKCS#12 given as --certificate) hold private keys unencrypted, so the bytes
@@ -29,18 +36,23 @@ std::vector<X509Ptr> parse_certificate_bundle(std::string_view bytes, const std:
 class KeyPassword {
  public:
   KeyPassword() = default;
-  KeyPassword(std::optional<SecretString> given, PasswordProvider ask)
-      : password_(std::move(given)), ask_(std::move(ask)) {}
+  // `flag` is how the caller's user gives a password ("--pkcs8-password"); may be empty.
+  KeyPassword(std::optional<SecretString> given, PasswordProvider ask, std::string flag = {})
+      : password_(std::move(given)), ask_(std::move(ask)), flag_(std::move(flag)) {}
 
   // The password, asking the provider (once) when there is none yet; nullopt when none was given
   // and none could be had. What the provider throws passes through.
   const std::optional<SecretString>& get(const std::string& label);
   // Without asking: the password given or answered so far.
   const std::optional<SecretString>& known() const noexcept { return password_; }
+  // Error(kInput) for the file `label` names: encrypted, and no password was had. Points to the
+  // flag that gives one when there is one.
+  Error missing(const std::string& label) const;
 
  private:
   std::optional<SecretString> password_;
   PasswordProvider ask_;
+  std::string flag_;
   bool asked_ = false;
 };
 

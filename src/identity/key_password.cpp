@@ -10,4 +10,10 @@ const std::optional<SecretString>& KeyPassword::get(const std::string& label) {
   return password_;
 }
 
+Error KeyPassword::missing(const std::string& label) const {
+  if (flag_.empty())
+    return Error(Error::Kind::kInput, label + " is encrypted and no password was given");
+  return Error(Error::Kind::kInput, label + " is encrypted; give its password with " + flag_);
+}
+
 }  // namespace rolesanywhere::identity_detail

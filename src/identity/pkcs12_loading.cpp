@@ -42,8 +42,7 @@ const char* password_that_opens(PKCS12* p12, KeyPassword& password, const std::s
   if (PKCS12_verify_mac(p12, "", 0) == 1) return "";
   ERR_clear_error();
   if (const auto& answer = password.get(label)) return checked_password(p12, *answer, label);
-  throw Error(Error::Kind::kInput,
-              label + " is encrypted; give its password with --pkcs8-password");
+  throw password.missing(label);
 }
 
 }  // namespace

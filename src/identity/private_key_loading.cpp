@@ -112,8 +112,7 @@ PrivateKeyFile parse_private_key(std::string_view bytes, KeyPassword& password,
   if (request.failure) std::rethrow_exception(request.failure);
   if (!key) {
     if (request.asked && !password.known()) {
-      throw Error(Error::Kind::kInput,
-                  label + " is encrypted; give its password with --pkcs8-password");
+      throw password.missing(label);
     }
     if (request.asked) throw Error(Error::Kind::kInput, "wrong password for " + label);
     throw Error(
@@ -133,10 +132,11 @@ PrivateKeyFile parse_private_key(std::string_view bytes, KeyPassword& password,
 
 PrivateKeyFile load_private_key_file(const std::string& path,
                                      const std::optional<SecretString>& password,
-                                     const PasswordProvider& ask_password) {
+                                     const PasswordProvider& ask_password,
+                                     const IdentityLabels& labels) {
   using namespace identity_detail;
   const std::string label = "private key file " + path;
-  KeyPassword key_password(password, ask_password);
+  KeyPassword key_password(password, ask_password, labels.key_password);
   return parse_private_key(read_input_file(path, label).reveal(), key_password, label);
 }
 

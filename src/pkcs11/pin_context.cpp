@@ -1,7 +1,8 @@
 // The PIN for a key with CKA_ALWAYS_AUTHENTICATE. libp11 asks for it through an OpenSSL UI
-// before each signature; ours answers from --reuse-pin's user PIN, from a PIN asked once and
-// kept, or by asking through the CLI's prompt. It never reads a terminal itself, and when no
-// PIN can be had it fails (recording why) instead of letting OpenSSL's console UI take over.
+// before each signature; ours answers from the user PIN when reuse_pin (--reuse-pin) is set, from a
+// PIN asked once and kept, or by asking through the CLI's prompt. It never reads a terminal itself,
+// and when no PIN can be had it fails (recording why) instead of letting OpenSSL's console UI take
+// over.
 #include "pkcs11_detail.hpp"
 
 #include "rolesanywhere/error.hpp"
@@ -15,10 +16,12 @@ std::optional<SecretString> context_pin(PinContext& pins) {
   pins.context_pin_failure.clear();
   if (pins.reuse_pin && pins.user_pin) return pins.user_pin;
   if (pins.context_pin) return pins.context_pin;
+  const std::string& flag = pins.reuse_pin_flag;
   if (!pins.prompt) {
-    pins.context_pin_failure = pins.key_description +
-                               " needs its PIN for every signature (CKA_ALWAYS_AUTHENTICATE); "
-                               "pass --reuse-pin to answer with the token's user PIN";
+    pins.context_pin_failure =
+        pins.key_description + " needs its PIN for every signature (CKA_ALWAYS_AUTHENTICATE)" +
+        (flag.empty() ? " and none can be asked for"
+                      : "; pass " + flag + " to answer with the token's user PIN");
     return std::nullopt;
   }
   try {
@@ -28,7 +31,7 @@ std::optional<SecretString> context_pin(PinContext& pins) {
     pins.context_pin_failure =
         pins.key_description +
         " needs its PIN for every signature (CKA_ALWAYS_AUTHENTICATE): " + error.what() +
-        "; or pass --reuse-pin";
+        (flag.empty() ? "" : "; or pass " + flag);
     return std::nullopt;
   }
 }

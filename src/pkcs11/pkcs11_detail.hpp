@@ -1,7 +1,8 @@
 // Internal seams of the PKCS#11 module, shared by its source files and its unit tests only.
 // libp11 does the token work (sessions, login, signing); p11-kit parses and formats URIs and
 // knows the registered modules. Nothing here prints; every failure is an Error whose message
-// names the flag and URI (with any pin-value hidden) and what is wrong.
+// names the URI (with any pin-value hidden), after its flag when the caller named one, and what
+// is wrong.
 #pragma once
 
 #include "rolesanywhere/pkcs11.hpp"
@@ -33,8 +34,9 @@ bool means_token_went_away(unsigned long rv);
 
 // Why a signature failed for a reason of ours rather than the token's. Pushed onto the OpenSSL
 // error queue, so the signer's message ("signing failed (sign): ...") carries the explanation.
+// `reuse_pin_flag` ("--reuse-pin"; may be empty) is offered as the way out of kNoContextPin.
 enum class SignProblem { kNoContextPin, kReopenFailed };
-void raise_sign_problem(SignProblem problem);
+void raise_sign_problem(SignProblem problem, const std::string& reuse_pin_flag = {});
 
 // --- URIs (pkcs11_uri.cpp) ---
 
@@ -42,14 +44,15 @@ enum class ObjectType { kAny, kCertificate, kPrivateKey, kOther };
 
 class Uri {
  public:
-  // Throws Error(kInvalidArgument) naming `flag` when `text` is not a valid PKCS#11 URI.
+  // Throws Error(kInvalidArgument) naming `flag` when `text` is not a valid PKCS#11 URI. An
+  // empty `flag` shows the URI alone.
   Uri(const std::string& text, std::string flag);
   Uri(Uri&&) noexcept;
   ~Uri();
 
   // "--certificate pkcs11:token=x;object=y?pin-value=<hidden>": for messages.
   const std::string& shown() const noexcept { return shown_; }
-  const std::string& flag() const noexcept { return flag_; }
+  const std::string& flag() const noexcept { return flag_; }  // may be empty
 
   bool matches_token(PKCS11_SLOT* slot) const;
   // The object part: label (object=), id (id=), type (type=).
@@ -90,6 +93,7 @@ SecretString read_pin_source(const std::string& source, const std::string& shown
 struct PinContext {
   PinPrompt prompt;
   bool reuse_pin = false;
+  std::string reuse_pin_flag;  // how the caller names reuse_pin ("--reuse-pin"); may be empty
   std::optional<SecretString> user_pin;
   std::optional<SecretString> context_pin;
   std::string key_description;      // "key 'x' on token 'y'", for the prompt
@@ -107,8 +111,9 @@ std::string resolve_module_path(const std::string& flag_module, const Uri* uri);
 class Module {
  public:
   // Loads and initialises the module and lists its slots. `pins` answers context-specific
-  // logins and must outlive the module.
-  Module(const std::string& path, PinContext* pins);
+  // logins and must outlive the module. `module_flag` ("--pkcs11-lib"; may be empty) is offered
+  // when the module cannot be loaded.
+  Module(const std::string& path, PinContext* pins, const std::string& module_flag = {});
   ~Module();
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;

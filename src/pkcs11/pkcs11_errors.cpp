@@ -8,6 +8,9 @@
 
 #include <array>
 #include <cstdio>
+#include <map>
+#include <mutex>
+#include <string>
 #include <utility>
 
 namespace rolesanywhere::pkcs11_detail {
@@ -45,17 +48,23 @@ std::optional<unsigned long> ckr_of(unsigned long code) {
   return static_cast<unsigned long>(ERR_GET_REASON(code));
 }
 
+// Our reasons: no context PIN worded without a flag, the token not reopened, and from
+// kFirstFlagReason on, no context PIN offering a flag (one reason per wording).
+constexpr int kNoContextPinReason = 1;
+constexpr int kReopenFailedReason = 2;
+constexpr int kFirstFlagReason = 3;
+constexpr const char* kNoContextPinText =
+    "the PKCS#11 key has CKA_ALWAYS_AUTHENTICATE and needs a PIN for every signature, but none "
+    "could be asked for (no terminal)";
+
 // Our own reasons get a library code and strings once, so that openssl_error_text(), which the
 // signer uses for its message, shows them like any other OpenSSL reason.
 int our_library_code() {
   static const int code = [] {
     const int library = ERR_get_next_error_library();
     static ERR_STRING_DATA strings[] = {
-        {ERR_PACK(0, 0, 1),
-         "the PKCS#11 key has CKA_ALWAYS_AUTHENTICATE and needs a PIN for every signature, but "
-         "none could be asked for (no terminal); pass --reuse-pin to answer with the token's "
-         "user PIN"},
-        {ERR_PACK(0, 0, 2),
+        {ERR_PACK(0, 0, kNoContextPinReason), kNoContextPinText},
+        {ERR_PACK(0, 0, kReopenFailedReason),
          "the PKCS#11 token went away and could not be opened again; is it inserted?"},
         {0, nullptr},
     };
@@ -65,6 +74,34 @@ int our_library_code() {
     return library;
   }();
   return code;
+}
+
+// The kNoContextPin reason whose text offers `reuse_pin_flag` as the way out. OpenSSL keeps
+// pointers to the text and its ERR_STRING_DATA, so each wording is registered once, under a
+// reason of its own, and kept for the process's life (in practice there is one: the command
+// line's flag).
+int no_context_pin_reason(const std::string& reuse_pin_flag) {
+  if (reuse_pin_flag.empty()) return kNoContextPinReason;
+  struct Wording {
+    int reason = 0;
+    std::string text;
+    std::array<ERR_STRING_DATA, 2> strings{};
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Wording> wordings;  // map nodes never move
+  const int library = our_library_code();
+  std::lock_guard lock(mutex);
+  auto [it, inserted] = wordings.try_emplace(reuse_pin_flag);
+  Wording& wording = it->second;
+  if (inserted) {
+    wording.reason = kFirstFlagReason + static_cast<int>(wordings.size()) - 1;
+    wording.text = std::string(kNoContextPinText) + "; pass " + reuse_pin_flag +
+                   " to answer with the token's user PIN";
+    wording.strings[0] = {ERR_PACK(0, 0, wording.reason), wording.text.c_str()};
+    wording.strings[1] = {0, nullptr};
+    ERR_load_strings(library, wording.strings.data());
+  }
+  return wording.reason;
 }
 
 }  // namespace
@@ -93,8 +130,9 @@ bool means_token_went_away(unsigned long rv) {
          rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_CRYPTOKI_NOT_INITIALIZED;
 }
 
-void raise_sign_problem(SignProblem problem) {
-  const int reason = problem == SignProblem::kNoContextPin ? 1 : 2;
+void raise_sign_problem(SignProblem problem, const std::string& reuse_pin_flag) {
+  const int reason = problem == SignProblem::kNoContextPin ? no_context_pin_reason(reuse_pin_flag)
+                                                           : kReopenFailedReason;
   ERR_raise(our_library_code(), reason);
 }
 

@@ -17,7 +17,12 @@ using namespace pkcs11_detail;
 
 namespace {
 
-std::optional<Uri> uri_from(const std::string& value, const char* flag) {
+// `flag` when the caller named one, else `noun`.
+std::string flag_or(const std::string& flag, std::string_view noun) {
+  return flag.empty() ? std::string(noun) : flag;
+}
+
+std::optional<Uri> uri_from(const std::string& value, const std::string& flag) {
   if (!is_pkcs11_uri(value)) return std::nullopt;
   return Uri(value, flag);
 }
@@ -186,30 +191,34 @@ std::shared_ptr<PinContext> make_pins(const Pkcs11Options& options) {
   auto pins = std::make_shared<PinContext>();
   pins->prompt = options.prompt;
   pins->reuse_pin = options.reuse_pin;
+  pins->reuse_pin_flag = options.labels.reuse_pin;
   return pins;
 }
 
 }  // namespace
 
 Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) {
-  std::optional<Uri> certificate_uri = uri_from(options.certificate, "--certificate");
-  std::optional<Uri> key_uri = uri_from(options.private_key, "--private-key");
+  const IdentityLabels& labels = options.labels;
+  std::optional<Uri> certificate_uri = uri_from(options.certificate, labels.certificate);
+  std::optional<Uri> key_uri = uri_from(options.private_key, labels.private_key);
   if (!certificate_uri && !key_uri)
     throw Error(Error::Kind::kInternal, "load_pkcs11_identity without a pkcs11: URI");
   if (certificate_uri && !options.private_key.empty() && !key_uri)
     throw Error(Error::Kind::kInvalidArgument,
-                "--private-key " + options.private_key +
+                flag_or(labels.private_key, "the private key file") + " " + options.private_key +
                     ": with a certificate on a PKCS#11 token the key must be on a token too; "
-                    "leave --private-key out to use the certificate's own key");
+                    "leave " +
+                    flag_or(labels.private_key, "it") + " out to use the certificate's own key");
   if (options.certificate.empty())
     throw Error(Error::Kind::kInvalidArgument,
-                "--certificate is required with --private-key " + key_uri->shown() +
+                flag_or(labels.certificate, "a certificate") + " is required with " +
+                    (labels.private_key.empty() ? "the key " : "") + key_uri->shown() +
                     ": a certificate file, or a pkcs11: URI naming the certificate on the token");
 
   const Uri* module_uri = key_uri ? &*key_uri : &*certificate_uri;
   const std::string module_path = resolve_module_path(options.module, module_uri);
   auto pins = make_pins(options);
-  auto module = std::make_unique<Module>(module_path, pins.get());
+  auto module = std::make_unique<Module>(module_path, pins.get(), options.labels.pkcs11_module);
   debug(options.debug, "PKCS#11 module: " + module_path);
 
   X509Ptr leaf;
@@ -229,7 +238,7 @@ Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) 
             "chain from the token: " + std::to_string(chain.size()) + " issuing certificate(s)");
     }
   } else {
-    CertificateBundle bundle = load_certificate_file(options.certificate);
+    CertificateBundle bundle = load_certificate_file(options.certificate, labels);
     leaf = std::move(bundle.leaf);
     chain = std::move(bundle.chain);
   }
@@ -251,7 +260,8 @@ Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) 
 
   OpenedKey opened = open_token_key(pins, std::move(module), key, leaf.get(), options.debug);
   const std::string& where =
-      certificate_uri ? certificate_uri->shown() : "--certificate " + options.certificate;
+      certificate_uri ? certificate_uri->shown()
+                      : flag_or(labels.certificate, "certificate file") + " " + options.certificate;
   try {
     check_certificate_validity(leaf.get(), clock.now());
   } catch (const Error& error) {
@@ -263,18 +273,19 @@ Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) 
 
 EvpPkeyPtr load_pkcs11_key(const Pkcs11Options& options) {
   const bool from_key_flag = is_pkcs11_uri(options.private_key);
-  std::optional<Uri> key_uri = from_key_flag ? uri_from(options.private_key, "--private-key")
-                                             : uri_from(options.certificate, "--certificate");
+  std::optional<Uri> key_uri = from_key_flag
+                                   ? uri_from(options.private_key, options.labels.private_key)
+                                   : uri_from(options.certificate, options.labels.certificate);
   if (!key_uri) throw Error(Error::Kind::kInternal, "load_pkcs11_key without a pkcs11: URI");
   const std::string module_path = resolve_module_path(options.module, &*key_uri);
   auto pins = make_pins(options);
-  auto module = std::make_unique<Module>(module_path, pins.get());
+  auto module = std::make_unique<Module>(module_path, pins.get(), options.labels.pkcs11_module);
   debug(options.debug, "PKCS#11 module: " + module_path);
   // A certificate file beside the key URI supplies the public half when the token hides it,
   // and is checked against the key.
   X509Ptr certificate;
   if (from_key_flag && !options.certificate.empty() && !is_pkcs11_uri(options.certificate))
-    certificate = std::move(load_certificate_file(options.certificate).leaf);
+    certificate = std::move(load_certificate_file(options.certificate, options.labels).leaf);
   PKCS11_SLOT* slot = one_token_for_key(*module, *key_uri, nullptr);
   log_in(slot, &*key_uri, *pins);
   FoundKey key = find_key_for_uri(slot, *key_uri);
@@ -284,11 +295,12 @@ EvpPkeyPtr load_pkcs11_key(const Pkcs11Options& options) {
 
 std::vector<Pkcs11Certificate> list_pkcs11_certificates(const std::string& text,
                                                         const std::string& module_flag,
-                                                        const DebugSink& debug_sink) {
-  const Uri uri(text, "--certificate");
+                                                        const DebugSink& debug_sink,
+                                                        const IdentityLabels& labels) {
+  const Uri uri(text, labels.certificate);
   const std::string module_path = resolve_module_path(module_flag, &uri);
   PinContext pins;  // no prompt: listing logs in only with a PIN the URI carries
-  Module module(module_path, &pins);
+  Module module(module_path, &pins, labels.pkcs11_module);
   debug(debug_sink, "PKCS#11 module: " + module_path);
   const std::vector<PKCS11_SLOT*> tokens = matching_tokens(module, uri);
   std::vector<FoundCertificate> found = find_certificates(tokens, uri);

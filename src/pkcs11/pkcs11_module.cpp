@@ -52,15 +52,17 @@ std::string resolve_module_path(const std::string& flag_module, const Uri* uri) 
   return kProxyModule;
 }
 
-Module::Module(const std::string& path, PinContext* pins) : path_(path) {
+Module::Module(const std::string& path, PinContext* pins, const std::string& module_flag)
+    : path_(path) {
   context_ = PKCS11_CTX_new();
   if (!context_) throw Error(Error::Kind::kInternal, "cannot create a libp11 context");
   PKCS11_set_ui_method(context_, context_pin_ui_method(), pins);
   if (PKCS11_CTX_load(context_, path.c_str()) != 0) {
     const std::string reason = take_failure_reason();
     PKCS11_CTX_free(context_);
-    throw Error(Error::Kind::kInput, "cannot load the PKCS#11 module " + path + reason +
-                                         "; name an installed module with --pkcs11-lib");
+    throw Error(Error::Kind::kInput,
+                "cannot load the PKCS#11 module " + path + reason +
+                    (module_flag.empty() ? "" : "; name an installed module with " + module_flag));
   }
   if (PKCS11_enumerate_slots(context_, &slots_, &slot_count_) != 0) {
     const std::string reason = take_failure_reason();

@@ -159,7 +159,7 @@ std::string hide_pin_value(const std::string& uri) {
 
 Uri::Uri(const std::string& text, std::string flag)
     : uri_(p11_kit_uri_new(), p11_kit_uri_free), flag_(std::move(flag)) {
-  shown_ = flag_ + " " + hide_pin_value(text);
+  shown_ = flag_.empty() ? hide_pin_value(text) : flag_ + " " + hide_pin_value(text);
   if (!uri_) throw Error(Error::Kind::kInternal, "out of memory parsing " + shown_);
   const int result = p11_kit_uri_parse(text.c_str(), P11_KIT_URI_FOR_ANY, uri_.get());
   if (result != P11_KIT_URI_OK)

@@ -177,7 +177,7 @@ bool TokenSession::run(const std::function<bool(EVP_PKEY*)>& operation) {
   const std::optional<unsigned long> rv = key_ ? pending_ckr() : std::nullopt;
   if (!pins_->context_pin_failure.empty()) {
     ERR_clear_error();
-    raise_sign_problem(SignProblem::kNoContextPin);
+    raise_sign_problem(SignProblem::kNoContextPin, pins_->reuse_pin_flag);
     return false;
   }
   if (rv == CKR_PIN_INCORRECT) {
@@ -199,7 +199,7 @@ bool TokenSession::run(const std::function<bool(EVP_PKEY*)>& operation) {
   if (operation(key_.get())) return true;
   if (!pins_->context_pin_failure.empty()) {
     ERR_clear_error();
-    raise_sign_problem(SignProblem::kNoContextPin);
+    raise_sign_problem(SignProblem::kNoContextPin, pins_->reuse_pin_flag);
   }
   return false;
 }

@@ -85,7 +85,7 @@ void log_in(PKCS11_SLOT* slot, const Uri* uri, PinContext& pins) {
   if (token->secureLogin) {
     from = "the token's PIN pad";  // the PIN never passes through us
   } else if (uri && (pin = uri->pin())) {
-    from = "the PIN from " + uri->flag();
+    from = "the PIN from " + (uri->flag().empty() ? std::string("the URI") : uri->flag());
   } else if (pins.user_pin) {
     pin = pins.user_pin;
     from = "the PIN given before";

@@ -24,7 +24,13 @@ Pkcs11Options pkcs11_options(const IdentitySource& source, const DebugSink& debu
   options.reuse_pin = source.reuse_pin;
   options.prompt = source.ask_pin;
   options.debug = debug;
+  options.labels = source.labels;
   return options;
+}
+
+// `flag` when the caller named one, else `noun`.
+std::string flag_or(const std::string& flag, std::string_view noun) {
+  return flag.empty() ? std::string(noun) : flag;
 }
 
 void debug_identity(const DebugSink& debug, const Identity& identity) {
@@ -59,10 +65,13 @@ void debug_certificate(const DebugSink& debug, const std::string& what, X509* ce
 }
 
 Identity load_identity(const IdentitySource& source, const Clock& clock, const DebugSink& debug) {
+  const IdentityLabels& labels = source.labels;
   if (source.certificate.empty() && source.private_key.empty())
     throw Error(Error::Kind::kInvalidArgument,
-                "--certificate is required: a certificate file (with --private-key), or a "
-                "PKCS#12 file holding both");
+                flag_or(labels.certificate, "a certificate") +
+                    " is required: a certificate file (with " +
+                    flag_or(labels.private_key, "a private key file") +
+                    "), or a PKCS#12 file holding both");
   Identity identity = [&] {
     if (uses_pkcs11(source)) return load_pkcs11_identity(pkcs11_options(source, debug), clock);
     FileIdentityOptions options;
@@ -71,6 +80,7 @@ Identity load_identity(const IdentitySource& source, const Clock& clock, const D
     options.intermediates_path = source.intermediates;
     options.password = source.key_password;
     options.ask_password = source.ask_password;
+    options.labels = labels;
     return load_file_identity(options, clock);
   }();
   if (debug) debug_identity(debug, identity);
@@ -92,11 +102,14 @@ EvpPkeyPtr load_signing_key(const IdentitySource& source, const DebugSink& debug
     if (debug) debug("private key: " + describe_key(key.get()) + " on a PKCS#11 token");
     return key;
   }
+  const IdentityLabels& labels = source.labels;
   const std::string& path = source.private_key.empty() ? source.certificate : source.private_key;
   if (path.empty())
     throw Error(Error::Kind::kInvalidArgument,
-                "--private-key is required: the private key file to sign with");
-  PrivateKeyFile key_file = load_private_key_file(path, source.key_password, source.ask_password);
+                flag_or(labels.private_key, "a private key") +
+                    " is required: the private key file to sign with");
+  PrivateKeyFile key_file =
+      load_private_key_file(path, source.key_password, source.ask_password, labels);
   check_key_supported(key_file.key.get());
   if (debug) {
     debug("private key: " + describe_key(key_file.key.get()) + " from " + path +
@@ -108,14 +121,15 @@ EvpPkeyPtr load_signing_key(const IdentitySource& source, const DebugSink& debug
   // With both given, a key that is not the certificate's would sign a test string that proves
   // nothing about the identity the user means to check.
   if (!source.certificate.empty() && !source.private_key.empty()) {
-    CertificateBundle certificate = load_certificate_file(source.certificate);
+    CertificateBundle certificate = load_certificate_file(source.certificate, labels);
     debug_certificate(debug, "certificate", certificate.leaf.get());
     try {
       check_key_matches_certificate(key_file.key.get(), certificate.leaf.get());
     } catch (const Error&) {
-      throw Error(Error::Kind::kCrypto, "the private key in --private-key " + source.private_key +
-                                            " does not match the certificate in --certificate " +
-                                            source.certificate);
+      throw Error(Error::Kind::kCrypto,
+                  "the private key in " + flag_or(labels.private_key, "private key file") + " " +
+                      source.private_key + " does not match the certificate in " +
+                      flag_or(labels.certificate, "certificate file") + " " + source.certificate);
     }
   }
   return std::move(key_file.key);

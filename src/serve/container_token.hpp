@@ -10,8 +10,9 @@
 
 namespace rolesanywhere::serve {
 
-// Throws Error(kInput) naming --container-token-file when the file cannot be read or created,
-// or holds no token or one shorter than 16 characters (easy to guess).
-SecretString read_or_create_container_token(const std::string& path);
+// Throws Error(kInput) naming the file (after `flag`, "--container-token-file", when not empty)
+// when it cannot be read or created, or holds no token or one shorter than 16 characters (easy
+// to guess).
+SecretString read_or_create_container_token(const std::string& path, const std::string& flag = {});
 
 }  // namespace rolesanywhere::serve

@@ -37,7 +37,8 @@ std::string SocketAddress::local_url() const {
   return "http://" + host_text + ":" + std::to_string(port()) + "/";
 }
 
-SocketAddress parse_bind_address(std::string_view text, std::uint16_t port) {
+SocketAddress parse_bind_address(std::string_view text, std::uint16_t port,
+                                 std::string_view bind_flag) {
   std::string host(text);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
@@ -58,7 +59,8 @@ SocketAddress parse_bind_address(std::string_view text, std::uint16_t port) {
     address.length = sizeof v6;
   } else {
     throw Error(Error::Kind::kInvalidArgument,
-                "--bind '" + std::string(text) +
+                (bind_flag.empty() ? std::string("the address") : std::string(bind_flag)) + " '" +
+                    std::string(text) +
                     "' is not an IPv4 or IPv6 address (for example 127.0.0.1 or ::1)");
   }
   return address;
@@ -93,7 +95,7 @@ std::string describe(const SocketAddress& address) {
 
 }  // namespace
 
-UniqueFd open_listen_socket(const SocketAddress& address, int backlog) {
+UniqueFd open_listen_socket(const SocketAddress& address, std::string_view port_flag, int backlog) {
   UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd)
     throw Error(Error::Kind::kInvalidArgument,
@@ -106,7 +108,10 @@ UniqueFd open_listen_socket(const SocketAddress& address, int backlog) {
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) {
     const int error = errno;
     std::string why = std::strerror(error);
-    if (error == EADDRINUSE) why = "the port is in use (choose another with --port, or 0 for any)";
+    if (error == EADDRINUSE)
+      why = port_flag.empty() ? "the port is in use"
+                              : "the port is in use (choose another with " +
+                                    std::string(port_flag) + ", or 0 for any)";
     if (error == EADDRNOTAVAIL) why = "the address is not on this machine";
     throw Error(Error::Kind::kInvalidArgument,
                 "cannot listen on " + describe(address) + ": " + why);

@@ -1,6 +1,7 @@
-// The listening socket of the endpoint: parsing --bind, refusing non-loopback addresses unless
-// asked, opening the socket ourselves (so --bind and systemd socket activation end in the same
-// place: a listening fd handed to libmicrohttpd), and the hop limit set on accepted sockets.
+// The listening socket of the endpoint: parsing the bind address (--bind), refusing non-loopback
+// addresses unless asked, opening the socket ourselves (so --bind and systemd socket activation end
+// in the same place: a listening fd handed to libmicrohttpd), and the hop limit set on accepted
+// sockets.
 #pragma once
 
 #include "rolesanywhere/unique_fd.hpp"
@@ -30,15 +31,18 @@ struct SocketAddress {
 };
 
 // Parses "127.0.0.1", "::1", "[::1]" or "localhost" (127.0.0.1); throws Error(kInvalidArgument)
-// naming --bind.
-SocketAddress parse_bind_address(std::string_view text, std::uint16_t port);
+// naming `bind_flag` ("--bind"), or "the address" when it is empty.
+SocketAddress parse_bind_address(std::string_view text, std::uint16_t port,
+                                 std::string_view bind_flag = {});
 
 // 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104.
 bool is_loopback(const SocketAddress& address);
 
 // socket + SO_REUSEADDR (+ IPV6_V6ONLY) + bind + listen, non-blocking and close-on-exec.
-// Throws Error(kInvalidArgument) naming the address and why (in use, not on this machine).
-UniqueFd open_listen_socket(const SocketAddress& address, int backlog = 128);
+// Throws Error(kInvalidArgument) naming the address and why (in use, not on this machine); a port
+// in use points to `port_flag` ("--port") when it is not empty.
+UniqueFd open_listen_socket(const SocketAddress& address, std::string_view port_flag = {},
+                            int backlog = 128);
 
 // The address a socket is bound to.
 SocketAddress local_address(int fd);

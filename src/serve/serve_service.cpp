@@ -35,16 +35,24 @@ UniqueFd open_socket(const ServeOptions& options) {
     ::unsetenv("LISTEN_FDS");
     ::unsetenv("LISTEN_FDNAMES");
   }
-  const SocketAddress address = options.activated_fd
-                                    ? local_address(socket.get())
-                                    : parse_bind_address(options.bind_address, options.port);
-  if (!is_loopback(address) && !options.allow_non_loopback)
+  const SocketAddress address =
+      options.activated_fd
+          ? local_address(socket.get())
+          : parse_bind_address(options.bind_address, options.port, options.labels.bind);
+  const ServeLabels& labels = options.labels;
+  if (!is_loopback(address) && !options.allow_non_loopback) {
+    const std::string where = options.activated_fd  ? "the socket systemd passed"
+                              : labels.bind.empty() ? "the address"
+                                                    : labels.bind;
     throw Error(Error::Kind::kInvalidArgument,
-                std::string(options.activated_fd ? "the socket systemd passed" : "--bind") + " " +
-                    address.host() +
+                where + " " + address.host() +
                     " is not a loopback address: anyone who can reach it could take the "
-                    "credentials. Add --allow-non-loopback if that is intended");
-  if (!options.activated_fd) socket = open_listen_socket(address);
+                    "credentials" +
+                    (labels.allow_non_loopback.empty()
+                         ? ""
+                         : ". Add " + labels.allow_non_loopback + " if that is intended"));
+  }
+  if (!options.activated_fd) socket = open_listen_socket(address, labels.port);
   return socket;
 }
 
@@ -79,7 +87,8 @@ ServeListener::ServeListener(ServeOptions options) : parts_(std::make_unique<Par
   parts_->socket = open_socket(options);
   parts_->endpoint = describe_endpoint(local_address(parts_->socket.get()), options);
   if (options.container_token_file)
-    parts_->container_token = read_or_create_container_token(*options.container_token_file);
+    parts_->container_token = read_or_create_container_token(*options.container_token_file,
+                                                             options.labels.container_token_file);
   parts_->options = std::move(options);
 }
 

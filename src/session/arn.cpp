@@ -18,7 +18,8 @@ std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\
 Arn parse_arn(std::string_view text, std::string_view flag) {
   auto not_an_arn = [&](std::string_view why) -> Error {
     return Error(Error::Kind::kInvalidArgument,
-                 std::string(flag) + ": " + quoted(text) + " is not an ARN (" + std::string(why) +
+                 (flag.empty() ? "" : std::string(flag) + ": ") + quoted(text) +
+                     " is not an ARN (" + std::string(why) +
                      "; expected arn:<partition>:<service>:<region>:<account>:<resource>)");
   };
   // Five separators; the resource keeps any further colons ("...:role/a:b" is legal).

@@ -10,10 +10,6 @@ namespace rolesanywhere {
 
 namespace {
 
-constexpr std::string_view kTrustAnchorFlag = "--trust-anchor-arn";
-constexpr std::string_view kProfileFlag = "--profile-arn";
-constexpr std::string_view kRoleFlag = "--role-arn";
-
 // AWS's documented range for CreateSession durationSeconds.
 constexpr int kMinDurationSeconds = 900;
 constexpr int kMaxDurationSeconds = 43'200;
@@ -23,6 +19,11 @@ constexpr int kMaxDurationSeconds = 43'200;
 }
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+// What a message calls a parameter: its flag when the caller named one, else `noun`.
+std::string named(const std::string& flag, std::string_view noun) {
+  return flag.empty() ? std::string(noun) : flag;
+}
 
 // Region names go into a host name, so only what real regions use is allowed.
 bool is_region_name(std::string_view region) {
@@ -73,42 +74,48 @@ bool is_role_session_name(std::string_view name) {
 }  // namespace
 
 void validate(const CreateSessionParams& params) {
-  const Arn trust_anchor = parse_required_arn(params.trust_anchor_arn, kTrustAnchorFlag);
-  const Arn profile = parse_required_arn(params.profile_arn, kProfileFlag);
-  const Arn role = parse_required_arn(params.role_arn, kRoleFlag);
+  const SessionLabels& labels = params.labels;
+  const std::string trust_anchor_name = named(labels.trust_anchor_arn, "the trust anchor ARN");
+  const std::string profile_name = named(labels.profile_arn, "the profile ARN");
+  const std::string role_name = named(labels.role_arn, "the role ARN");
+  const Arn trust_anchor = parse_required_arn(params.trust_anchor_arn, trust_anchor_name);
+  const Arn profile = parse_required_arn(params.profile_arn, profile_name);
+  const Arn role = parse_required_arn(params.role_arn, role_name);
 
-  require_resource(trust_anchor, params.trust_anchor_arn, kTrustAnchorFlag, "rolesanywhere",
+  require_resource(trust_anchor, params.trust_anchor_arn, trust_anchor_name, "rolesanywhere",
                    "trust-anchor", false);
-  require_region(trust_anchor, params.trust_anchor_arn, kTrustAnchorFlag);
-  require_resource(profile, params.profile_arn, kProfileFlag, "rolesanywhere", "profile", false);
-  require_region(profile, params.profile_arn, kProfileFlag);
+  require_region(trust_anchor, params.trust_anchor_arn, trust_anchor_name);
+  require_resource(profile, params.profile_arn, profile_name, "rolesanywhere", "profile", false);
+  require_region(profile, params.profile_arn, profile_name);
   // IAM role names may carry a path: role/division/name.
-  require_resource(role, params.role_arn, kRoleFlag, "iam", "role", true);
+  require_resource(role, params.role_arn, role_name, "iam", "role", true);
   if (role.account.empty())
-    invalid(std::string(kRoleFlag) + " " + quoted(params.role_arn) + " has no account id");
+    invalid(role_name + " " + quoted(params.role_arn) + " has no account id");
 
   if (profile.partition != trust_anchor.partition)
-    invalid(std::string(kProfileFlag) + " is in partition " + quoted(profile.partition) + " but " +
-            std::string(kTrustAnchorFlag) + " is in partition " + quoted(trust_anchor.partition));
+    invalid(profile_name + " is in partition " + quoted(profile.partition) + " but " +
+            trust_anchor_name + " is in partition " + quoted(trust_anchor.partition));
   if (role.partition != trust_anchor.partition)
-    invalid(std::string(kRoleFlag) + " is in partition " + quoted(role.partition) + " but " +
-            std::string(kTrustAnchorFlag) + " is in partition " + quoted(trust_anchor.partition));
+    invalid(role_name + " is in partition " + quoted(role.partition) + " but " + trust_anchor_name +
+            " is in partition " + quoted(trust_anchor.partition));
   if (profile.region != trust_anchor.region)
-    invalid("the regions of " + std::string(kTrustAnchorFlag) + " (" + trust_anchor.region +
-            ") and " + std::string(kProfileFlag) + " (" + profile.region + ") do not match");
+    invalid("the regions of " + trust_anchor_name + " (" + trust_anchor.region + ") and " +
+            profile_name + " (" + profile.region + ") do not match");
 
   if (params.duration_seconds < kMinDurationSeconds ||
       params.duration_seconds > kMaxDurationSeconds)
-    invalid("--session-duration must be between " + std::to_string(kMinDurationSeconds) + " and " +
-            std::to_string(kMaxDurationSeconds) + " seconds, not " +
-            std::to_string(params.duration_seconds));
+    invalid(named(labels.duration, "the session duration") + " must be between " +
+            std::to_string(kMinDurationSeconds) + " and " + std::to_string(kMaxDurationSeconds) +
+            " seconds, not " + std::to_string(params.duration_seconds));
 
   if (params.role_session_name && !is_role_session_name(*params.role_session_name))
-    invalid("--role-session-name " + quoted(*params.role_session_name) +
+    invalid(named(labels.role_session_name, "the role session name") + " " +
+            quoted(*params.role_session_name) +
             " must be 2 to 64 characters of letters, digits and +=,.@_-");
 
   if (params.region && !is_region_name(*params.region))
-    invalid("--region " + quoted(*params.region) + " is not a region name");
+    invalid(named(labels.region, "the region") + " " + quoted(*params.region) +
+            " is not a region name");
 }
 
 }  // namespace rolesanywhere

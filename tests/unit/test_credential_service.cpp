@@ -150,6 +150,16 @@ TEST_CASE("serve container token: an existing file is read without its line end"
   CHECK_THROWS_WITH_AS(read_or_create_container_token(file), doctest::Contains("empty"), Error);
   std::ofstream(file) << std::string(5000, 'x');
   CHECK_THROWS_WITH_AS(read_or_create_container_token(file), doctest::Contains("4096"), Error);
-  CHECK_THROWS_WITH_AS(read_or_create_container_token((dir.path / "no/such/dir").string()),
-                       doctest::Contains("--container-token-file"), Error);
+  const std::string unreachable = (dir.path / "no/such/dir").string();
+  CHECK_THROWS_WITH_AS(read_or_create_container_token(unreachable, "--container-token-file"),
+                       doctest::Contains(("--container-token-file " + unreachable).c_str()), Error);
+  // Without the flag's name the file is named alone.
+  try {
+    read_or_create_container_token(unreachable);
+    FAIL("a token file in a missing directory was created");
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    CHECK(message.find("the container token file " + unreachable + ": cannot create it") == 0);
+    CHECK(message.find("--") == std::string::npos);
+  }
 }

@@ -194,7 +194,7 @@ TEST_CASE("identity errors: an encrypted key or PKCS#12 without a password") {
   // A password-protected PKCS#12 as --certificate says the same, naming --certificate.
   check_error(load_error(pki("p256.p12"), ""), "--certificate " + pki("p256.p12"),
               kEncryptedPhrase);
-  CHECK_THROWS_WITH_AS(load_certificate_file(pki("p256.p12")),
+  CHECK_THROWS_WITH_AS(load_certificate_file(pki("p256.p12"), cli_labels()),
                        doctest::Contains(kEncryptedPhrase.c_str()), Error);
 }
 
@@ -274,4 +274,50 @@ TEST_CASE("identity errors: which flags are required") {
   // A plain key without --certificate.
   check_error(load_error("", pki("rsa2048.key.pem")), "--private-key " + pki("rsa2048.key.pem"),
               "--certificate is required", Error::Kind::kInvalidArgument);
+}
+
+TEST_CASE("identity errors: without labels the messages name the files and no flag") {
+  // A caller without a command line (the default IdentityLabels) gets messages that say what is
+  // wrong with which file, and no flag it never had.
+  auto message_of = [](const std::string& certificate, const std::string& key,
+                       const std::string& intermediates = "") {
+    FileIdentityOptions options;
+    options.certificate_path = certificate;
+    options.private_key_path = key;
+    options.intermediates_path = intermediates;
+    try {
+      load_file_identity(options, SystemClock{});
+    } catch (const Error& error) {
+      return std::string(error.what());
+    }
+    FAIL("load_file_identity accepted certificate '" << certificate << "' and key '" << key << "'");
+    return std::string();
+  };
+  const std::string missing = scratch("no-such-file.pem");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {message_of("", ""), "a certificate and a private key are required"},
+      {message_of(pki("rsa2048.crt.pem"), ""),
+       "a private key is required: certificate file " + pki("rsa2048.crt.pem")},
+      {message_of("", pki("rsa2048.key.pem")),
+       "a certificate is required: private key file " + pki("rsa2048.key.pem")},
+      {message_of(missing, pki("rsa2048.key.pem")), "certificate file " + missing},
+      {message_of(pki("rsa2048.crt.pem"), missing), "private key file " + missing},
+      {message_of(pki("rsa2048.crt.pem"), pki("rsa2048.key.pem"), missing),
+       "intermediates file " + missing},
+      {message_of(pki("p256.crt.pem"), pki("p256.key.enc-pbkdf2.pem")),
+       "private key file " + pki("p256.key.enc-pbkdf2.pem") +
+           " is encrypted and no password was given"},
+      {message_of(pki("rsa2048.crt.pem"), pki("p256.key.pem")), "does not match"},
+  };
+  for (const auto& [message, expected] : cases) {
+    CAPTURE(message);
+    CHECK(contains(message, expected));
+    CHECK_FALSE(contains(message, "--"));
+  }
+  try {
+    load_private_key_file(pki("p256.key.enc-pbkdf2.pem"), std::nullopt);
+    FAIL("an encrypted key loaded without a password");
+  } catch (const Error& error) {
+    CHECK_FALSE(contains(error.what(), "--"));
+  }
 }

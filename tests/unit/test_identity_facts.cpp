@@ -126,6 +126,7 @@ TEST_CASE("identity: validity is checked against the injected time, boundaries i
   FileIdentityOptions options;
   options.certificate_path = pki("rsa2048.crt.pem");
   options.private_key_path = pki("rsa2048.key.pem");
+  options.labels = cli_labels();
   try {
     load_file_identity(options, FixedClock(end + 24h));
     FAIL("an expired certificate was accepted");

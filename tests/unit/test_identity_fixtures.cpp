@@ -176,6 +176,17 @@ bool signature_verifies(X509* certificate, std::string_view data,
   return ok;
 }
 
+IdentityLabels cli_labels() {
+  IdentityLabels labels;
+  labels.certificate = "--certificate";
+  labels.private_key = "--private-key";
+  labels.intermediates = "--intermediates";
+  labels.key_password = "--pkcs8-password";
+  labels.reuse_pin = "--reuse-pin";
+  labels.pkcs11_module = "--pkcs11-lib";
+  return labels;
+}
+
 namespace {
 FileIdentityOptions options_for(const std::string& certificate, const std::string& key,
                                 const std::string& intermediates,
@@ -185,6 +196,7 @@ FileIdentityOptions options_for(const std::string& certificate, const std::strin
   options.private_key_path = key;
   options.intermediates_path = intermediates;
   if (password) options.password = SecretString(*password);
+  options.labels = cli_labels();
   return options;
 }
 }  // namespace

@@ -39,6 +39,11 @@ bool signature_verifies(X509* certificate, std::string_view data,
                         const std::vector<std::uint8_t>& signature,
                         rolesanywhere::Digest digest = rolesanywhere::Digest::kSha256);
 
+// The flag names the command line passes (src/cli/command_line.cpp), for the tests of messages
+// as users see them.
+rolesanywhere::IdentityLabels cli_labels();
+
+// load_file_identity with cli_labels().
 rolesanywhere::Identity load(const std::string& certificate, const std::string& key,
                              const std::string& intermediates = "",
                              std::optional<std::string> password = std::nullopt);

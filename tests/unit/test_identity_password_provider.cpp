@@ -40,6 +40,7 @@ Identity load_with(const std::string& certificate, const std::string& key,
   options.private_key_path = key;
   if (password) options.password = SecretString(*password);
   options.ask_password = provider.provider();
+  options.labels = cli_labels();
   return load_file_identity(options, SystemClock());
 }
 

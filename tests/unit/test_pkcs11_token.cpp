@@ -154,15 +154,27 @@ TEST_CASE("pkcs11 token: an always-authenticate key asks its PIN once and reuses
 TEST_CASE("pkcs11 token: without a way to ask the always-authenticate key cannot sign") {
   if (!token_ready()) return;
   SystemClock wall_clock;
-  Pkcs11Options options = token_options(kToken + ";object=always-auth?pin-value=" + kPin);
-  options.prompt = nullptr;
-  Identity identity = load_pkcs11_identity(options, wall_clock);
-  try {
-    identity.sign("data");
-    FAIL("signed without the key's PIN");
-  } catch (const Error& error) {
-    CHECK(std::string(error.what()).find("CKA_ALWAYS_AUTHENTICATE") != std::string::npos);
-    CHECK(std::string(error.what()).find("--reuse-pin") != std::string::npos);
+  // The command line's labels offer its flag; without labels no flag is named.
+  for (const bool labelled : {true, false}) {
+    CAPTURE(labelled);
+    Pkcs11Options options = token_options(kToken + ";object=always-auth?pin-value=" + kPin);
+    options.prompt = nullptr;
+    if (labelled) options.labels = identity_test::cli_labels();
+    Identity identity = load_pkcs11_identity(options, wall_clock);
+    try {
+      identity.sign("data");
+      FAIL("signed without the key's PIN");
+    } catch (const Error& error) {
+      const std::string message = error.what();
+      CAPTURE(message);
+      CHECK(message.find("CKA_ALWAYS_AUTHENTICATE") != std::string::npos);
+      if (labelled) {
+        CHECK(message.find("; pass --reuse-pin to answer with the token's user PIN") !=
+              std::string::npos);
+      } else {
+        CHECK(message.find("--") == std::string::npos);
+      }
+    }
   }
 }
 

@@ -145,3 +145,30 @@ TEST_CASE("pkcs11 uri: an unknown type= value is named with the ones that work")
   CHECK(pkcs11_detail::describe_unrecognized_attribute("pkcs11:token=a;type=cert")
             .find("does not know") != std::string::npos);  // nothing to name: the general message
 }
+
+TEST_CASE("pkcs11 uri: without labels messages show the URI and the module, and no flag") {
+  try {
+    Uri uri("pkcs11:token=a;colour=blue", "");
+    FAIL("an unknown attribute was accepted");
+  } catch (const Error& error) {
+    CHECK(std::string(error.what()).find("pkcs11:token=a;colour=blue") == 0);
+    CHECK(std::string(error.what()).find("--") == std::string::npos);
+  }
+  // A module that cannot be loaded: the flag to name another one is offered only when named.
+  const std::string uri = "pkcs11:token=a";
+  const std::string missing_module = identity_test::scratch("no-such-module.so");
+  auto listing_error = [&](const IdentityLabels& labels) {
+    try {
+      list_pkcs11_certificates(uri, missing_module, {}, labels);
+    } catch (const Error& error) {
+      return std::string(error.what());
+    }
+    FAIL("a missing module was loaded");
+    return std::string();
+  };
+  const std::string unlabelled = listing_error({});
+  CHECK(unlabelled.find("cannot load the PKCS#11 module " + missing_module) == 0);
+  CHECK(unlabelled.find("--") == std::string::npos);
+  CHECK(listing_error(identity_test::cli_labels())
+            .find("name an installed module with --pkcs11-lib") != std::string::npos);
+}

@@ -2,6 +2,7 @@
 #include "serve/listen_socket.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/serve.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -21,7 +22,13 @@ TEST_CASE("serve bind: IPv4 IPv6 bracketed and localhost addresses parse") {
   CHECK(parse_bind_address("[::1]", 9911).family() == AF_INET6);
   CHECK(parse_bind_address("0.0.0.0", 1).local_url() == "http://127.0.0.1:1/");
   CHECK(parse_bind_address("::", 1).local_url() == "http://[::1]:1/");
-  CHECK_THROWS_WITH_AS(parse_bind_address("example.com", 1), doctest::Contains("--bind"), Error);
+  CHECK_THROWS_WITH_AS(parse_bind_address("example.com", 1, "--bind"),
+                       doctest::Contains("--bind 'example.com' is not an IPv4 or IPv6 address"),
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_bind_address("example.com", 1),
+                       "the address 'example.com' is not an IPv4 or IPv6 address (for example "
+                       "127.0.0.1 or ::1)",
+                       Error);
   CHECK_THROWS_AS(parse_bind_address("127.0.0.1:80", 1), Error);
   CHECK_THROWS_AS(parse_bind_address("", 1), Error);
 }
@@ -42,8 +49,12 @@ TEST_CASE("serve bind: port 0 picks a free port and a taken port is a clear erro
   UniqueFd first = open_listen_socket(parse_bind_address("127.0.0.1", 0));
   const std::uint16_t port = local_address(first.get()).port();
   CHECK(port != 0);
-  CHECK_THROWS_WITH_AS(open_listen_socket(parse_bind_address("127.0.0.1", port)),
-                       doctest::Contains("in use"), Error);
+  CHECK_THROWS_WITH_AS(
+      open_listen_socket(parse_bind_address("127.0.0.1", port)),
+      ("cannot listen on 127.0.0.1:" + std::to_string(port) + ": the port is in use").c_str(),
+      Error);
+  CHECK_THROWS_WITH_AS(open_listen_socket(parse_bind_address("127.0.0.1", port), "--port"),
+                       doctest::Contains("(choose another with --port, or 0 for any)"), Error);
   UniqueFd v6 = open_listen_socket(parse_bind_address("::1", 0));
   CHECK(local_address(v6.get()).family() == AF_INET6);
   CHECK_THROWS_WITH_AS(open_listen_socket(parse_bind_address("192.0.2.1", 0)),
@@ -118,4 +129,25 @@ TEST_CASE("unique fd: owns one fd, moves it, and closes it once without touching
   CHECK_FALSE(other.valid());
   CHECK_FALSE(is_open(released));
   CHECK(other.close() == 0);  // nothing held: nothing closed
+}
+
+TEST_CASE("serve bind: a non-loopback address is refused, naming the flags only when labelled") {
+  serve::ServeOptions options;
+  options.bind_address = "0.0.0.0";
+  options.port = 0;
+  try {
+    serve::ServeListener listener(options);
+    FAIL("a non-loopback address was accepted");
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    CHECK(message ==
+          "the address 0.0.0.0 is not a loopback address: anyone who can reach it could take the "
+          "credentials");
+  }
+  options.labels.bind = "--bind";
+  options.labels.allow_non_loopback = "--allow-non-loopback";
+  CHECK_THROWS_WITH_AS(serve::ServeListener{options},
+                       "--bind 0.0.0.0 is not a loopback address: anyone who can reach it could "
+                       "take the credentials. Add --allow-non-loopback if that is intended",
+                       Error);
 }

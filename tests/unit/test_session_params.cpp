@@ -20,11 +20,27 @@ constexpr const char* kProfile =
     "arn:aws:rolesanywhere:us-east-1:123456789012:profile/f0e1d2c3-0000-1111-2222-333344445555";
 constexpr const char* kRole = "arn:aws:iam::123456789012:role/Workload";
 
+// The flag names the command line passes (src/cli/command_line.cpp).
+SessionLabels cli_labels() {
+  SessionLabels labels;
+  labels.trust_anchor_arn = "--trust-anchor-arn";
+  labels.profile_arn = "--profile-arn";
+  labels.role_arn = "--role-arn";
+  labels.duration = "--session-duration";
+  labels.role_session_name = "--role-session-name";
+  labels.region = "--region";
+  labels.endpoint = "--endpoint";
+  return labels;
+}
+
+// Valid parameters, labelled as the command line labels them: the messages checked here are
+// the ones users see.
 CreateSessionParams good_params() {
   CreateSessionParams params;
   params.trust_anchor_arn = kTrustAnchor;
   params.profile_arn = kProfile;
   params.role_arn = kRole;
+  params.labels = cli_labels();
   return params;
 }
 
@@ -251,6 +267,52 @@ TEST_CASE("resolve_endpoint honours --region and --endpoint") {
     params.endpoint = std::string(bad);
     CHECK(contains(invalid_argument_message([&] { resolve_endpoint(params); }), "--endpoint"));
   }
+}
+
+TEST_CASE("validate and resolve_endpoint without labels name the value, not a flag") {
+  struct Case {
+    void (*mutate)(CreateSessionParams&);
+    std::string_view fragment;
+  };
+  const Case cases[] = {
+      {[](CreateSessionParams& p) { p.trust_anchor_arn.clear(); },
+       "the trust anchor ARN is required"},
+      {[](CreateSessionParams& p) { p.profile_arn = "garbage"; },
+       "the profile ARN: \"garbage\" is not an ARN"},
+      {[](CreateSessionParams& p) { p.role_arn = kProfile; }, "the role ARN \""},
+      {[](CreateSessionParams& p) { p.profile_arn = replace(kProfile, "us-east-1", "us-west-2"); },
+       "the regions of the trust anchor ARN (us-east-1) and the profile ARN (us-west-2)"},
+      {[](CreateSessionParams& p) { p.duration_seconds = 1; },
+       "the session duration must be between 900 and 43200 seconds, not 1"},
+      {[](CreateSessionParams& p) { p.role_session_name = "a"; }, "the role session name \"a\""},
+      {[](CreateSessionParams& p) { p.region = "Not A Region"; },
+       "the region \"Not A Region\" is not a region name"},
+  };
+  for (const auto& c : cases) {
+    CreateSessionParams params = good_params();
+    params.labels = {};
+    c.mutate(params);
+    const std::string message = invalid_argument_message([&] { validate(params); });
+    CAPTURE(message);
+    CHECK(contains(message, c.fragment));
+    CHECK_FALSE(contains(message, "--"));
+  }
+
+  CreateSessionParams params = good_params();
+  params.labels = {};
+  params.endpoint = "ftp://host";
+  std::string message = invalid_argument_message([&] { resolve_endpoint(params); });
+  CHECK(contains(message, "the endpoint \"ftp://host\" must use https or http"));
+  CHECK_FALSE(contains(message, "--"));
+  params = good_params();
+  params.labels = {};
+  params.trust_anchor_arn = "arn:aws-iso:rolesanywhere:us-iso-east-1:123456789012:trust-anchor/a";
+  message = invalid_argument_message([&] { resolve_endpoint(params); });
+  CHECK(contains(message, "the trust anchor ARN is in partition \"aws-iso\""));
+  CHECK_FALSE(contains(message, "--"));
+  params.trust_anchor_arn = "arn:aws:rolesanywhere::123456789012:trust-anchor/a";
+  message = invalid_argument_message([&] { resolve_endpoint(params); });
+  CHECK(message == "no region: the trust anchor ARN has none and no region was given");
 }
 
 TEST_CASE("build_create_session_request matches the official helper's request") {
