@@ -47,6 +47,68 @@ update::UpdateEvents update_lines(const update::UpdateServiceOptions& options) {
   return events;
 }
 
+void add_update_flags(cxxopts::Options& options) {
+  add_provider_flags(options);
+  options.add_options("Update")                                                                  //
+      ("profile", "Profile to update", cxxopts::value<std::string>()->default_value("default"))  //
+      ("once", "Update the profile once and exit")                                               //
+      ("retry-errors",
+       "Also retry when the first attempt fails (later failures are always retried while "
+       "running)");
+}
+
+update::UpdateServiceOptions read_update_flags(
+    const cxxopts::ParseResult& result, std::optional<std::chrono::seconds> refresh_before_expiry) {
+  update::UpdateServiceOptions options;
+  options.retry_errors = result.count("retry-errors") > 0;
+  if (result.count("once") && options.retry_errors)
+    throw Error(Error::Kind::kInvalidArgument, "--once and --retry-errors cannot be used together");
+  options.profile = result["profile"].as<std::string>();
+  options.labels = {"--profile", "--once"};
+  update::check_profile_name(options.profile, options.labels);
+  options.file = update::credentials_file_path_from_environment();
+  options.policy = refresh_policy(refresh_before_expiry);
+  options.debug = stderr_debug_sink(result.count("debug") > 0);
+  return options;
+}
+
+// Runs the service until SIGTERM/SIGINT, or until a refusal before anything was written ends it
+// (thrown, for exit 1, as aws_signing_helper does unless --retry-errors); then says what the
+// profile keeps.
+void keep_fresh(update::UpdateService& service, std::stop_source& stopping, bool reload_on_hangup,
+                const Clock& clock) {
+  // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
+  // asks for new credentials now, reading renewed certificate files first.
+  const StopSignals signals(
+      stopping, refresh_on_hangup([&service] { service.refresh_soon(); }, reload_on_hangup));
+  // The refreshes run on their own thread and this one waits for the stop, so SIGTERM is never
+  // held up by a signature that does not end (a token waiting for a touch) or a transfer that
+  // cannot be cancelled.
+  RefresherThread refresher_thread([&](std::stop_token) {
+    service.run(stopping.get_token());
+    stopping.request_stop();  // however it ended, the main thread is waiting for this
+  });
+  signals.wait();
+  stop_or_leave(refresher_thread,
+                std::string("stopped by ") + signals.received_name() +
+                    " while a refresh was still in progress (a token signing, or the service "
+                    "not answering); leaving without it, the profile keeps what was last "
+                    "written to it");
+  // The refreshing thread has ended.
+  using Outcome = FirstFetch::Outcome;
+  if (service.first_fetch().outcome() == Outcome::kRejected)
+    service.first_fetch().rethrow_rejection();
+  const std::optional<TimePoint> written = service.written_expiration();
+  const std::string kept_until =
+      !written ? ""
+               : (*written > clock.now() ? ", valid until " : ", which expired at ") +
+                     local_time(*written);
+  status_line(std::string("stopped by ") + signals.received_name() +
+              (service.first_fetch().outcome() == Outcome::kCancelled
+                   ? " before the first refresh finished; the profile was not changed"
+                   : "; the profile keeps the credentials last written" + kept_until));
+}
+
 }  // namespace
 
 int update_command(int argc, char** argv) {
@@ -57,27 +119,13 @@ int update_command(int argc, char** argv) {
   cxxopts::Options options("rolesanywhere-helper update",
                            "Update a profile in the AWS shared credentials file with new "
                            "temporary credentials, and keep refreshing them until stopped");
-  add_provider_flags(options);
-  options.add_options("Update")                                                                  //
-      ("profile", "Profile to update", cxxopts::value<std::string>()->default_value("default"))  //
-      ("once", "Update the profile once and exit")                                               //
-      ("retry-errors",
-       "Also retry when the first attempt fails (later failures are always retried while "
-       "running)");
+  add_update_flags(options);
   auto result = parse_or_help(options, static_cast<int>(args.size()), args.data());
   if (!result) return 0;
 
   const bool once = result->count("once") > 0;
-  update::UpdateServiceOptions update_options;
-  update_options.retry_errors = result->count("retry-errors") > 0;
-  if (once && update_options.retry_errors)
-    throw Error(Error::Kind::kInvalidArgument, "--once and --retry-errors cannot be used together");
-  update_options.profile = (*result)["profile"].as<std::string>();
-  update_options.labels = {"--profile", "--once"};
-  update::check_profile_name(update_options.profile, update_options.labels);
-  update_options.file = update::credentials_file_path_from_environment();
-  update_options.policy = refresh_policy(refresh_before_expiry);
-  update_options.debug = stderr_debug_sink(result->count("debug") > 0);
+  const update::UpdateServiceOptions update_options =
+      read_update_flags(*result, refresh_before_expiry);
   // SIGHUP, for a service, asks for a refresh; ignored until the refresher can take it.
   const bool reload_on_hangup = !once && take_over_hangups();
   // Before the identity is loaded (a PIN prompt): a second updater of this profile stops here.
@@ -100,38 +148,7 @@ int update_command(int argc, char** argv) {
     return 0;
   }
   for (const std::string& warning : weakened_settings(provider_options)) status_line(warning);
-
-  // After the identity is loaded, so Ctrl-C at a PIN prompt still ends the process at once. SIGHUP
-  // asks for new credentials now, reading renewed certificate files first.
-  const StopSignals signals(
-      stopping, refresh_on_hangup([&service] { service.refresh_soon(); }, reload_on_hangup));
-  // The refreshes run on their own thread and this one waits for the stop, so SIGTERM is never
-  // held up by a signature that does not end (a token waiting for a touch) or a transfer that
-  // cannot be cancelled.
-  RefresherThread refresher_thread([&](std::stop_token) {
-    service.run(stopping.get_token());
-    stopping.request_stop();  // however it ended, the main thread is waiting for this
-  });
-  signals.wait();
-  stop_or_leave(refresher_thread,
-                std::string("stopped by ") + signals.received_name() +
-                    " while a refresh was still in progress (a token signing, or the service "
-                    "not answering); leaving without it, the profile keeps what was last "
-                    "written to it");
-  // The refreshing thread has ended. A refusal before anything was written ends update with
-  // exit 1, as aws_signing_helper does (unless --retry-errors).
-  using Outcome = FirstFetch::Outcome;
-  if (service.first_fetch().outcome() == Outcome::kRejected)
-    service.first_fetch().rethrow_rejection();
-  const std::optional<TimePoint> written = service.written_expiration();
-  const std::string kept_until =
-      !written ? ""
-               : (*written > clock.now() ? ", valid until " : ", which expired at ") +
-                     local_time(*written);
-  status_line(std::string("stopped by ") + signals.received_name() +
-              (service.first_fetch().outcome() == Outcome::kCancelled
-                   ? " before the first refresh finished; the profile was not changed"
-                   : "; the profile keeps the credentials last written" + kept_until));
+  keep_fresh(service, stopping, reload_on_hangup, clock);
   return 0;
 }
 
