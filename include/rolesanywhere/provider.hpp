@@ -84,9 +84,9 @@ struct ProviderOptions {
 class RolesAnywhereProvider {
  public:
   // Checks the session parameters first (a typo in an ARN is reported before any file is read),
-  // then loads the identity once, on this thread (where a password or PIN may be asked for) and
-  // opens the transport. A renewed key file loaded later answers its password with what was
-  // given or typed at start, never by asking again.
+  // then loads the identity once, on this thread (where a password or PIN may be asked for). The
+  // transport is opened at the first fetch. A renewed key file loaded later answers its password
+  // with what was given or typed at start, never by asking again.
   RolesAnywhereProvider(ProviderOptions options, const Clock& clock);
   // The parts, injected: tests and callers with their own transport.
   RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
@@ -113,6 +113,7 @@ class RolesAnywhereProvider {
   RenewableIdentity identity_;
   CreateSessionParams params_;
   std::unique_ptr<HttpTransport> transport_;
+  std::optional<TransportOptions> transport_options_;  // for opening transport_ when first needed
   DebugSink debug_;
   std::stop_token cancel_;
   Observer observer_;

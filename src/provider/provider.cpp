@@ -55,8 +55,10 @@ RolesAnywhereProvider::RolesAnywhereProvider(ProviderOptions options, const Cloc
             validate(options.session);
             return load_renewable_identity(std::move(options.identity), clock, options.debug);
           }(),
-          options.session, make_curl_transport(options.transport), options.debug,
-          options.transport.cancel) {}
+          options.session, nullptr, options.debug, options.transport.cancel) {
+  // Opened at the first fetch: a caller answered from a cache never loads libcurl.
+  transport_options_ = std::move(options.transport);
+}
 
 RolesAnywhereProvider::RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
                                              std::unique_ptr<HttpTransport> transport,
@@ -125,6 +127,7 @@ Credentials RolesAnywhereProvider::fetch(const Clock& clock) {
   check_certificate_in_use(clock.now());
   RetryPolicy retry;
   retry.cancel = cancel_;
+  if (!transport_) transport_ = make_curl_transport(*transport_options_);
   return create_session(identity_.current(), params_, *transport_, clock, retry, debug_);
 }
 
