@@ -42,7 +42,7 @@ void write_port_file(const std::string& path, std::uint16_t port) {
     throw Error(Error::Kind::kInput, "--port-file " + path + ": cannot rename into place");
 }
 
-int run(int argc, char** argv) {
+cxxopts::Options define_flags() {
   cxxopts::Options options("rolesanywhere-emulator",
                            "A local IAM Roles Anywhere CreateSession endpoint that verifies "
                            "SigV4-X509 signatures and certificate chains like the real service.");
@@ -66,19 +66,18 @@ int run(int argc, char** argv) {
     ("verbose", "log each request's verdict and canonical request to stderr")
     ("h,help", "show this help");
   // clang-format on
+  return options;
+}
 
-  const auto flags = options.parse(argc, argv);
-  if (flags.count("help")) {
-    std::cout << options.help() << "\n"
-              << "Control endpoints: POST /_emulator/faults {\"fail_count\":N,\"fail_status\":S,"
-                 "\"delay_ms\":N,\"garbage_body\":bool,\"drop_connection\":bool}; "
-                 "GET /_emulator/stats.\n";
-    return 0;
-  }
-  if (!flags.unmatched().empty())
-    throw Error(Error::Kind::kInvalidArgument,
-                "unexpected argument '" + flags.unmatched()[0] + "'");
+void print_help(const cxxopts::Options& options) {
+  std::cout << options.help() << "\n"
+            << "Control endpoints: POST /_emulator/faults {\"fail_count\":N,\"fail_status\":S,"
+               "\"delay_ms\":N,\"garbage_body\":bool,\"drop_connection\":bool}; "
+               "GET /_emulator/stats.\n";
+}
 
+// What the emulator serves and which CAs it trusts.
+EmulatorConfig read_config(const cxxopts::ParseResult& flags) {
   EmulatorConfig config;
   config.trust_anchor_arn = flags["trust-anchor-arn"].as<std::string>();
   config.profile_arn = flags["profile-arn"].as<std::string>();
@@ -89,7 +88,19 @@ int run(int argc, char** argv) {
   config.trust_anchor_certificates =
       load_ca_certificates(flags["ca"].as<std::vector<std::string>>());
   finish_config(config);
+  return config;
+}
 
+void read_faults(const cxxopts::ParseResult& flags, EmulatorServerOptions& server_options) {
+  server_options.faults.fail_count = flags["fail-count"].as<int>();
+  server_options.faults.fail_status = flags["fail-status"].as<int>();
+  server_options.faults.delay_ms = flags["delay-ms"].as<int>();
+  server_options.faults.garbage_body = flags.count("garbage-body") > 0;
+  server_options.faults.drop_connection = flags.count("drop-connection") > 0;
+}
+
+// How the server listens (port, TLS), which faults it injects, its clock and its log.
+EmulatorServerOptions read_server_options(const cxxopts::ParseResult& flags) {
   const int port = flags["port"].as<int>();
   if (port < 0 || port > 65535)
     throw Error(Error::Kind::kInvalidArgument, "--port must be within 0..65535");
@@ -101,11 +112,7 @@ int run(int argc, char** argv) {
         read_text_file(flags["tls-cert"].as<std::string>(), "--tls-cert");
   if (flags.count("tls-key"))
     server_options.tls_key_pem = read_text_file(flags["tls-key"].as<std::string>(), "--tls-key");
-  server_options.faults.fail_count = flags["fail-count"].as<int>();
-  server_options.faults.fail_status = flags["fail-status"].as<int>();
-  server_options.faults.delay_ms = flags["delay-ms"].as<int>();
-  server_options.faults.garbage_body = flags.count("garbage-body") > 0;
-  server_options.faults.drop_connection = flags.count("drop-connection") > 0;
+  read_faults(flags, server_options);
   const auto offset = std::chrono::seconds(flags["clock-offset"].as<long>());
   server_options.now = [offset] { return std::chrono::system_clock::now() + offset; };
   if (flags.count("verbose")) {
@@ -115,7 +122,12 @@ int run(int argc, char** argv) {
       std::cerr << "rolesanywhere-emulator: " << line << std::endl;
     };
   }
+  return server_options;
+}
 
+// Starts the server, announces its port, and serves until SIGTERM or SIGINT.
+void serve_until_stopped(EmulatorConfig config, EmulatorServerOptions server_options,
+                         const cxxopts::ParseResult& flags) {
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
 
@@ -132,7 +144,23 @@ int run(int argc, char** argv) {
     struct timespec pause = {0, 100'000'000};
     nanosleep(&pause, nullptr);
   }
-  return 0;  // ~EmulatorServer stops the daemon cleanly
+}  // ~EmulatorServer stops the daemon cleanly
+
+int run(int argc, char** argv) {
+  auto options = define_flags();
+  const auto flags = options.parse(argc, argv);
+  if (flags.count("help")) {
+    print_help(options);
+    return 0;
+  }
+  if (!flags.unmatched().empty())
+    throw Error(Error::Kind::kInvalidArgument,
+                "unexpected argument '" + flags.unmatched()[0] + "'");
+
+  EmulatorConfig config = read_config(flags);
+  EmulatorServerOptions server_options = read_server_options(flags);
+  serve_until_stopped(std::move(config), std::move(server_options), flags);
+  return 0;
 }
 
 }  // namespace

@@ -295,6 +295,60 @@ bool signature_verifies(EVP_PKEY* key, const std::vector<std::uint8_t>& signatur
   return result == 1;
 }
 
+void check_operation(const HttpRequest& request) {
+  if (request.path != "/sessions")
+    reject(404, "UnknownOperationException",
+           "no operation at " + request.method + " " + request.path +
+               "; CreateSession is "
+               "POST /sessions");
+  if (request.method != "POST")
+    reject(404, "UnknownOperationException",
+           "no operation at " + request.method + " /sessions; CreateSession is POST /sessions");
+}
+
+// Fills in the result's canonical request and string to sign before the signature is checked,
+// so a --verbose log shows them for a request whose signature fails too.
+void compute_string_to_sign(const HttpRequest& request, const sigv4x509::ParsedAuthorization& auth,
+                            const std::string& amz_date, VerificationResult& result) {
+  sigv4x509::CanonicalOptions options;
+  options.names_to_sign = auth.signed_headers;
+  result.canonical_request = sigv4x509::canonical_request(request, options);
+  const std::string scope = sigv4x509::credential_scope(auth.date, auth.region, auth.service);
+  result.string_to_sign =
+      sigv4x509::string_to_sign(auth.algorithm, amz_date, scope, result.canonical_request);
+}
+
+void check_signature(const sigv4x509::ParsedAuthorization& auth, EVP_PKEY* key,
+                     const std::string& string_to_sign) {
+  const auto signature = decode_hex(auth.signature_hex);
+  if (!signature || signature->empty()) deny("Signature is not hex: '" + auth.signature_hex + "'");
+  if (!signature_verifies(key, *signature, string_to_sign)) {
+    std::string shown = string_to_sign;
+    std::replace(shown.begin(), shown.end(), '\n', '|');
+    deny(
+        "Signature verification failed: the signature does not match the request as "
+        "received, signed with the X-Amz-X509 certificate's key. The string to sign here is '" +
+        shown +
+        "' ('|' = newline); run the emulator with --verbose to see its canonical "
+        "request. Was the body or a signed header changed after signing, or signed with "
+        "another key?");
+  }
+}
+
+SessionGrant grant_session(const RequestedSession& session, X509* leaf) {
+  SessionGrant grant;
+  grant.role_arn = session.role_arn;
+  grant.profile_arn = session.profile_arn;
+  grant.trust_anchor_arn = session.trust_anchor_arn;
+  grant.duration_seconds = session.duration_seconds;
+  grant.role_session_name = session.role_session_name;
+  grant.serial_decimal = certificate_serial_decimal(leaf);
+  grant.serial_hex = certificate_serial_hex(leaf);
+  grant.subject = certificate_subject(leaf);
+  grant.common_name = certificate_common_name(leaf);
+  return grant;
+}
+
 }  // namespace
 
 std::optional<TimePoint> parse_amz_date(std::string_view text) {
@@ -325,14 +379,7 @@ VerificationResult verify_create_session(const HttpRequest& request, const Emula
                                          TimePoint now) {
   VerificationResult result{ServiceFault{}, {}, {}};
   try {
-    if (request.path != "/sessions")
-      reject(404, "UnknownOperationException",
-             "no operation at " + request.method + " " + request.path +
-                 "; CreateSession is "
-                 "POST /sessions");
-    if (request.method != "POST")
-      reject(404, "UnknownOperationException",
-             "no operation at " + request.method + " /sessions; CreateSession is POST /sessions");
+    check_operation(request);
 
     const RequestedSession session = read_parameters(request);
     check_served_arns(session, config);
@@ -349,43 +396,14 @@ VerificationResult verify_create_session(const HttpRequest& request, const Emula
     check_scope(auth, leaf, amz_date, config);
     check_signed_headers(auth, request, certificates.chain_sent);
 
-    sigv4x509::CanonicalOptions options;
-    options.names_to_sign = auth.signed_headers;
-    result.canonical_request = sigv4x509::canonical_request(request, options);
-    const std::string scope = sigv4x509::credential_scope(auth.date, auth.region, auth.service);
-    result.string_to_sign =
-        sigv4x509::string_to_sign(auth.algorithm, amz_date, scope, result.canonical_request);
-
-    const auto signature = decode_hex(auth.signature_hex);
-    if (!signature || signature->empty())
-      deny("Signature is not hex: '" + auth.signature_hex + "'");
-    if (!signature_verifies(key, *signature, result.string_to_sign)) {
-      std::string shown = result.string_to_sign;
-      std::replace(shown.begin(), shown.end(), '\n', '|');
-      deny(
-          "Signature verification failed: the signature does not match the request as "
-          "received, signed with the X-Amz-X509 certificate's key. The string to sign here is '" +
-          shown +
-          "' ('|' = newline); run the emulator with --verbose to see its canonical "
-          "request. Was the body or a signed header changed after signing, or signed with "
-          "another key?");
-    }
+    compute_string_to_sign(request, auth, amz_date, result);
+    check_signature(auth, key, result.string_to_sign);
 
     if (auto problem =
             chain_problem(leaf, certificates.chain, config.trust_anchor_certificates, now))
       deny("Untrusted signing certificate: " + *problem);
 
-    SessionGrant grant;
-    grant.role_arn = session.role_arn;
-    grant.profile_arn = session.profile_arn;
-    grant.trust_anchor_arn = session.trust_anchor_arn;
-    grant.duration_seconds = session.duration_seconds;
-    grant.role_session_name = session.role_session_name;
-    grant.serial_decimal = certificate_serial_decimal(leaf);
-    grant.serial_hex = certificate_serial_hex(leaf);
-    grant.subject = certificate_subject(leaf);
-    grant.common_name = certificate_common_name(leaf);
-    result.outcome = std::move(grant);
+    result.outcome = grant_session(session, leaf);
   } catch (const Rejection& rejection) {
     result.outcome = rejection.fault;
   } catch (const Error& error) {

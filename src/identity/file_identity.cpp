@@ -34,6 +34,30 @@ FileContents read_key_source(const std::string& path, KeyPassword& password,
   return FileContents{std::move(file.certificates), std::move(file.key)};
 }
 
+std::vector<X509Ptr> choose_chain(const FileIdentityOptions& options,
+                                  std::vector<X509Ptr> after_leaf) {
+  if (options.intermediates_path.empty()) return after_leaf;
+  const std::string label =
+      file_label(options.labels.intermediates, "intermediates file", options.intermediates_path);
+  return parse_certificate_bundle(read_input_file(options.intermediates_path, label).reveal(),
+                                  label);
+}
+
+void check_key_and_certificate(EVP_PKEY* key, const std::string& where_key, X509* leaf,
+                               const std::string& where_certificate, const Clock& clock) {
+  if (auto problem = key_support_problem(key)) {
+    throw Error(Error::Kind::kCrypto, where_key + " holds an unsupported key: " + *problem);
+  }
+  if (!key_matches_certificate(key, leaf)) {
+    throw Error(Error::Kind::kCrypto, "the private key in " + where_key +
+                                          " does not match the certificate in " +
+                                          where_certificate);
+  }
+  if (auto problem = validity_problem(leaf, clock.now())) {
+    throw Error(Error::Kind::kCrypto, "the certificate in " + where_certificate + " " + *problem);
+  }
+}
+
 }  // namespace
 
 Identity load_file_identity(const FileIdentityOptions& options, const Clock& clock) {
@@ -80,25 +104,10 @@ Identity load_file_identity(const FileIdentityOptions& options, const Clock& clo
   }
 
   // The chain: --intermediates when given; otherwise what followed the leaf in its file.
-  std::vector<X509Ptr> chain = std::move(certificates->chain);
-  if (!options.intermediates_path.empty()) {
-    const std::string label =
-        file_label(labels.intermediates, "intermediates file", options.intermediates_path);
-    chain = parse_certificate_bundle(read_input_file(options.intermediates_path, label).reveal(),
-                                     label);
-  }
+  std::vector<X509Ptr> chain = choose_chain(options, std::move(certificates->chain));
 
-  if (auto problem = key_support_problem(key.get())) {
-    throw Error(Error::Kind::kCrypto, where_key + " holds an unsupported key: " + *problem);
-  }
-  if (!key_matches_certificate(key.get(), certificates->leaf.get())) {
-    throw Error(Error::Kind::kCrypto, "the private key in " + where_key +
-                                          " does not match the certificate in " +
-                                          where_certificate);
-  }
-  if (auto problem = validity_problem(certificates->leaf.get(), clock.now())) {
-    throw Error(Error::Kind::kCrypto, "the certificate in " + where_certificate + " " + *problem);
-  }
+  check_key_and_certificate(key.get(), where_key, certificates->leaf.get(), where_certificate,
+                            clock);
   return Identity(std::move(certificates->leaf), std::move(chain), std::move(key));
 }
 

@@ -195,12 +195,10 @@ std::shared_ptr<PinContext> make_pins(const Pkcs11Options& options) {
   return pins;
 }
 
-}  // namespace
-
-Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) {
+// Refuses combinations of a certificate and a key that cannot make a token identity.
+void check_identity_sources(const Pkcs11Options& options, const std::optional<Uri>& certificate_uri,
+                            const std::optional<Uri>& key_uri) {
   const IdentityLabels& labels = options.labels;
-  std::optional<Uri> certificate_uri = uri_from(options.certificate, labels.certificate);
-  std::optional<Uri> key_uri = uri_from(options.private_key, labels.private_key);
   if (!certificate_uri && !key_uri)
     throw Error(Error::Kind::kInternal, "load_pkcs11_identity without a pkcs11: URI");
   if (certificate_uri && !options.private_key.empty() && !key_uri)
@@ -214,6 +212,70 @@ Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) 
                 flag_or(labels.certificate, "a certificate") + " is required with " +
                     (labels.private_key.empty() ? "the key " : "") + key_uri->shown() +
                     ": a certificate file, or a pkcs11: URI naming the certificate on the token");
+}
+
+struct IdentityCertificates {
+  X509Ptr leaf;
+  std::vector<X509Ptr> chain;
+  std::optional<FoundCertificate> on_token;  // set when the leaf came from the token
+};
+
+// The leaf from the token or a file; the chain from --intermediates when given, else from the
+// token's other certificates or what followed the leaf in its file.
+IdentityCertificates find_identity_certificates(const Pkcs11Options& options,
+                                                const std::optional<Uri>& certificate_uri,
+                                                const Module& module, PinContext& pins) {
+  IdentityCertificates certificates;
+  if (certificate_uri) {
+    certificates.on_token = find_one_certificate(module, *certificate_uri, pins);
+    PKCS11_CERT* found = certificates.on_token->certificate;
+    PKCS11_TOKEN* token = certificates.on_token->slot->token;
+    X509_up_ref(found->x509);
+    certificates.leaf.reset(found->x509);
+    debug(options.debug,
+          "PKCS#11 certificate: " +
+              object_uri(token, found->label, found->id, found->id_len, ObjectType::kCertificate));
+    if (options.intermediates.empty()) {
+      certificates.chain = issuer_chain(certificates.leaf.get(), certificates_on(token));
+      debug(options.debug, "chain from the token: " + std::to_string(certificates.chain.size()) +
+                               " issuing certificate(s)");
+    }
+  } else {
+    CertificateBundle bundle = load_certificate_file(options.certificate, options.labels);
+    certificates.leaf = std::move(bundle.leaf);
+    certificates.chain = std::move(bundle.chain);
+  }
+  if (!options.intermediates.empty())
+    certificates.chain = load_certificate_bundle_file(options.intermediates);
+  return certificates;
+}
+
+// The key the key URI names, or else the one belonging to the certificate on the token; logs in
+// to its token first.
+FoundKey find_identity_key(const Module& module, const std::optional<Uri>& key_uri,
+                           const std::optional<Uri>& certificate_uri,
+                           const IdentityCertificates& certificates, PinContext& pins) {
+  const std::optional<FoundCertificate>& token_certificate = certificates.on_token;
+  if (key_uri) {
+    PKCS11_SLOT* slot =
+        one_token_for_key(module, *key_uri, token_certificate ? &*token_certificate : nullptr);
+    log_in(slot, &*key_uri, pins);
+    return find_key_for_uri(slot, *key_uri);
+  }
+  PKCS11_SLOT* slot = token_certificate->slot;
+  log_in(slot, &*certificate_uri, pins);
+  PKCS11_CERT* certificate = token_certificate->certificate;
+  return key_for_certificate(slot, certificate->id, certificate->id_len, certificate->label,
+                             certificates.leaf.get(), certificate_uri->shown());
+}
+
+}  // namespace
+
+Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) {
+  const IdentityLabels& labels = options.labels;
+  std::optional<Uri> certificate_uri = uri_from(options.certificate, labels.certificate);
+  std::optional<Uri> key_uri = uri_from(options.private_key, labels.private_key);
+  check_identity_sources(options, certificate_uri, key_uri);
 
   const Uri* module_uri = key_uri ? &*key_uri : &*certificate_uri;
   const std::string module_path = resolve_module_path(options.module, module_uri);
@@ -221,42 +283,10 @@ Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) 
   auto module = std::make_unique<Module>(module_path, pins.get(), options.labels.pkcs11_module);
   debug(options.debug, "PKCS#11 module: " + module_path);
 
-  X509Ptr leaf;
-  std::vector<X509Ptr> chain;
-  std::optional<FoundCertificate> token_certificate;
-  if (certificate_uri) {
-    token_certificate = find_one_certificate(*module, *certificate_uri, *pins);
-    PKCS11_CERT* found = token_certificate->certificate;
-    X509_up_ref(found->x509);
-    leaf.reset(found->x509);
-    debug(options.debug,
-          "PKCS#11 certificate: " + object_uri(token_certificate->slot->token, found->label,
-                                               found->id, found->id_len, ObjectType::kCertificate));
-    if (options.intermediates.empty()) {
-      chain = issuer_chain(leaf.get(), certificates_on(token_certificate->slot->token));
-      debug(options.debug,
-            "chain from the token: " + std::to_string(chain.size()) + " issuing certificate(s)");
-    }
-  } else {
-    CertificateBundle bundle = load_certificate_file(options.certificate, labels);
-    leaf = std::move(bundle.leaf);
-    chain = std::move(bundle.chain);
-  }
-  if (!options.intermediates.empty()) chain = load_certificate_bundle_file(options.intermediates);
-
-  FoundKey key;
-  if (key_uri) {
-    PKCS11_SLOT* slot =
-        one_token_for_key(*module, *key_uri, token_certificate ? &*token_certificate : nullptr);
-    log_in(slot, &*key_uri, *pins);
-    key = find_key_for_uri(slot, *key_uri);
-  } else {
-    PKCS11_SLOT* slot = token_certificate->slot;
-    log_in(slot, &*certificate_uri, *pins);
-    PKCS11_CERT* certificate = token_certificate->certificate;
-    key = key_for_certificate(slot, certificate->id, certificate->id_len, certificate->label,
-                              leaf.get(), certificate_uri->shown());
-  }
+  IdentityCertificates certificates =
+      find_identity_certificates(options, certificate_uri, *module, *pins);
+  const FoundKey key = find_identity_key(*module, key_uri, certificate_uri, certificates, *pins);
+  X509Ptr leaf = std::move(certificates.leaf);
 
   OpenedKey opened = open_token_key(pins, std::move(module), key, leaf.get(), options.debug);
   const std::string& where =
@@ -267,7 +297,7 @@ Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) 
   } catch (const Error& error) {
     throw Error(error.kind(), where + ": " + error.what());
   }
-  return Identity(std::move(leaf), std::move(chain), std::move(opened.key),
+  return Identity(std::move(leaf), std::move(certificates.chain), std::move(opened.key),
                   std::move(opened.session));
 }
 

@@ -50,6 +50,28 @@ void throw_if_cancelled(const std::stop_token& cancel) {
     throw Error(Error::Kind::kCancelled, "CreateSession stopped on request before it finished");
 }
 
+void wait_before_attempt(const RetryPolicy& retry, int attempt, int max_attempts,
+                         const DebugSink& debug_sink) {
+  const auto delay = backoff_delay(retry, attempt - 1);
+  debug(debug_sink, "attempt " + std::to_string(attempt) + " of " + std::to_string(max_attempts) +
+                        " after " + std::to_string(delay.count()) + " ms");
+  retry.sleep ? retry.sleep(delay) : default_sleep(delay, retry.cancel);
+}
+
+// Only transport errors get a note of how hard we tried; a service error stays as the service
+// worded it so the CLI can show it unchanged.
+[[noreturn]] void throw_last_error(const std::exception_ptr& last_error, int max_attempts) {
+  try {
+    std::rethrow_exception(last_error);
+  } catch (const ServiceError&) {
+    throw;
+  } catch (const Error& e) {
+    if (max_attempts == 1) throw;
+    throw Error(e.kind(), std::string(e.what()) + " (gave up after " +
+                              std::to_string(max_attempts) + " attempts)");
+  }
+}
+
 }  // namespace
 
 Credentials create_session(const Identity& identity, const CreateSessionParams& params,
@@ -68,13 +90,7 @@ Credentials create_session(const Identity& identity, const CreateSessionParams& 
 
   std::exception_ptr last_error;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-    if (attempt > 1) {
-      const auto delay = backoff_delay(retry, attempt - 1);
-      debug(debug_sink, "attempt " + std::to_string(attempt) + " of " +
-                            std::to_string(max_attempts) + " after " +
-                            std::to_string(delay.count()) + " ms");
-      retry.sleep ? retry.sleep(delay) : default_sleep(delay, retry.cancel);
-    }
+    if (attempt > 1) wait_before_attempt(retry, attempt, max_attempts, debug_sink);
     throw_if_cancelled(retry.cancel);
 
     HttpRequest request = unsigned_request;
@@ -105,17 +121,7 @@ Credentials create_session(const Identity& identity, const CreateSessionParams& 
     last_error = std::make_exception_ptr(error);
   }
 
-  // Only transport errors get a note of how hard we tried; a service error stays as the service
-  // worded it so the CLI can show it unchanged.
-  try {
-    std::rethrow_exception(last_error);
-  } catch (const ServiceError&) {
-    throw;
-  } catch (const Error& e) {
-    if (max_attempts == 1) throw;
-    throw Error(e.kind(), std::string(e.what()) + " (gave up after " +
-                              std::to_string(max_attempts) + " attempts)");
-  }
+  throw_last_error(last_error, max_attempts);
 }
 
 }  // namespace rolesanywhere

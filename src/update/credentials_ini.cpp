@@ -228,6 +228,81 @@ ProfilePlacement locate_profile(const IniDocument& document, std::string_view pr
   return placement;
 }
 
+// Reserved once for the largest result, so that no reallocation leaves a copy of the file's
+// secrets in freed memory: every line kept, the new values, their keys and line endings.
+std::size_t largest_result(std::string_view file_text, std::string_view profile,
+                           const WantedValues& wanted) {
+  std::size_t largest = file_text.size() + profile.size() + 64;
+  for (const auto& [key, value] : wanted) largest += key.size() + value.size() + 8;
+  return largest;
+}
+
+void terminate_last_line(std::string& out, const IniDocument& document) {
+  if (!out.empty() && out.back() != '\n') out += document.line_ending;
+}
+
+void append_missing_keys(std::string& out, const IniDocument& document, const WantedValues& wanted,
+                         const ProfilePlacement& placement) {
+  terminate_last_line(out, document);
+  for (std::size_t k = 0; k < wanted.size(); ++k) {
+    if (placement.present[k]) continue;
+    out.append(wanted[k].first).append(" = ").append(wanted[k].second);
+    out += document.line_ending;
+  }
+}
+
+// Every line of the file, with the profile's wanted keys given their new values and the missing
+// ones added after placement.insert_after.
+void copy_lines_with_new_values(std::string& out, std::string_view file_text,
+                                const IniDocument& document, std::string_view profile,
+                                const WantedValues& wanted, const ProfilePlacement& placement) {
+  bool dropping_old_value = false;
+  for (std::size_t i = 0; i < document.lines.size(); ++i) {
+    const IniLine& line = document.lines[i];
+    const std::string_view raw = file_text.substr(line.begin, line.end - line.begin);
+    const auto replacement = std::find_if(wanted.begin(), wanted.end(),
+                                          [&](const auto& w) { return w.first == line.key; });
+    if (line.kind == IniLineKind::kKeyValue && in_section(document, line, profile) &&
+        replacement != wanted.end()) {
+      // Same key spelling and spacing up to the value, the new value, the same line ending.
+      out.append(file_text.substr(line.begin, line.value_begin - line.begin));
+      out.append(replacement->second);
+      out.append(file_text.substr(line.content_end, line.end - line.content_end));
+      dropping_old_value = true;  // its continuation lines belonged to the old value
+    } else if (line.kind == IniLineKind::kContinuation && dropping_old_value) {
+      // skipped
+    } else {
+      if (line.kind != IniLineKind::kBlank && line.kind != IniLineKind::kComment &&
+          line.kind != IniLineKind::kContinuation)
+        dropping_old_value = false;
+      out.append(raw);
+    }
+    if (placement.insert_after == i) append_missing_keys(out, document, wanted, placement);
+  }
+}
+
+// A missing profile goes at the end, after a blank line unless the file already ends with one.
+void append_profile_section(std::string& out, const IniDocument& document, std::string_view profile,
+                            const WantedValues& wanted, const ProfilePlacement& placement) {
+  terminate_last_line(out, document);
+  const bool last_line_blank =
+      !document.lines.empty() && document.lines.back().kind == IniLineKind::kBlank;
+  if (!out.empty() && !last_line_blank) out += document.line_ending;
+  out.append("[").append(profile).append("]").append(document.line_ending);
+  append_missing_keys(out, document, wanted, placement);
+}
+
+// The file ends with a newline exactly when it did before.
+void match_final_newline(std::string& out, const IniDocument& document) {
+  if (document.ends_with_newline) {
+    terminate_last_line(out, document);
+  } else if (out.ends_with(document.line_ending)) {
+    out.resize(out.size() - document.line_ending.size());
+  } else if (out.ends_with('\n')) {
+    out.pop_back();
+  }
+}
+
 }  // namespace
 
 std::string apply_credentials(std::string_view file_text, std::string_view profile,
@@ -243,69 +318,13 @@ std::string apply_credentials(std::string_view file_text, std::string_view profi
   check_values(wanted);
 
   const IniDocument document = parse_ini(file_text);
-  auto in_profile = [&](const IniLine& line) { return in_section(document, line, profile); };
   const ProfilePlacement placement = locate_profile(document, profile, wanted);
-  const std::optional<std::size_t>& insert_after = placement.insert_after;
-  const auto& present = placement.present;
 
-  // Reserved once for the largest result, so that no reallocation leaves a copy of the file's
-  // secrets in freed memory: every line kept, the new values, their keys and line endings.
-  std::size_t largest = file_text.size() + profile.size() + 64;
-  for (const auto& [key, value] : wanted) largest += key.size() + value.size() + 8;
   std::string out;
-  out.reserve(largest);
-  auto terminate_last_line = [&] {
-    if (!out.empty() && out.back() != '\n') out += document.line_ending;
-  };
-  auto append_missing_keys = [&] {
-    terminate_last_line();
-    for (std::size_t k = 0; k < wanted.size(); ++k) {
-      if (present[k]) continue;
-      out.append(wanted[k].first).append(" = ").append(wanted[k].second);
-      out += document.line_ending;
-    }
-  };
-
-  bool dropping_old_value = false;
-  for (std::size_t i = 0; i < document.lines.size(); ++i) {
-    const IniLine& line = document.lines[i];
-    const std::string_view raw = file_text.substr(line.begin, line.end - line.begin);
-    const auto replacement = std::find_if(wanted.begin(), wanted.end(),
-                                          [&](const auto& w) { return w.first == line.key; });
-    if (line.kind == IniLineKind::kKeyValue && in_profile(line) && replacement != wanted.end()) {
-      // Same key spelling and spacing up to the value, the new value, the same line ending.
-      out.append(file_text.substr(line.begin, line.value_begin - line.begin));
-      out.append(replacement->second);
-      out.append(file_text.substr(line.content_end, line.end - line.content_end));
-      dropping_old_value = true;  // its continuation lines belonged to the old value
-    } else if (line.kind == IniLineKind::kContinuation && dropping_old_value) {
-      // skipped
-    } else {
-      if (line.kind != IniLineKind::kBlank && line.kind != IniLineKind::kComment &&
-          line.kind != IniLineKind::kContinuation)
-        dropping_old_value = false;
-      out.append(raw);
-    }
-    if (insert_after == i) append_missing_keys();
-  }
-
-  if (!insert_after) {
-    terminate_last_line();
-    const bool last_line_blank =
-        !document.lines.empty() && document.lines.back().kind == IniLineKind::kBlank;
-    if (!out.empty() && !last_line_blank) out += document.line_ending;
-    out.append("[").append(profile).append("]").append(document.line_ending);
-    append_missing_keys();
-  }
-
-  // The file ends with a newline exactly when it did before.
-  if (document.ends_with_newline) {
-    terminate_last_line();
-  } else if (out.ends_with(document.line_ending)) {
-    out.resize(out.size() - document.line_ending.size());
-  } else if (out.ends_with('\n')) {
-    out.pop_back();
-  }
+  out.reserve(largest_result(file_text, profile, wanted));
+  copy_lines_with_new_values(out, file_text, document, profile, wanted, placement);
+  if (!placement.insert_after) append_profile_section(out, document, profile, wanted, placement);
+  match_final_newline(out, document);
   return out;
 }
 
