@@ -24,4 +24,8 @@ void append_wiping(std::string& text, std::string_view more);
 // which must not be able to forge a line of its own.
 std::string log_safe(std::string_view text, std::size_t limit = 200);
 
+// `label` (a flag name the caller passed, e.g. "--certificate") when there is one, else `noun`
+// ("the certificate file"): how library messages name a value without spelling a flag.
+std::string label_or(const std::string& label, std::string_view noun);
+
 }  // namespace rolesanywhere

@@ -50,4 +50,8 @@ void append_wiping(std::string& text, std::string_view more) {
   text.append(more);
 }
 
+std::string label_or(const std::string& label, std::string_view noun) {
+  return label.empty() ? std::string(noun) : label;
+}
+
 }  // namespace rolesanywhere

@@ -4,6 +4,7 @@
 // are spelled out below.
 #include "identity_detail.hpp"
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/text.hpp"
 
 namespace rolesanywhere {
 namespace {
@@ -66,8 +67,8 @@ Identity load_file_identity(const FileIdentityOptions& options, const Clock& clo
       file_label(labels.certificate, "certificate file", options.certificate_path);
   const std::string key_label =
       file_label(labels.private_key, "private key file", options.private_key_path);
-  const std::string certificate_required = flag_or(labels.certificate, "a certificate");
-  const std::string key_required = flag_or(labels.private_key, "a private key");
+  const std::string certificate_required = label_or(labels.certificate, "a certificate");
+  const std::string key_required = label_or(labels.private_key, "a private key");
   const bool have_certificate = !options.certificate_path.empty();
   const bool have_key = !options.private_key_path.empty();
   if (!have_certificate && !have_key) {

@@ -14,8 +14,6 @@
 namespace rolesanywhere::identity_detail {
 
 // `flag` when the caller named one, else `noun` ("a private key"): messages read the same either
-// way, with or without a command line behind them.
-std::string flag_or(const std::string& flag, std::string_view noun);
 // "--private-key /x/key.pem", or without the flag's name "private key file /x/key.pem".
 std::string file_label(const std::string& flag, std::string_view noun, const std::string& path);
 

@@ -40,12 +40,8 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 }  // namespace
 
-std::string flag_or(const std::string& flag, std::string_view noun) {
-  return flag.empty() ? std::string(noun) : flag;
-}
-
 std::string file_label(const std::string& flag, std::string_view noun, const std::string& path) {
-  return flag_or(flag, noun) + " " + path;
+  return label_or(flag, noun) + " " + path;
 }
 
 SecretString read_input_file(const std::string& path, const std::string& label) {

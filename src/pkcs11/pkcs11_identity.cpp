@@ -3,6 +3,7 @@
 #include "pkcs11_detail.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <openssl/err.h>
 #include <openssl/rand.h>
@@ -18,9 +19,6 @@ using namespace pkcs11_detail;
 namespace {
 
 // `flag` when the caller named one, else `noun`.
-std::string flag_or(const std::string& flag, std::string_view noun) {
-  return flag.empty() ? std::string(noun) : flag;
-}
 
 std::optional<Uri> uri_from(const std::string& value, const std::string& flag) {
   if (!is_pkcs11_uri(value)) return std::nullopt;
@@ -203,13 +201,13 @@ void check_identity_sources(const Pkcs11Options& options, const std::optional<Ur
     throw Error(Error::Kind::kInternal, "load_pkcs11_identity without a pkcs11: URI");
   if (certificate_uri && !options.private_key.empty() && !key_uri)
     throw Error(Error::Kind::kInvalidArgument,
-                flag_or(labels.private_key, "the private key file") + " " + options.private_key +
+                label_or(labels.private_key, "the private key file") + " " + options.private_key +
                     ": with a certificate on a PKCS#11 token the key must be on a token too; "
                     "leave " +
-                    flag_or(labels.private_key, "it") + " out to use the certificate's own key");
+                    label_or(labels.private_key, "it") + " out to use the certificate's own key");
   if (options.certificate.empty())
     throw Error(Error::Kind::kInvalidArgument,
-                flag_or(labels.certificate, "a certificate") + " is required with " +
+                label_or(labels.certificate, "a certificate") + " is required with " +
                     (labels.private_key.empty() ? "the key " : "") + key_uri->shown() +
                     ": a certificate file, or a pkcs11: URI naming the certificate on the token");
 }
@@ -289,9 +287,9 @@ Identity load_pkcs11_identity(const Pkcs11Options& options, const Clock& clock) 
   X509Ptr leaf = std::move(certificates.leaf);
 
   OpenedKey opened = open_token_key(pins, std::move(module), key, leaf.get(), options.debug);
-  const std::string& where =
-      certificate_uri ? certificate_uri->shown()
-                      : flag_or(labels.certificate, "certificate file") + " " + options.certificate;
+  const std::string& where = certificate_uri ? certificate_uri->shown()
+                                             : label_or(labels.certificate, "certificate file") +
+                                                   " " + options.certificate;
   try {
     check_certificate_validity(leaf.get(), clock.now());
   } catch (const Error& error) {

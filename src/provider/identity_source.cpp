@@ -4,6 +4,7 @@
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/pkcs11.hpp"
 #include "rolesanywhere/provider.hpp"
+#include "rolesanywhere/text.hpp"
 
 #include <openssl/evp.h>
 
@@ -26,11 +27,6 @@ Pkcs11Options pkcs11_options(const IdentitySource& source, const DebugSink& debu
   options.debug = debug;
   options.labels = source.labels;
   return options;
-}
-
-// `flag` when the caller named one, else `noun`.
-std::string flag_or(const std::string& flag, std::string_view noun) {
-  return flag.empty() ? std::string(noun) : flag;
 }
 
 void debug_identity(const DebugSink& debug, const Identity& identity) {
@@ -68,9 +64,9 @@ Identity load_identity(const IdentitySource& source, const Clock& clock, const D
   const IdentityLabels& labels = source.labels;
   if (source.certificate.empty() && source.private_key.empty())
     throw Error(Error::Kind::kInvalidArgument,
-                flag_or(labels.certificate, "a certificate") +
+                label_or(labels.certificate, "a certificate") +
                     " is required: a certificate file (with " +
-                    flag_or(labels.private_key, "a private key file") +
+                    label_or(labels.private_key, "a private key file") +
                     "), or a PKCS#12 file holding both");
   Identity identity = [&] {
     if (uses_pkcs11(source)) return load_pkcs11_identity(pkcs11_options(source, debug), clock);
@@ -106,7 +102,7 @@ EvpPkeyPtr load_signing_key(const IdentitySource& source, const DebugSink& debug
   const std::string& path = source.private_key.empty() ? source.certificate : source.private_key;
   if (path.empty())
     throw Error(Error::Kind::kInvalidArgument,
-                flag_or(labels.private_key, "a private key") +
+                label_or(labels.private_key, "a private key") +
                     " is required: the private key file to sign with");
   PrivateKeyFile key_file =
       load_private_key_file(path, source.key_password, source.ask_password, labels);
@@ -127,9 +123,9 @@ EvpPkeyPtr load_signing_key(const IdentitySource& source, const DebugSink& debug
       check_key_matches_certificate(key_file.key.get(), certificate.leaf.get());
     } catch (const Error&) {
       throw Error(Error::Kind::kCrypto,
-                  "the private key in " + flag_or(labels.private_key, "private key file") + " " +
+                  "the private key in " + label_or(labels.private_key, "private key file") + " " +
                       source.private_key + " does not match the certificate in " +
-                      flag_or(labels.certificate, "certificate file") + " " + source.certificate);
+                      label_or(labels.certificate, "certificate file") + " " + source.certificate);
     }
   }
   return std::move(key_file.key);
