@@ -13,7 +13,6 @@
 
 namespace rolesanywhere::identity_detail {
 
-// `flag` when the caller named one, else `noun` ("a private key"): messages read the same either
 // "--private-key /x/key.pem", or without the flag's name "private key file /x/key.pem".
 std::string file_label(const std::string& flag, std::string_view noun, const std::string& path);
 
