@@ -7,6 +7,7 @@
 #include "rolesanywhere/pkcs11.hpp"
 
 #include <doctest/doctest.h>
+#include <openssl/err.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -184,6 +185,10 @@ Identity token_identity(const std::string& object) {
 TEST_CASE("cache key: a token RSA key derives its entry key from a deterministic signature") {
   if (!token_ready()) return;
   const Identity identity = token_identity("rsa2048");
+  // The token's key has no private half here to encode: were it encodable (from its public
+  // parts), the entry key would be derivable by anyone holding the certificate.
+  CHECK(i2d_PrivateKey(identity.key(), nullptr) <= 0);
+  ERR_clear_error();
   const std::string id_a(64, 'a');
   const std::optional<SecretString> key = cache_entry_key(identity, id_a);
   REQUIRE(key);
@@ -194,5 +199,7 @@ TEST_CASE("cache key: a token RSA key derives its entry key from a deterministic
 
 TEST_CASE("cache key: a token EC key has no entry key (its entries are stored unencrypted)") {
   if (!token_ready()) return;
+  CHECK(i2d_PrivateKey(token_identity("p256").key(), nullptr) <= 0);
+  ERR_clear_error();
   CHECK_FALSE(cache_entry_key(token_identity("p256"), std::string(64, 'a')).has_value());
 }
