@@ -18,6 +18,7 @@
 #include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/debug_log.hpp"
 #include "rolesanywhere/identity.hpp"
+#include "rolesanywhere/provider.hpp"
 #include "rolesanywhere/secret.hpp"
 
 #include <chrono>
@@ -99,6 +100,13 @@ struct CachedCredentials {
 CachedCredentials fetch_through_cache(const CacheOptions& options, const std::string& entry_id,
                                       const std::optional<SecretString>& entry_key,
                                       const std::function<Credentials()>& fetch,
+                                      const Clock& clock);
+
+// credential-process's use of the cache: the entry for the provider's identity and session
+// (the endpoint resolved, so an explicit --region equal to the default shares an entry), keyed
+// with cache_entry_key, and the provider's fetch on a miss. A token that fails the signature the
+// entry key needs is answered without the cache (the CreateSession will say what is wrong).
+CachedCredentials fetch_through_cache(RolesAnywhereProvider& provider, const CacheOptions& options,
                                       const Clock& clock);
 
 // $XDG_CACHE_HOME/rolesanywhere-helper when XDG_CACHE_HOME is set to an absolute path (the XDG

@@ -37,6 +37,25 @@ access_key=$(grep -o 'Credential=ASIA[A-Z0-9]*' "$WORK/aws.debug" | head -1 | cu
 grep -q 'X-Amz-Security-Token' "$WORK/aws.debug" && pass "the CLI sent our session token" ||
   fail "the CLI sent our session token"
 
+# The AWS CLI runs credential_process for every command: with --cache, two commands make one
+# CreateSession.
+export XDG_CACHE_HOME=$WORK/xdg-cache
+cat >>"$AWS_CONFIG_FILE" <<CONFIG
+[profile cached]
+region = us-east-1
+credential_process = "$HELPER" credential-process --cache --certificate "$PKI/p256.fullchain.pem" --private-key "$PKI/p256.key.pem" --trust-anchor-arn $TRUST_ANCHOR_ARN --profile-arn $PROFILE_ARN --role-arn $ROLE_ARN --endpoint $EMULATOR_URL
+CONFIG
+issued_before=$(emulator_stat sessions_issued)
+cached_ok=0
+for _ in 1 2; do
+  aws sts get-caller-identity --profile cached --endpoint-url "http://127.0.0.1:$moto_port" \
+    >"$WORK/aws-cached.out" 2>"$WORK/aws-cached.err" && grep -q '"Account"' "$WORK/aws-cached.out" &&
+    cached_ok=$((cached_ok + 1))
+done
+STDERR=$(cat "$WORK/aws-cached.err")
+check "two aws commands with a --cache profile both succeed" [ "$cached_ok" -eq 2 ]
+check "  and make one CreateSession" [ "$(($(emulator_stat sessions_issued) - issued_before))" -eq 1 ]
+
 # boto3 through the same profile.
 run_out=$(python3 - <<'PY' 2>&1
 import boto3
