@@ -28,13 +28,6 @@
 
 namespace rolesanywhere {
 
-enum class StartupVerdict {
-  kStop,        // bad certificate or key, access denied, a wrong flag: end with the message
-  kKeepTrying,  // connection refused, timeout, 5xx, throttling: serve and retry
-};
-
-StartupVerdict classify_startup_failure(const Error& error);
-
 // Hands the outcome of the first CreateSession from the thread that runs it to the thread that
 // waits for it. Thread-safe.
 class FirstFetch {
@@ -47,8 +40,10 @@ class FirstFetch {
     kCancelled,  // stopped by a stop request before it finished
   };
 
-  // Runs `fetch` once, classifies what it threw, and publishes the outcome. Never throws. With
-  // `refusal_stops` false, a refusal is kRetrying too.
+  // Runs `fetch` once, classifies what it threw, and publishes the outcome. Never throws. A
+  // failure is a refusal when is_permanent_failure says retrying cannot help (access denied, a bad
+  // certificate or flag); an outage (unreachable, 5xx, throttling) is kRetrying, and so is a
+  // refusal when `refusal_stops` is false.
   Outcome run(const std::function<void()>& fetch, bool refusal_stops = true) noexcept;
   // A retry after kRetrying was refused for good: publishes kRejected with that error.
   void reject(std::exception_ptr error, std::string message);
@@ -85,9 +80,9 @@ struct FailureReport {
 // What the service tells its front end; every member optional, all called on the refreshing
 // thread.
 struct RefreshEvents {
-  // After each success, before it counts as one: update writes its file here. A throw makes the
-  // refresh a failure, retried like any other.
-  std::function<void(const Credentials&)> deliver;
+  // After each success, before it counts as one, with the refresh planned for these credentials:
+  // update writes its file here. A throw makes the refresh a failure, retried like any other.
+  std::function<void(const Credentials&, TimePoint next_refresh)> deliver;
   // The first attempt failed and the service goes on retrying (an outage, or a refusal when
   // refusals do not stop it).
   std::function<void(const RefreshFailure&)> first_attempt_failed;
@@ -112,10 +107,13 @@ class CredentialService {
                     RefreshEvents events);
 
   // The refreshing thread's body: the first attempt, its outcome published in first_fetch();
-  // then, unless it was rejected or cancelled, refreshes until `stop` is requested or a refusal
-  // before the first success ends it (first_fetch() then says kRejected). Never throws: an
-  // unexpected error ends it as a rejection.
+  // then, unless it was rejected or cancelled, refreshes until `stop` is requested, a refusal
+  // before the first success ends it (first_fetch() then says kRejected), or an unexpected error
+  // (not a refresh failure: a fault in a callback) ends it. Never throws.
   void run(std::stop_token stop);
+  // Once run() has returned: throws what ended it other than a stop (the refusal as it was
+  // thrown, or the unexpected error); returns when a stop ended it.
+  void rethrow_failure() const;
   // One attempt now, outside run() (update --once): throws what failed.
   void refresh_once();
   // Refresh now rather than at the scheduled time (SIGHUP).
@@ -127,7 +125,7 @@ class CredentialService {
   std::optional<TimePoint> delivered_expiration() const;
 
  private:
-  void on_fetched(const Credentials& credentials);
+  void on_fetched(const Credentials& credentials, TimePoint next_refresh);
   void on_failure(const RefreshFailure& failure);
 
   const Clock& clock_;
@@ -137,11 +135,12 @@ class CredentialService {
   FirstFetch first_;
   std::stop_source ended_;  // requested by run()'s caller's stop, or by a refusal
 
-  // Touched on the refreshing thread only, but for delivered_, which others read.
+  // Touched on the refreshing thread only, but for those under the mutex, which others read.
   FailureLog failure_log_;
   bool failing_ = false;
   mutable std::mutex delivered_mutex_;
   std::optional<TimePoint> delivered_;
+  std::exception_ptr unexpected_;
 };
 
 }  // namespace rolesanywhere

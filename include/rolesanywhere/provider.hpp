@@ -79,15 +79,21 @@ struct ProviderOptions {
   CreateSessionParams session;
   TransportOptions transport;  // its `cancel` also stops retries between attempts
   DebugSink debug;
+  // The transport (libcurl) is opened at the first fetch instead of in the constructor: for a
+  // caller that may be answered without one (credential-process with a cache), at the price of
+  // a failure to open it showing at the first fetch.
+  bool open_transport_at_first_fetch = false;
 };
 
 class RolesAnywhereProvider {
  public:
   // Checks the session parameters first (a typo in an ARN is reported before any file is read),
-  // then loads the identity once, on this thread (where a password or PIN may be asked for). The
-  // transport is opened at the first fetch. A renewed key file loaded later answers its password
-  // with what was given or typed at start, never by asking again.
-  RolesAnywhereProvider(ProviderOptions options, const Clock& clock);
+  // then loads the identity once, on this thread (where a password or PIN may be asked for), and
+  // opens the transport (unless `transport` is given, or options.open_transport_at_first_fetch).
+  // A renewed key file loaded later answers its password with what was given or typed at start,
+  // never by asking again. `clock` is kept for those reloads: it must outlive the provider.
+  RolesAnywhereProvider(ProviderOptions options, const Clock& clock,
+                        std::unique_ptr<HttpTransport> transport = nullptr);
   // The parts, injected: tests and callers with their own transport.
   RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
                         std::unique_ptr<HttpTransport> transport, DebugSink debug = {},
@@ -104,6 +110,7 @@ class RolesAnywhereProvider {
   Credentials fetch(const Clock& clock);
 
   const CreateSessionParams& params() const noexcept { return params_; }
+  // The identity in use. A fetch may replace it (a renewal): only for the thread that fetches.
   const Identity& identity() const noexcept { return identity_.current(); }
 
  private:

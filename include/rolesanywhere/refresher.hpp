@@ -60,8 +60,8 @@ struct RefreshFailure {
   bool refused_by_service = false;  // the service answered with a refusal (a ServiceError)
   TimePoint next_attempt{};         // when the loop tries again
 };
-// The failure in flight; call it only inside a catch block of the error it describes.
-RefreshFailure current_refresh_failure(const Error& error, TimePoint next_attempt);
+// What `error` (as thrown by a fetch) says about retrying, for a failure value.
+RefreshFailure describe_refresh_failure(std::exception_ptr error, TimePoint next_attempt);
 
 // What happened to the latest refresh attempt, for status lines and the serve endpoint.
 struct RefreshStatus {
@@ -70,14 +70,19 @@ struct RefreshStatus {
   std::optional<std::string> last_error;  // message of the latest failure, cleared on success
   int consecutive_failures = 0;
   bool last_failure_permanent = false;  // is_permanent_failure of the latest failure
+  // The one schedule: after a success, the planned refresh (next_refresh_time); after a failure,
+  // the retry (refresh_retry_delay, or max_retry for a permanent-looking failure).
+  TimePoint next_attempt{};
 };
 
 class CredentialRefresher {
  public:
   // `fetch` obtains fresh credentials (CreateSession) or throws rolesanywhere::Error.
   using Fetch = std::function<Credentials()>;
-  // Called after every successful refresh, on the refresher's thread (update writes the file).
-  using OnRefresh = std::function<void(const Credentials&)>;
+  // Called after every successful refresh, on the refresher's thread (update writes the file),
+  // with the time of the refresh planned for these credentials. A throw makes the refresh a
+  // failure, retried as any other.
+  using OnRefresh = std::function<void(const Credentials&, TimePoint next_refresh)>;
   // Called after every failed refresh in run(), with what failed, whether it looks permanent, and
   // when the next attempt will be.
   using OnFailure = std::function<void(const RefreshFailure& failure)>;
@@ -111,6 +116,7 @@ class CredentialRefresher {
   // Sleeps until `deadline` by the injected clock, in slices, or until stop/wake.
   void sleep_until(TimePoint deadline, const std::stop_token& stop);
   TimePoint next_attempt_time() const;
+  void record_failure(const std::string& what, bool permanent);
 
   Fetch fetch_;
   const Clock& clock_;

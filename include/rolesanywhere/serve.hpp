@@ -49,6 +49,9 @@ struct ServeOptions {
   RefreshPolicy policy;
   DebugSink debug;  // one line per request and per refresh, never a secret
   ServeLabels labels;
+  // A first CreateSession usually ends within this: its outcome then decides whether serve
+  // starts at all. Past it, the endpoint is announced anyway and answers 503 until it ends.
+  std::chrono::milliseconds announce_after{2'000};
 };
 
 // Where clients reach the endpoint, for the announcement.
@@ -98,8 +101,8 @@ class ServeListener {
 
 class ServeService {
  public:
-  // Starts answering on the listener's socket: 503 on the credentials paths until credentials
-  // arrive. `provider` and `clock` must outlive the service.
+  // Ready to answer on the listener's socket; start() opens it. `provider` and `clock` must
+  // outlive the service.
   ServeService(ServeListener listener, RolesAnywhereProvider& provider, const Clock& clock,
                ServeEvents events);
   ~ServeService();
@@ -111,13 +114,15 @@ class ServeService {
   // The refreshing thread's body: the first CreateSession, then refreshes until `stop` or a
   // refusal before any credentials were obtained.
   void run_refreshes(std::stop_token stop);
-  // On the main thread, while run_refreshes runs: announces the endpoint once the first
-  // CreateSession succeeded, or after two seconds without an outcome. Returns once credentials
-  // are served, or on `stop`; while the first failure is retried it keeps waiting, since only a
-  // refusal ends that wait. Throws the refusal when the service refuses before any credentials
-  // were obtained (on the first attempt or a retry, before or after the announcement), after
-  // closing the endpoint.
+  // On the main thread, while run_refreshes runs: starts answering (503 on the credentials paths
+  // until credentials arrive), announces the endpoint once the first CreateSession succeeded or
+  // after announce_after without an outcome. Returns once credentials are served, or on `stop`;
+  // while the first failure is retried it keeps waiting, since only a refusal ends that wait.
+  // Throws the refusal when the service refuses before any credentials were obtained (on the
+  // first attempt or a retry, before or after the announcement), after closing the endpoint.
   void start(const std::stop_token& stop);
+  // Once run_refreshes has returned: throws what ended it other than a stop.
+  void rethrow_failure() const;
   // Refresh now (SIGHUP): renewed certificate files are read first.
   void refresh_soon();
   // Stops accepting connections and waits up to `drain` for the requests in flight.
@@ -126,6 +131,8 @@ class ServeService {
   struct State;
 
  private:
+  void wait_for_first_credentials(const std::stop_token& stop);
+
   std::unique_ptr<State> state_;
 };
 

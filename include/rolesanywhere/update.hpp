@@ -71,8 +71,8 @@ struct UpdateServiceOptions {
 // What update tells its operator; every member optional, called on the refreshing thread.
 struct UpdateEvents {
   // The profile was written while running (not for update_once()): the credentials and when
-  // they will be refreshed at the latest.
-  std::function<void(const Credentials& credentials, TimePoint refresh_by)> written;
+  // they will be refreshed.
+  std::function<void(const Credentials& credentials, TimePoint next_refresh)> written;
   // The first attempt failed and the service goes on retrying.
   std::function<void(const RefreshFailure&)> first_attempt_failed;
   // A later failure worth a line; still_valid_until is that of the credentials last written.
@@ -98,13 +98,15 @@ class UpdateService {
   // Refresh now with new credentials, not ones kept for a retry of the write (SIGHUP).
   void refresh_soon();
 
-  // How run() went: the first attempt's outcome and the expiry of what was last written.
+  // How run() went: the first attempt's outcome, what ended it other than a stop (thrown), and
+  // the expiry of what was last written.
   const FirstFetch& first_fetch() const noexcept { return service_.first_fetch(); }
+  void rethrow_failure() const { service_.rethrow_failure(); }
   std::optional<TimePoint> written_expiration() const { return service_.delivered_expiration(); }
 
  private:
   Credentials fetch();
-  void write(const Credentials& credentials);
+  void write(const Credentials& credentials, TimePoint next_refresh);
 
   UpdateServiceOptions options_;
   RolesAnywhereProvider& provider_;
@@ -112,7 +114,11 @@ class UpdateService {
   UpdateEvents events_;
   bool running_ = false;  // in run(): a failed write keeps the credentials for a retry
   // Only touched on the refreshing thread.
-  std::optional<Credentials> unwritten_;
+  struct Unwritten {
+    Credentials credentials;
+    TimePoint due;  // the refresh the refresher planned for them
+  };
+  std::optional<Unwritten> unwritten_;
   std::atomic<bool> new_credentials_wanted_{false};
   CredentialService service_;  // last: its callbacks use the members above
 };

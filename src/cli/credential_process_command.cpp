@@ -66,8 +66,10 @@ int credential_process_command(int argc, char** argv) {
   if (!result) return 0;
 
   SystemClock clock;
-  const ProviderOptions provider_options = read_provider_flags(*result);
+  ProviderOptions provider_options = read_provider_flags(*result);
   const std::optional<CacheOptions> cache = read_cache_flags(*result, provider_options.debug);
+  // Answered from the cache, the call never loads libcurl.
+  provider_options.open_transport_at_first_fetch = cache.has_value();
   RolesAnywhereProvider provider(provider_options, clock);
   const Credentials credentials =
       cache ? fetch_through_cache(provider, *cache, clock).credentials : provider.fetch(clock);

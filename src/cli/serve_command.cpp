@@ -175,11 +175,18 @@ int serve_command(int argc, char** argv) {
   RefresherThread refresher_thread([&](std::stop_token stop) {
     const std::stop_callback forward_stop(stop, [&] { stopping.request_stop(); });
     service.run_refreshes(stopping.get_token());
+    stopping.request_stop();  // however it ended, the main thread is waiting for this
   });
   const CancelOnExit cancel_on_exit{stopping};
   service.start(stop_signals.token());  // throws a refusal before any credentials
 
   stop_signals.wait();
+  if (stop_signals.received_signal() == 0) {
+    // The refreshes ended by themselves: a fault, which ends serve with exit 1.
+    service.shutdown(std::chrono::milliseconds(0));
+    stop_or_leave(refresher_thread, "stopping after a fault in the refresh loop");
+    service.rethrow_failure();
+  }
   report_error(std::string("stopping on ") + stop_signals.received_name() +
                ": no new connections, answering the requests in flight");
   service.shutdown(kDrainTime);

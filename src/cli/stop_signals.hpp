@@ -41,6 +41,8 @@ class StopSignals {
   void wait() const;
   // "SIGTERM" or "SIGINT" once one arrived; "no signal" before.
   const char* received_name() const;
+  // The signal's number once one arrived; 0 when the stop came from elsewhere.
+  int received_signal() const { return received_.load(); }
 
  private:
   void start_waiter();

@@ -31,18 +31,20 @@ void status_line(const std::string& message) {
 
 update::UpdateEvents update_lines(const update::UpdateServiceOptions& options) {
   update::UpdateEvents events;
-  events.written = [&options](const Credentials& credentials, TimePoint refresh_by) {
-    status_line("updated profile '" + options.profile + "' in " + options.file.string() +
-                "; the credentials expire at " + local_time(credentials.expiration) +
-                " and will be refreshed at " + local_time(refresh_by) + " at the latest");
+  const std::string profile = options.profile;
+  const std::string file = options.file.string();
+  events.written = [profile, file](const Credentials& credentials, TimePoint next_refresh) {
+    status_line("updated profile '" + profile + "' in " + file + "; the credentials expire at " +
+                local_time(credentials.expiration) + " and will be refreshed at " +
+                local_time(next_refresh));
   };
-  events.first_attempt_failed = [&options](const RefreshFailure& failure) {
-    status_line(update_first_failure_line(failure, options.policy.max_retry));
+  events.first_attempt_failed = [retry_every =
+                                     options.policy.max_retry](const RefreshFailure& failure) {
+    status_line(update_first_failure_line(failure, retry_every));
   };
   events.failed = [](const FailureReport& report) { status_line(update_failure_line(report)); };
-  events.waiting_for_lock = [&options] {
-    status_line("waiting for another process that holds the lock on " + options.file.string() +
-                " (up to 30 s)");
+  events.waiting_for_lock = [file] {
+    status_line("waiting for another process that holds the lock on " + file + " (up to 30 s)");
   };
   return events;
 }
@@ -94,10 +96,10 @@ void keep_fresh(update::UpdateService& service, std::stop_source& stopping, bool
                     " while a refresh was still in progress (a token signing, or the service "
                     "not answering); leaving without it, the profile keeps what was last "
                     "written to it");
-  // The refreshing thread has ended.
+  // The refreshing thread has ended: a refusal before anything was written, or a fault, ends
+  // update with exit 1.
+  service.rethrow_failure();
   using Outcome = FirstFetch::Outcome;
-  if (service.first_fetch().outcome() == Outcome::kRejected)
-    service.first_fetch().rethrow_rejection();
   const std::optional<TimePoint> written = service.written_expiration();
   const std::string kept_until =
       !written ? ""

@@ -10,7 +10,9 @@ CredentialService::CredentialService(Fetch fetch, const Clock& clock,
       options_(std::move(options)),
       events_(std::move(events)),
       refresher_(std::move(fetch), clock, options_.policy, options_.debug, options_.random_unit) {
-  refresher_.set_on_refresh([this](const Credentials& credentials) { on_fetched(credentials); });
+  refresher_.set_on_refresh([this](const Credentials& credentials, TimePoint next_refresh) {
+    on_fetched(credentials, next_refresh);
+  });
   refresher_.set_on_failure([this](const RefreshFailure& failure) { on_failure(failure); });
 }
 
@@ -19,8 +21,9 @@ std::optional<TimePoint> CredentialService::delivered_expiration() const {
   return delivered_;
 }
 
-void CredentialService::on_fetched(const Credentials& credentials) {
-  if (events_.deliver) events_.deliver(credentials);  // a throw makes this refresh a failure
+void CredentialService::on_fetched(const Credentials& credentials, TimePoint next_refresh) {
+  // A throw makes this refresh a failure.
+  if (events_.deliver) events_.deliver(credentials, next_refresh);
   {
     std::lock_guard lock(delivered_mutex_);
     delivered_ = credentials.expiration;
@@ -51,32 +54,39 @@ void CredentialService::refresh_once() { refresher_.refresh_now(); }
 void CredentialService::run(std::stop_token stop) {
   const std::stop_callback forward_stop(stop, [this] { ended_.request_stop(); });
   try {
-    std::optional<RefreshFailure> first_failure;
+    std::exception_ptr first_error;
     const FirstFetch::Outcome first = first_.run(
         [&] {
           try {
             refresher_.refresh_now();
-          } catch (const Error& error) {
-            // The loop starts with a backoff after this failure; `next_attempt` is its latest.
-            const bool permanent = is_permanent_failure(error);
-            first_failure = current_refresh_failure(
-                error, clock_.now() +
-                           (permanent ? options_.policy.max_retry : options_.policy.first_retry));
+          } catch (...) {
+            first_error = std::current_exception();
             throw;
           }
         },
         options_.refusal_before_success_stops);
     if (first == FirstFetch::Outcome::kRetrying) {
       failing_ = true;  // so the recovery is reported
-      if (events_.first_attempt_failed && first_failure)
-        events_.first_attempt_failed(*first_failure);
+      if (events_.first_attempt_failed && first_error)
+        events_.first_attempt_failed(
+            describe_refresh_failure(first_error, refresher_.status().next_attempt));
     }
     if (first == FirstFetch::Outcome::kSucceeded || first == FirstFetch::Outcome::kRetrying)
       refresher_.run(ended_.get_token());
-  } catch (const std::exception& unexpected) {
-    // Not a refresh failure (those are handled above): nothing says it will pass.
-    first_.reject(std::current_exception(), unexpected.what());
+  } catch (...) {
+    // Not a refresh failure (the refresher handles those) but a fault of ours, in a callback
+    // say: nothing says it will pass, so the service ends and its front end reports it.
+    std::lock_guard lock(delivered_mutex_);
+    unexpected_ = std::current_exception();
   }
+}
+
+void CredentialService::rethrow_failure() const {
+  {
+    std::lock_guard lock(delivered_mutex_);
+    if (unexpected_) std::rethrow_exception(unexpected_);
+  }
+  if (first_.outcome() == FirstFetch::Outcome::kRejected) first_.rethrow_rejection();
 }
 
 }  // namespace rolesanywhere

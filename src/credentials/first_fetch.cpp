@@ -3,12 +3,6 @@
 
 namespace rolesanywhere {
 
-// The same line the refresher draws between retrying fast and retrying slowly: what it calls
-// permanent would fail again at once, so at start-up it is reported instead.
-StartupVerdict classify_startup_failure(const Error& error) {
-  return is_permanent_failure(error) ? StartupVerdict::kStop : StartupVerdict::kKeepTrying;
-}
-
 FirstFetch::Outcome FirstFetch::run(const std::function<void()>& fetch,
                                     bool refusal_stops) noexcept {
   try {
@@ -21,9 +15,9 @@ FirstFetch::Outcome FirstFetch::run(const std::function<void()>& fetch,
       return Outcome::kCancelled;
     }
     const Outcome outcome =
-        refusal_stops && classify_startup_failure(error) == StartupVerdict::kStop
-            ? Outcome::kRejected
-            : Outcome::kRetrying;
+        // The line the refresher draws between retrying fast and slowly: what it calls permanent
+        // would fail again at once, so at start-up it is reported instead.
+        refusal_stops && is_permanent_failure(error) ? Outcome::kRejected : Outcome::kRetrying;
     publish(outcome, std::current_exception(), error.what());
     return outcome;
   } catch (const std::exception& unexpected) {

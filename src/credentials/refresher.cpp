@@ -55,13 +55,24 @@ bool is_permanent_failure(const Error& error) noexcept {
   }
 }
 
-RefreshFailure current_refresh_failure(const Error& error, TimePoint next_attempt) {
+RefreshFailure describe_refresh_failure(std::exception_ptr error, TimePoint next_attempt) {
   RefreshFailure failure;
-  failure.error = std::current_exception();
-  failure.message = error.what();
-  failure.permanent = is_permanent_failure(error);
-  failure.refused_by_service = dynamic_cast<const ServiceError*>(&error) != nullptr;
+  failure.error = error;
   failure.next_attempt = next_attempt;
+  try {
+    std::rethrow_exception(error);
+  } catch (const ServiceError& refused) {
+    failure.message = refused.what();
+    failure.permanent = is_permanent_failure(refused);
+    failure.refused_by_service = true;
+  } catch (const Error& other) {
+    failure.message = other.what();
+    failure.permanent = is_permanent_failure(other);
+  } catch (const std::exception& unexpected) {
+    failure.message = unexpected.what();
+  } catch (...) {
+    failure.message = "unknown failure";
+  }
   return failure;
 }
 
@@ -85,32 +96,42 @@ void CredentialRefresher::refresh_now() {
   std::lock_guard one_at_a_time(refresh_mutex_);
   try {
     auto fresh = std::make_shared<const Credentials>(fetch_());
+    const TimePoint now = clock_.now();
+    const TimePoint next = next_refresh_time(now, fresh->expiration, policy_, random_unit_());
     {
       std::lock_guard lock(mutex_);
       status_.credentials = fresh;
-      status_.last_success = clock_.now();
+      status_.last_success = now;
       status_.last_error.reset();
       status_.consecutive_failures = 0;
       status_.last_failure_permanent = false;
+      status_.next_attempt = next;
     }
     debug(debug_, "refreshed credentials " + fresh->access_key_id + ", valid until " +
-                      describe(fresh->expiration));
-    if (on_refresh_) on_refresh_(*fresh);
+                      describe(fresh->expiration) + "; next refresh at " + describe(next));
+    if (on_refresh_) on_refresh_(*fresh, next);
   } catch (const Error& error) {
     if (error.kind() == Error::Kind::kCancelled) throw;  // stopping, not failing
-    std::lock_guard lock(mutex_);
-    status_.last_error = error.what();
-    ++status_.consecutive_failures;
-    status_.last_failure_permanent = is_permanent_failure(error);
+    record_failure(error.what(), is_permanent_failure(error));
     throw;
   } catch (const std::exception& unexpected) {
     // Anything else from the fetch becomes our error type, so the loop keeps running.
-    std::lock_guard lock(mutex_);
-    status_.last_error = unexpected.what();
-    ++status_.consecutive_failures;
-    status_.last_failure_permanent = false;
+    record_failure(unexpected.what(), false);
     throw Error(Error::Kind::kInternal, unexpected.what());
   }
+}
+
+void CredentialRefresher::record_failure(const std::string& what, bool permanent) {
+  std::lock_guard lock(mutex_);
+  status_.last_error = what;
+  ++status_.consecutive_failures;
+  status_.last_failure_permanent = permanent;
+  // Permanent-looking errors wait the longest (an operator may fix the trust anchor or renew
+  // the certificate meanwhile); others back off exponentially.
+  status_.next_attempt =
+      clock_.now() +
+      (permanent ? policy_.max_retry
+                 : refresh_retry_delay(status_.consecutive_failures, policy_, random_unit_()));
 }
 
 std::shared_ptr<const Credentials> CredentialRefresher::current() const {
@@ -135,16 +156,9 @@ void CredentialRefresher::wake() {
 
 TimePoint CredentialRefresher::next_attempt_time() const {
   std::lock_guard lock(mutex_);
-  if (status_.consecutive_failures > 0)
-    // Failures before run() started (a first fetch that failed): back off as the loop would
-    // have, rather than retrying the moment the loop starts.
-    return clock_.now() +
-           (status_.last_failure_permanent
-                ? policy_.max_retry
-                : refresh_retry_delay(status_.consecutive_failures, policy_, random_unit_()));
-  if (status_.credentials)
-    return next_refresh_time(status_.last_success, status_.credentials->expiration, policy_,
-                             random_unit_());
+  // Failures before run() started (a first fetch that failed) back off as the loop would have,
+  // rather than retrying the moment the loop starts.
+  if (status_.credentials || status_.consecutive_failures > 0) return status_.next_attempt;
   return clock_.now();  // no credentials yet and no failure recorded: try at once
 }
 
@@ -175,14 +189,12 @@ void CredentialRefresher::run(std::stop_token stop) {
     } catch (const Error& error) {
       // The fetch was stopped because the process is stopping: not a failure to report.
       if (error.kind() == Error::Kind::kCancelled) return;
-      const bool permanent = is_permanent_failure(error);
-      const int failures = status().consecutive_failures;
-      const auto delay =
-          permanent ? policy_.max_retry : refresh_retry_delay(failures, policy_, random_unit_());
-      deadline = clock_.now() + delay;
-      debug(debug_, std::string("refresh failed (") + (permanent ? "permanent" : "transient") +
-                        "): " + error.what() + "; next attempt at " + describe(deadline));
-      if (on_failure_) on_failure_(current_refresh_failure(error, deadline));
+      deadline = next_attempt_time();
+      const RefreshFailure failure = describe_refresh_failure(std::current_exception(), deadline);
+      debug(debug_, std::string("refresh failed (") +
+                        (failure.permanent ? "permanent" : "transient") + "): " + failure.message +
+                        "; next attempt at " + describe(deadline));
+      if (on_failure_) on_failure_(failure);
     }
   }
 }

@@ -48,16 +48,20 @@ std::string describe_in_use(X509* certificate) {
 
 }  // namespace
 
-RolesAnywhereProvider::RolesAnywhereProvider(ProviderOptions options, const Clock& clock)
+RolesAnywhereProvider::RolesAnywhereProvider(ProviderOptions options, const Clock& clock,
+                                             std::unique_ptr<HttpTransport> transport)
     : RolesAnywhereProvider(
           [&] {
             // Cheap checks first, so a typo in an ARN is reported before any file is read.
             validate(options.session);
             return load_renewable_identity(std::move(options.identity), clock, options.debug);
           }(),
-          options.session, nullptr, options.debug, options.transport.cancel) {
-  // Opened at the first fetch: a caller answered from a cache never loads libcurl.
-  transport_options_ = std::move(options.transport);
+          options.session, std::move(transport), options.debug, options.transport.cancel) {
+  if (transport_) return;
+  if (options.open_transport_at_first_fetch)
+    transport_options_ = std::move(options.transport);
+  else
+    transport_ = make_curl_transport(options.transport);  // a failure is reported at start
 }
 
 RolesAnywhereProvider::RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
@@ -94,8 +98,7 @@ void RolesAnywhereProvider::check_certificate_in_use(TimePoint now) {
   } catch (const Error& error) {
     const std::string what_to_do =
         identity_.watches_files()
-            ? "renew the certificate file: it is read again before every attempt, and at once on "
-              "SIGHUP"
+            ? "renew the certificate file: it is read again before every attempt"
             : "put a renewed certificate on the token and restart";
     throw Error(
         Error::Kind::kCrypto,
@@ -127,7 +130,11 @@ Credentials RolesAnywhereProvider::fetch(const Clock& clock) {
   check_certificate_in_use(clock.now());
   RetryPolicy retry;
   retry.cancel = cancel_;
-  if (!transport_) transport_ = make_curl_transport(*transport_options_);
+  if (!transport_) {
+    if (!transport_options_)
+      throw Error(Error::Kind::kInternal, "the provider was given no transport to send with");
+    transport_ = make_curl_transport(*transport_options_);
+  }
   return create_session(identity_.current(), params_, *transport_, clock, retry, debug_);
 }
 

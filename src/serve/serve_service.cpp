@@ -19,9 +19,6 @@ namespace {
 constexpr int kDefaultHopLimit = 64;
 // Off loopback, answers should not travel past the first router unless asked.
 constexpr int kNonLoopbackHopLimit = 1;
-// A first CreateSession usually ends within this: its outcome then decides whether serve starts
-// at all. Past it, the endpoint is announced anyway and answers 503 until credentials arrive.
-constexpr auto kAnnounceAfter = std::chrono::seconds(2);
 
 // The socket to serve on: systemd's, or one opened on the bind address. Refuses addresses that
 // are not loopback unless allowed, whichever way the socket came.
@@ -102,6 +99,7 @@ struct ServeService::State {
   State(ServeListener::Parts& listener, RolesAnywhereProvider& provider_in, const Clock& clock_in,
         ServeEvents events_in)
       : options(std::move(listener.options)),
+        socket(std::move(listener.socket)),
         endpoint(std::move(listener.endpoint)),
         provider(provider_in),
         clock(clock_in),
@@ -111,6 +109,7 @@ struct ServeService::State {
                     RefreshEvents{{}, {}, events.failed, events.recovered}) {}
 
   ServeOptions options;
+  UniqueFd socket;  // until start() hands it to the server
   ListeningEndpoint endpoint;
   RolesAnywhereProvider& provider;
   const Clock& clock;
@@ -139,6 +138,12 @@ ServeService::ServeService(ServeListener listener, RolesAnywhereProvider& provid
                                    std::move(status.last_error)};
       },
       state.tokens);
+}
+
+ServeService::~ServeService() = default;
+
+void ServeService::start(const std::stop_token& stop) {
+  State& state = *state_;
   EndpointServerOptions server_options;
   server_options.hop_limit = state.options.hop_limit.value_or(
       state.endpoint.loopback ? kDefaultHopLimit : kNonLoopbackHopLimit);
@@ -146,14 +151,13 @@ ServeService::ServeService(ServeListener listener, RolesAnywhereProvider& provid
   if (state.events.warn)
     server_options.warn = [&state](std::string_view line) { state.events.warn(std::string(line)); };
   state.server = std::make_unique<EndpointServer>(
-      std::move(listener.parts_->socket),
+      std::move(state.socket),
       [&state](const HttpRequest& request) {
         return state.handler->handle(request, state.clock.now());
       },
       server_options);
+  wait_for_first_credentials(stop);
 }
-
-ServeService::~ServeService() = default;
 
 const ListeningEndpoint& ServeService::endpoint() const noexcept { return state_->endpoint; }
 
@@ -161,9 +165,13 @@ void ServeService::run_refreshes(std::stop_token stop) { state_->credentials.run
 
 void ServeService::refresh_soon() { state_->credentials.refresh_soon(); }
 
-void ServeService::shutdown(std::chrono::milliseconds drain) { state_->server->shutdown(drain); }
+void ServeService::shutdown(std::chrono::milliseconds drain) {
+  if (state_->server) state_->server->shutdown(drain);
+}
 
-void ServeService::start(const std::stop_token& stop) {
+void ServeService::rethrow_failure() const { state_->credentials.rethrow_failure(); }
+
+void ServeService::wait_for_first_credentials(const std::stop_token& stop) {
   using Outcome = FirstFetch::Outcome;
   constexpr auto kForever = std::chrono::hours(24 * 365);
   State& state = *state_;
@@ -171,7 +179,7 @@ void ServeService::start(const std::stop_token& stop) {
   const auto announce = [&] {
     if (state.events.listening) state.events.listening(state.endpoint);
   };
-  Outcome outcome = first.wait_for_change(Outcome::kPending, kAnnounceAfter, stop);
+  Outcome outcome = first.wait_for_change(Outcome::kPending, state.options.announce_after, stop);
   if (outcome != Outcome::kRejected && !stop.stop_requested()) {
     announce();
     if (outcome == Outcome::kPending) {

@@ -15,29 +15,29 @@ UpdateService::UpdateService(UpdateServiceOptions options, RolesAnywhereProvider
       service_(
           [this] { return fetch(); }, clock,
           CredentialServiceOptions{options_.policy, !options_.retry_errors, options_.debug, {}},
-          RefreshEvents{[this](const Credentials& credentials) { write(credentials); },
+          RefreshEvents{[this](const Credentials& credentials, TimePoint next_refresh) {
+                          write(credentials, next_refresh);
+                        },
                         events_.first_attempt_failed,
                         events_.failed,
                         {}}) {}
 
 Credentials UpdateService::fetch() {
   if (new_credentials_wanted_.exchange(false)) unwritten_.reset();
-  const RefreshPolicy& policy = options_.policy;
-  if (unwritten_ &&
-      unwritten_->expiration - clock_.now() > policy.refresh_before_expiry + policy.max_jitter)
-    return *unwritten_;
+  // Kept until they come due for a refresh themselves, by the refresher's own schedule.
+  if (unwritten_ && clock_.now() < unwritten_->due) return unwritten_->credentials;
   unwritten_.reset();
   return provider_.fetch(clock_);
 }
 
-void UpdateService::write(const Credentials& credentials) {
+void UpdateService::write(const Credentials& credentials, TimePoint next_refresh) {
   try {
     UpdateOptions write_options;
     write_options.on_lock_wait = events_.waiting_for_lock;
     write_options.labels = options_.labels;
     update_credentials_file(options_.file, options_.profile, credentials, write_options);
   } catch (...) {
-    if (running_) unwritten_ = credentials;
+    if (running_) unwritten_ = Unwritten{credentials, next_refresh};
     throw;  // the refresh counts as failed and is retried
   }
   unwritten_.reset();

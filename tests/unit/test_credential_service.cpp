@@ -17,28 +17,34 @@
 using namespace rolesanywhere;
 using namespace rolesanywhere::serve;
 
-TEST_CASE("serve startup: rejections stop and an unreachable service keeps trying") {
-  CHECK(classify_startup_failure(Error(Error::Kind::kTransport, "connection refused")) ==
-        StartupVerdict::kKeepTrying);
-  CHECK(classify_startup_failure(ServiceError(503, "", "")) == StartupVerdict::kKeepTrying);
-  CHECK(classify_startup_failure(ServiceError(500, "InternalServerException", "")) ==
-        StartupVerdict::kKeepTrying);
-  CHECK(classify_startup_failure(ServiceError(429, "ThrottlingException", "")) ==
-        StartupVerdict::kKeepTrying);
-  CHECK(classify_startup_failure(Error(Error::Kind::kService, "malformed body")) ==
-        StartupVerdict::kKeepTrying);
-
-  CHECK(classify_startup_failure(ServiceError(403, "AccessDeniedException", "untrusted")) ==
-        StartupVerdict::kStop);
-  CHECK(classify_startup_failure(ServiceError(400, "ValidationException", "")) ==
-        StartupVerdict::kStop);
-  CHECK(classify_startup_failure(Error(Error::Kind::kCrypto, "expired")) == StartupVerdict::kStop);
-  CHECK(classify_startup_failure(Error(Error::Kind::kInput, "no file")) == StartupVerdict::kStop);
-  CHECK(classify_startup_failure(Error(Error::Kind::kInvalidArgument, "bad")) ==
-        StartupVerdict::kStop);
-}
-
 using Outcome = FirstFetch::Outcome;
+
+namespace {
+template <typename E>
+Outcome first_outcome(const E& error, bool refusal_stops = true) {
+  FirstFetch first;
+  return first.run([&] { throw error; }, refusal_stops);
+}
+}  // namespace
+
+TEST_CASE("first fetch: refusals stop, an unreachable or overloaded service keeps trying") {
+  CHECK(first_outcome(Error(Error::Kind::kTransport, "connection refused")) == Outcome::kRetrying);
+  CHECK(first_outcome(ServiceError(503, "", "")) == Outcome::kRetrying);
+  CHECK(first_outcome(ServiceError(500, "InternalServerException", "")) == Outcome::kRetrying);
+  CHECK(first_outcome(ServiceError(429, "ThrottlingException", "")) == Outcome::kRetrying);
+  CHECK(first_outcome(Error(Error::Kind::kService, "malformed body")) == Outcome::kRetrying);
+
+  CHECK(first_outcome(ServiceError(403, "AccessDeniedException", "untrusted")) ==
+        Outcome::kRejected);
+  CHECK(first_outcome(ServiceError(400, "ValidationException", "")) == Outcome::kRejected);
+  CHECK(first_outcome(Error(Error::Kind::kCrypto, "expired")) == Outcome::kRejected);
+  CHECK(first_outcome(Error(Error::Kind::kInput, "no file")) == Outcome::kRejected);
+  CHECK(first_outcome(Error(Error::Kind::kInvalidArgument, "bad")) == Outcome::kRejected);
+
+  // update --retry-errors: a refusal is retried too.
+  CHECK(first_outcome(ServiceError(403, "AccessDeniedException", "untrusted"), false) ==
+        Outcome::kRetrying);
+}
 
 TEST_CASE("serve first fetch: each way the first CreateSession ends is handed over") {
   SUBCASE("credentials") {

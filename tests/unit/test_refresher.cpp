@@ -146,8 +146,14 @@ TEST_CASE("the loop refreshes before expiry by the injected clock") {
       },
       clock, fast_policy(), {}, [] { return 0.0; });
   std::atomic<int> written{0};
-  refresher.set_on_refresh([&](const Credentials&) { ++written; });
+  TimePoint first_planned{};
+  refresher.set_on_refresh([&](const Credentials&, TimePoint next_refresh) {
+    if (++written == 1) first_planned = next_refresh;
+  });
   refresher.refresh_now();
+  // The refresh planned for them is handed over, and it is the one the loop keeps.
+  CHECK(first_planned == kStart + 3300s);
+  CHECK(refresher.status().next_attempt == kStart + 3300s);
   {
     std::jthread loop([&](std::stop_token stop) { refresher.run(stop); });
     std::this_thread::sleep_for(20ms);

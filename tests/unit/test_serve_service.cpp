@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <exception>
 #include <filesystem>
 #include <future>
@@ -38,6 +39,32 @@ struct Heard {
   std::optional<serve::ListeningEndpoint> announced;
   std::optional<std::string> first_retrying;
   bool still_pending = false;
+  std::vector<FailureReport> failures;
+  std::vector<std::string> recovered;  // access key ids
+};
+
+// Answers once released: a service that takes its time with the first CreateSession.
+class HeldTransport final : public HttpTransport {
+ public:
+  explicit HeldTransport(HttpResponse answer) : answer_(std::move(answer)) {}
+  HttpResponse send(const std::string&, const HttpRequest&) override {
+    std::unique_lock lock(mutex_);
+    released_condition_.wait(lock, [this] { return released_; });
+    return answer_;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+    }
+    released_condition_.notify_all();
+  }
+
+ private:
+  HttpResponse answer_;
+  std::mutex mutex_;
+  std::condition_variable released_condition_;
+  bool released_ = false;
 };
 
 struct Rig {
@@ -45,10 +72,16 @@ struct Rig {
                serve::ServeOptions options = loopback_any_port()) {
     auto scripted = std::make_unique<ScriptedTransport>(std::move(script));
     transport = scripted.get();
+    start(std::move(scripted), std::move(options));
+  }
+  Rig(std::unique_ptr<HttpTransport> any_transport, serve::ServeOptions options) {
+    start(std::move(any_transport), std::move(options));
+  }
+  void start(std::unique_ptr<HttpTransport> any_transport, serve::ServeOptions options) {
     IdentitySource source;
     source.certificate = identity_test::pki("p256.crt.pem");
     source.private_key = identity_test::pki("p256.key.pem");
-    provider = make_provider(source, clock, std::move(scripted));
+    provider = make_provider(source, clock, std::move(any_transport));
     serve::ServeEvents events;
     events.listening = [this](const serve::ListeningEndpoint& endpoint) {
       std::lock_guard lock(heard.mutex);
@@ -61,6 +94,14 @@ struct Rig {
     events.first_still_pending = [this] {
       std::lock_guard lock(heard.mutex);
       heard.still_pending = true;
+    };
+    events.failed = [this](const FailureReport& report) {
+      std::lock_guard lock(heard.mutex);
+      heard.failures.push_back(report);
+    };
+    events.recovered = [this](const Credentials& credentials) {
+      std::lock_guard lock(heard.mutex);
+      heard.recovered.push_back(credentials.access_key_id);
     };
     service = std::make_unique<serve::ServeService>(serve::ServeListener(std::move(options)),
                                                     *provider, clock, events);
@@ -218,4 +259,56 @@ TEST_CASE("serve service: with a token file, the container path is served and an
   const HttpResponse answer = request(base, "GET", "/v1/credentials", {{"Authorization", token}});
   CHECK(answer.status == 200);
   CHECK(answer.body.find("ASIACONTAINER") != std::string::npos);
+}
+
+TEST_CASE("serve service: a first CreateSession that takes its time is announced, then served") {
+  serve::ServeOptions options = loopback_any_port();
+  options.announce_after = 20ms;
+  auto held = std::make_unique<HeldTransport>(
+      created("ASIAPATIENT", std::chrono::system_clock::now() + 1h));
+  HeldTransport* transport = held.get();
+  Rig rig(std::move(held), options);
+  std::stop_source stop;
+  auto started = std::async(std::launch::async, [&] { rig.service->start(stop.get_token()); });
+  REQUIRE(eventually(rig.clock, 0s, [&] {
+    std::lock_guard lock(rig.heard.mutex);
+    return rig.heard.still_pending;
+  }));
+  {
+    std::lock_guard lock(rig.heard.mutex);
+    CHECK(rig.heard.announced.has_value());  // announced before the answer
+  }
+  CHECK(started.wait_for(20ms) == std::future_status::timeout);
+  transport->release();
+  CHECK(started.wait_for(4s) == std::future_status::ready);
+  CHECK_NOTHROW(started.get());
+}
+
+TEST_CASE("serve service: a failed refresh is said with what clients keep, then the recovery") {
+  const TimePoint now = std::chrono::system_clock::now();
+  Rig rig({created("ASIAFIRST", now + 1h)});
+  std::stop_source stop;
+  REQUIRE(rig.start_while_advancing(0s, stop) == nullptr);
+  // The refresh comes due; CreateSession itself tries three times before it counts as failed.
+  rig.transport->then(
+      {unreachable(), unreachable(), unreachable(), created("ASIASECOND", now + 2h)});
+  rig.clock.advance(56min);
+  REQUIRE(eventually(rig.clock, 0s, [&] {
+    std::lock_guard lock(rig.heard.mutex);
+    return !rig.heard.failures.empty();
+  }));
+  {
+    std::lock_guard lock(rig.heard.mutex);
+    const FailureReport& report = rig.heard.failures[0];
+    CHECK_FALSE(report.failure.permanent);
+    CHECK(report.failure.message.find("connection refused") != std::string::npos);
+    REQUIRE(report.still_valid_until.has_value());  // clients keep the first credentials
+    CHECK(report.failure.next_attempt > rig.clock.now());
+  }
+  REQUIRE(eventually(rig.clock, 1s, [&] {
+    std::lock_guard lock(rig.heard.mutex);
+    return !rig.heard.recovered.empty();
+  }));
+  std::lock_guard lock(rig.heard.mutex);
+  CHECK(rig.heard.recovered == std::vector<std::string>{"ASIASECOND"});
 }

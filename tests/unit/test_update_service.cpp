@@ -234,3 +234,24 @@ TEST_CASE("update service: credentials the file could not take are written later
   CHECK(rig.transport->sent() == 2);  // written from the kept credentials
   rig.stop();
 }
+
+TEST_CASE("update service: a refresh asked for (SIGHUP) fetches anew instead of the kept ones") {
+  const TimePoint now = std::chrono::system_clock::now();
+  Rig rig(
+      {created("ASIAONE", now + 1h), created("ASIATWO", now + 3h), created("ASIATHREE", now + 3h)});
+  rig.start();
+  REQUIRE(eventually(rig.clock, 0s, [&] { return rig.heard.count(rig.heard.written) == 1; }));
+  fs::remove(rig.options.file);
+  fs::create_directory(rig.options.file);
+  rig.clock.advance(56min);
+  REQUIRE(eventually(rig.clock, 0s, [&] {
+    std::lock_guard lock(rig.heard.mutex);
+    return !rig.heard.failures.empty();
+  }));
+  fs::remove(rig.options.file);
+  rig.service->refresh_soon();
+  REQUIRE(eventually(rig.clock, 0s, [&] { return rig.heard.count(rig.heard.written) == 2; }));
+  CHECK(holds_key(rig.options.file, "ASIATHREE"));
+  CHECK(rig.transport->sent() == 3);
+  rig.stop();
+}
