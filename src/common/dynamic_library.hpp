@@ -73,10 +73,17 @@ class LazyLibrary {
   // are leaked singletons).
   void preload();
 
+  // For exit: waits for a background load in progress to finish and keeps one not started yet
+  // from starting, so the process never exits (running atexit handlers such as OpenSSL's
+  // cleanup) while another thread is inside dlopen or the library's initialisation.
+  void settle_preload();
+
  private:
   std::once_flag once_;
   const Api* api_ = nullptr;
   std::exception_ptr failure_;
+  std::mutex preload_mutex_;  // held by a background load for its whole run
+  bool settled_ = false;      // no background load may start any more
 };
 
 // Runs `load` on a detached thread, swallowing what it throws (the later real load reports it).
@@ -85,7 +92,16 @@ void preload_in_background(std::function<void()> load);
 
 template <typename Api>
 void LazyLibrary<Api>::preload() {
-  preload_in_background([this] { get(); });
+  preload_in_background([this] {
+    const std::lock_guard lock(preload_mutex_);
+    if (!settled_) get();
+  });
+}
+
+template <typename Api>
+void LazyLibrary<Api>::settle_preload() {
+  const std::lock_guard lock(preload_mutex_);
+  settled_ = true;
 }
 
 }  // namespace rolesanywhere

@@ -3,6 +3,11 @@
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/session.hpp"
 
+#include <openssl/crypto.h>
+
+#include <cstdlib>
+#include <mutex>
+
 namespace rolesanywhere {
 
 CurlApi::CurlApi() {
@@ -43,6 +48,19 @@ LazyLibrary<CurlApi>& lazy_curl() {
 
 const CurlApi& curl_api() { return lazy_curl().get(); }
 
-void preload_http_client() { lazy_curl().preload(); }
+void preload_http_client() {
+  static std::once_flag at_exit;
+  std::call_once(at_exit, [] {
+    // An exit (a credential-process answered from the cache, say) must not run OpenSSL's
+    // atexit cleanup while the background thread is in curl_global_init (it crashes or hangs).
+    // atexit handlers run in reverse order: OpenSSL registers its own at its first real
+    // initialisation, done here first (loading the configuration, as the key parsing that
+    // follows would anyway; an empty option set does nothing), so the handler that waits for
+    // the load runs before it.
+    OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
+    std::atexit([] { lazy_curl().settle_preload(); });
+  });
+  lazy_curl().preload();
+}
 
 }  // namespace rolesanywhere

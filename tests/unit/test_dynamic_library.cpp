@@ -107,3 +107,16 @@ TEST_CASE("the table is loaded once when many threads ask for it at the same tim
   CHECK(lengths == 8);
   CHECK(slow_loads == 1);
 }
+
+TEST_CASE("settling waits for a background load in progress, or keeps it from starting") {
+  auto* lazy = new LazyLibrary<SlowApi>;
+  slow_loads = 0;
+  lazy->preload();
+  lazy->settle_preload();
+  const int loads_when_settled = slow_loads;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Either the load had started (and settle waited for it) or it never runs in the background.
+  CHECK(slow_loads == loads_when_settled);
+  // A real load still works afterwards.
+  CHECK(lazy->get().strlen("abc") == 3);
+}
