@@ -23,7 +23,7 @@ std::string last_dl_error() {
 
 DynamicLibrary::DynamicLibrary(LibraryInfo info) : info_(std::move(info)) {
   dlerror();  // clear any earlier message
-  handle_ = dlopen(info_.soname.c_str(), RTLD_NOW | RTLD_LOCAL);
+  handle_ = dlopen(info_.soname.c_str(), RTLD_LAZY | RTLD_LOCAL);
   if (!handle_)
     throw Error(Error::Kind::kNotSupported,
                 "cannot load " + info_.name + " (" + last_dl_error() + "), " + install_hint(info_));

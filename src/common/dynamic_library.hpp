@@ -20,7 +20,9 @@ struct LibraryInfo {
   std::string package;    // "libcurl4"
 };
 
-// A dlopen handle (RTLD_NOW | RTLD_LOCAL), closed by its destructor.
+// A dlopen handle, closed by its destructor. RTLD_LAZY, as the linked library was bound before:
+// binding all of libcurl's dependency tree at once costs about a millisecond; the functions we
+// call are looked up (and checked) one by one with dlsym. RTLD_LOCAL keeps its symbols private.
 class DynamicLibrary {
  public:
   // Throws Error(kNotSupported): "cannot load libcurl (libcurl.so.4: cannot open shared object
