@@ -96,8 +96,16 @@ class HttpTransport {
   virtual HttpResponse send(const std::string& base_url, const HttpRequest& request) = 0;
 };
 
-// libcurl, one easy handle kept for the transport's life so connections are reused.
+// libcurl, one easy handle kept for the transport's life so connections are reused. libcurl is
+// loaded at the first call, not before main; throws Error(kNotSupported) naming the Debian
+// package when it cannot be loaded.
 std::unique_ptr<HttpTransport> make_curl_transport(const TransportOptions& options);
+
+// Starts loading libcurl on a background thread and returns at once, so the load overlaps other
+// work (parsing the key, signing); a later make_curl_transport finds it loaded or waits for the
+// load to finish. A failed load is reported by that make_curl_transport, never here. Optional:
+// without it make_curl_transport loads libcurl itself.
+void preload_http_client();
 
 // --- retries ---
 

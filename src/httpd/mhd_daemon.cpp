@@ -30,20 +30,20 @@ MhdDaemonPtr start_mhd_daemon(unsigned int flags, std::uint16_t port,
                  {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&log_mhd_message),
                   const_cast<DebugSink*>(&log)});
   options.push_back({MHD_OPTION_END, 0, nullptr});
-  return MhdDaemonPtr(MHD_start_daemon(flags | MHD_USE_ERROR_LOG, port, nullptr, nullptr,
-                                       on_request, on_request_cls, MHD_OPTION_ARRAY, options.data(),
-                                       MHD_OPTION_END));
+  return MhdDaemonPtr(mhd_api().start_daemon(flags | MHD_USE_ERROR_LOG, port, nullptr, nullptr,
+                                             on_request, on_request_cls, MHD_OPTION_ARRAY,
+                                             options.data(), MHD_OPTION_END));
 }
 
 std::vector<HttpHeader> mhd_request_headers(MHD_Connection* connection) {
   std::vector<HttpHeader> headers;
-  MHD_get_connection_values(connection, MHD_HEADER_KIND, &append_header, &headers);
+  mhd_api().get_connection_values(connection, MHD_HEADER_KIND, &append_header, &headers);
   return headers;
 }
 
 void add_mhd_response_headers(MHD_Response* response, const std::vector<HttpHeader>& headers) {
   for (const auto& header : headers)
-    MHD_add_response_header(response, header.name.c_str(), header.value.c_str());
+    mhd_api().add_response_header(response, header.name.c_str(), header.value.c_str());
 }
 
 }  // namespace rolesanywhere

@@ -1,5 +1,6 @@
 // libp11 reports a failed PKCS#11 call by pushing the CKR_* value as the reason of an OpenSSL
 // error in its own library code; these helpers read it back and name it for people.
+#include "p11_api.hpp"
 #include "pkcs11_detail.hpp"
 
 #include <p11-kit/pkcs11.h>
@@ -44,7 +45,7 @@ constexpr std::array<std::pair<unsigned long, const char*>, 24> kCkrNames{{
 }};
 
 std::optional<unsigned long> ckr_of(unsigned long code) {
-  if (code == 0 || ERR_GET_LIB(code) != ERR_get_CKR_code()) return std::nullopt;
+  if (code == 0 || ERR_GET_LIB(code) != libp11().ERR_get_CKR_code()) return std::nullopt;
   return static_cast<unsigned long>(ERR_GET_REASON(code));
 }
 

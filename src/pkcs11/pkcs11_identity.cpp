@@ -1,5 +1,6 @@
 // The three things the CLI asks of a token: an identity (token only, or a certificate file with
 // a token key), just a key (sign-string), and a listing of certificates (read-certificate-data).
+#include "p11_api.hpp"
 #include "pkcs11_detail.hpp"
 
 #include "rolesanywhere/error.hpp"
@@ -131,7 +132,7 @@ OpenedKey open_token_key(std::shared_ptr<PinContext> pins, std::unique_ptr<Modul
   PKCS11_TOKEN* token = found.slot->token;
   const std::string key_uri =
       object_uri(token, key->label, key->id, key->id_len, ObjectType::kPrivateKey);
-  EvpPkeyPtr token_key(PKCS11_get_private_key(key));
+  EvpPkeyPtr token_key(libp11().get_private_key(key));
   if (!token_key)
     throw Error(Error::Kind::kInput,
                 "cannot use the private key " + key_uri + take_failure_reason());
@@ -176,7 +177,7 @@ std::vector<X509*> certificates_on(PKCS11_TOKEN* token) {
   PKCS11_CERT* certificates = nullptr;
   unsigned int count = 0;
   std::vector<X509*> all;
-  if (PKCS11_enumerate_certs(token, &certificates, &count) != 0) {
+  if (libp11().enumerate_certs(token, &certificates, &count) != 0) {
     ERR_clear_error();
     return all;
   }

@@ -1,4 +1,5 @@
 // Which PKCS#11 module to load, and the loaded module with its slots as one RAII object.
+#include "p11_api.hpp"
 #include "pkcs11_detail.hpp"
 
 #include "rolesanywhere/error.hpp"
@@ -16,23 +17,23 @@ constexpr const char* kProxyModule = "p11-kit-proxy.so";
 
 // The library path of a module registered with p11-kit under `name` (module-name=).
 std::string registered_module_path(const std::string& name, const std::string& shown_uri) {
-  CK_FUNCTION_LIST** modules = p11_kit_modules_load(nullptr, P11_KIT_MODULE_UNMANAGED);
+  CK_FUNCTION_LIST** modules = p11_kit().modules_load(nullptr, P11_KIT_MODULE_UNMANAGED);
   std::string path;
   std::string known;
   for (CK_FUNCTION_LIST** module = modules; module && *module; ++module) {
-    char* module_name = p11_kit_module_get_name(*module);
+    char* module_name = p11_kit().module_get_name(*module);
     if (module_name) {
       if (!known.empty()) known += ", ";
       known += module_name;
       if (name == module_name)
-        if (char* library = p11_kit_config_option(*module, "module")) {
+        if (char* library = p11_kit().config_option(*module, "module")) {
           path = library;
           std::free(library);
         }
       std::free(module_name);
     }
   }
-  if (modules) p11_kit_modules_release(modules);
+  if (modules) p11_kit().modules_release(modules);
   if (path.empty())
     throw Error(Error::Kind::kInvalidArgument,
                 shown_uri + ": no module named '" + name + "' is registered with p11-kit" +
@@ -54,28 +55,28 @@ std::string resolve_module_path(const std::string& flag_module, const Uri* uri) 
 
 Module::Module(const std::string& path, PinContext* pins, const std::string& module_flag)
     : path_(path) {
-  context_ = PKCS11_CTX_new();
+  context_ = libp11().CTX_new();
   if (!context_) throw Error(Error::Kind::kInternal, "cannot create a libp11 context");
-  PKCS11_set_ui_method(context_, context_pin_ui_method(), pins);
-  if (PKCS11_CTX_load(context_, path.c_str()) != 0) {
+  libp11().set_ui_method(context_, context_pin_ui_method(), pins);
+  if (libp11().CTX_load(context_, path.c_str()) != 0) {
     const std::string reason = take_failure_reason();
-    PKCS11_CTX_free(context_);
+    libp11().CTX_free(context_);
     throw Error(Error::Kind::kInput,
                 "cannot load the PKCS#11 module " + path + reason +
                     (module_flag.empty() ? "" : "; name an installed module with " + module_flag));
   }
-  if (PKCS11_enumerate_slots(context_, &slots_, &slot_count_) != 0) {
+  if (libp11().enumerate_slots(context_, &slots_, &slot_count_) != 0) {
     const std::string reason = take_failure_reason();
-    PKCS11_CTX_unload(context_);
-    PKCS11_CTX_free(context_);
+    libp11().CTX_unload(context_);
+    libp11().CTX_free(context_);
     throw Error(Error::Kind::kInput, "cannot list the slots of PKCS#11 module " + path + reason);
   }
 }
 
 Module::~Module() {
-  if (slots_) PKCS11_release_all_slots(context_, slots_, slot_count_);
-  PKCS11_CTX_unload(context_);
-  PKCS11_CTX_free(context_);
+  if (slots_) libp11().release_all_slots(context_, slots_, slot_count_);
+  libp11().CTX_unload(context_);
+  libp11().CTX_free(context_);
 }
 
 std::vector<PKCS11_SLOT*> Module::token_slots() const {

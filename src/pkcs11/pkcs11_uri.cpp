@@ -1,6 +1,7 @@
 // RFC 7512 PKCS#11 URIs through p11-kit: parsing, matching tokens and objects, the PIN they
 // carry, and formatting a URI that names exactly one object (for read-certificate-data and
 // ambiguity messages).
+#include "p11_api.hpp"
 #include "pkcs11_detail.hpp"
 
 #include "rolesanywhere/error.hpp"
@@ -42,7 +43,7 @@ void set_padded(unsigned char (&field)[N], const char* value) {
 }
 
 std::optional<std::string> attribute_bytes(p11_kit_uri* uri, CK_ATTRIBUTE_TYPE type) {
-  CK_ATTRIBUTE* attribute = p11_kit_uri_get_attribute(uri, type);
+  CK_ATTRIBUTE* attribute = p11_kit().uri_get_attribute(uri, type);
   if (!attribute || !attribute->pValue) return std::nullopt;
   return std::string(static_cast<const char*>(attribute->pValue), attribute->ulValueLen);
 }
@@ -158,17 +159,17 @@ std::string hide_pin_value(const std::string& uri) {
 }
 
 Uri::Uri(const std::string& text, std::string flag)
-    : uri_(p11_kit_uri_new(), p11_kit_uri_free), flag_(std::move(flag)) {
+    : uri_(p11_kit().uri_new(), p11_kit().uri_free), flag_(std::move(flag)) {
   shown_ = flag_.empty() ? hide_pin_value(text) : flag_ + " " + hide_pin_value(text);
   if (!uri_) throw Error(Error::Kind::kInternal, "out of memory parsing " + shown_);
-  const int result = p11_kit_uri_parse(text.c_str(), P11_KIT_URI_FOR_ANY, uri_.get());
+  const int result = p11_kit().uri_parse(text.c_str(), P11_KIT_URI_FOR_ANY, uri_.get());
   if (result != P11_KIT_URI_OK)
     throw Error(Error::Kind::kInvalidArgument,
-                shown_ + ": not a valid PKCS#11 URI (" + p11_kit_uri_message(result) + ")");
-  if (p11_kit_uri_any_unrecognized(uri_.get()))
+                shown_ + ": not a valid PKCS#11 URI (" + p11_kit().uri_message(result) + ")");
+  if (p11_kit().uri_any_unrecognized(uri_.get()))
     throw Error(Error::Kind::kInvalidArgument,
                 shown_ + ": " + describe_unrecognized_attribute(text));
-  if (p11_kit_uri_get_pin_value(uri_.get()) && p11_kit_uri_get_pin_source(uri_.get()))
+  if (p11_kit().uri_get_pin_value(uri_.get()) && p11_kit().uri_get_pin_source(uri_.get()))
     throw Error(Error::Kind::kInvalidArgument, shown_ + ": give pin-value or pin-source, not both");
 }
 
@@ -176,26 +177,26 @@ Uri::Uri(Uri&&) noexcept = default;
 Uri::~Uri() {
   // p11-kit frees the pin-value without wiping it; wipe it first.
   if (uri_)
-    if (const char* pin = p11_kit_uri_get_pin_value(uri_.get()))
+    if (const char* pin = p11_kit().uri_get_pin_value(uri_.get()))
       OPENSSL_cleanse(const_cast<char*>(pin), std::strlen(pin));
 }
 
 bool Uri::matches_token(PKCS11_SLOT* slot) const {
   if (!slot->token) return false;
-  const CK_SLOT_ID wanted_slot = p11_kit_uri_get_slot_id(uri_.get());
+  const CK_SLOT_ID wanted_slot = p11_kit().uri_get_slot_id(uri_.get());
   if (wanted_slot != static_cast<CK_SLOT_ID>(-1) &&
-      wanted_slot != PKCS11_get_slotid_from_slot(slot))
+      wanted_slot != libp11().get_slotid_from_slot(slot))
     return false;
   CK_TOKEN_INFO token{};
   set_padded(token.label, slot->token->label);
   set_padded(token.manufacturerID, slot->token->manufacturer);
   set_padded(token.model, slot->token->model);
   set_padded(token.serialNumber, slot->token->serialnr);
-  if (!p11_kit_uri_match_token_info(uri_.get(), &token)) return false;
+  if (!p11_kit().uri_match_token_info(uri_.get(), &token)) return false;
   CK_SLOT_INFO slot_info{};
   set_padded(slot_info.slotDescription, slot->description);
   set_padded(slot_info.manufacturerID, slot->manufacturer);
-  return p11_kit_uri_match_slot_info(uri_.get(), &slot_info) != 0;
+  return p11_kit().uri_match_slot_info(uri_.get(), &slot_info) != 0;
 }
 
 ObjectType Uri::type() const {
@@ -222,18 +223,18 @@ bool Uri::matches_object(const char* label, const unsigned char* id, std::size_t
 }
 
 std::string Uri::module_path() const {
-  const char* path = p11_kit_uri_get_module_path(uri_.get());
+  const char* path = p11_kit().uri_get_module_path(uri_.get());
   return path ? path : "";
 }
 
 std::string Uri::module_name() const {
-  const char* name = p11_kit_uri_get_module_name(uri_.get());
+  const char* name = p11_kit().uri_get_module_name(uri_.get());
   return name ? name : "";
 }
 
 std::optional<SecretString> Uri::pin() const {
-  if (const char* value = p11_kit_uri_get_pin_value(uri_.get())) return SecretString(value);
-  if (const char* source = p11_kit_uri_get_pin_source(uri_.get()))
+  if (const char* value = p11_kit().uri_get_pin_value(uri_.get())) return SecretString(value);
+  if (const char* source = p11_kit().uri_get_pin_source(uri_.get()))
     return read_pin_source(source, shown_);
   return std::nullopt;
 }
@@ -264,25 +265,25 @@ SecretString read_pin_source(const std::string& source, const std::string& shown
 
 std::string object_uri(PKCS11_TOKEN* token, const char* label, const unsigned char* id,
                        std::size_t id_length, ObjectType type) {
-  std::unique_ptr<p11_kit_uri, void (*)(p11_kit_uri*)> uri(p11_kit_uri_new(), p11_kit_uri_free);
-  CK_TOKEN_INFO* info = p11_kit_uri_get_token_info(uri.get());
+  std::unique_ptr<p11_kit_uri, void (*)(p11_kit_uri*)> uri(p11_kit().uri_new(), p11_kit().uri_free);
+  CK_TOKEN_INFO* info = p11_kit().uri_get_token_info(uri.get());
   set_padded(info->label, token->label);
   set_padded(info->manufacturerID, token->manufacturer);
   set_padded(info->model, token->model);
   set_padded(info->serialNumber, token->serialnr);
   CK_OBJECT_CLASS object_class = class_of_type(type);
   CK_ATTRIBUTE class_attribute{CKA_CLASS, &object_class, sizeof object_class};
-  p11_kit_uri_set_attribute(uri.get(), &class_attribute);
+  p11_kit().uri_set_attribute(uri.get(), &class_attribute);
   if (id && id_length) {
     CK_ATTRIBUTE id_attribute{CKA_ID, const_cast<unsigned char*>(id), id_length};
-    p11_kit_uri_set_attribute(uri.get(), &id_attribute);
+    p11_kit().uri_set_attribute(uri.get(), &id_attribute);
   }
   if (label && *label) {
     CK_ATTRIBUTE label_attribute{CKA_LABEL, const_cast<char*>(label), std::strlen(label)};
-    p11_kit_uri_set_attribute(uri.get(), &label_attribute);
+    p11_kit().uri_set_attribute(uri.get(), &label_attribute);
   }
   char* text = nullptr;
-  if (p11_kit_uri_format(uri.get(), P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &text) != P11_KIT_URI_OK)
+  if (p11_kit().uri_format(uri.get(), P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &text) != P11_KIT_URI_OK)
     return "pkcs11:token=" + std::string(token->label ? token->label : "");
   std::string formatted(text);
   std::free(text);

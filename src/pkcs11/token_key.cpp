@@ -6,6 +6,7 @@
 // path, so EVP_DigestSign drives them like any other key.
 #define OPENSSL_SUPPRESS_DEPRECATED  // RSA_METHOD and EC_KEY_METHOD: see above
 
+#include "p11_api.hpp"
 #include "pkcs11_detail.hpp"
 
 #include "rolesanywhere/error.hpp"
@@ -221,7 +222,7 @@ void TokenSession::reopen() {
     PKCS11_KEY* key = found.key;
     if (same_bytes(location_.key_id, key->id, key->id_len) &&
         location_.key_label == (key->label ? key->label : "")) {
-      EVP_PKEY* token_key = PKCS11_get_private_key(key);
+      EVP_PKEY* token_key = libp11().get_private_key(key);
       if (!token_key) break;
       key_.reset(token_key);
       module_ = std::move(module);

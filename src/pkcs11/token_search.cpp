@@ -1,6 +1,7 @@
 // Finding the token, logging in once, and finding the certificate and key a URI names. A URI is
 // a search: no match and several matches are both errors, the latter listing a URI for each
 // candidate so the person can copy the one they meant.
+#include "p11_api.hpp"
 #include "pkcs11_detail.hpp"
 
 #include "rolesanywhere/error.hpp"
@@ -22,7 +23,7 @@ bool same_bytes(const unsigned char* a, std::size_t a_length, const unsigned cha
 std::vector<FoundKey> all_keys(PKCS11_SLOT* slot) {
   PKCS11_KEY* keys = nullptr;
   unsigned int count = 0;
-  if (PKCS11_enumerate_keys(slot->token, &keys, &count) != 0)
+  if (libp11().enumerate_keys(slot->token, &keys, &count) != 0)
     throw Error(Error::Kind::kInput, "cannot list the keys on PKCS#11 token " +
                                          describe_token(slot->token) + take_failure_reason());
   std::vector<FoundKey> found;
@@ -35,7 +36,7 @@ std::vector<FoundKey> all_keys(PKCS11_SLOT* slot) {
 // (libp11 0.4.12's PKCS11_get_public_key crashes on private key objects; the EVP_PKEY of
 // PKCS11_get_private_key carries the public half when the token reveals it.)
 bool key_has_public_key_of(PKCS11_KEY* key, X509* certificate) {
-  EvpPkeyPtr token_key(PKCS11_get_private_key(key));
+  EvpPkeyPtr token_key(libp11().get_private_key(key));
   const bool same = token_key && has_public_key(token_key.get()) &&
                     EVP_PKEY_eq(token_key.get(), X509_get0_pubkey(certificate)) == 1;
   ERR_clear_error();
@@ -75,7 +76,7 @@ void log_in(PKCS11_SLOT* slot, const Uri* uri, PinContext& pins) {
   PKCS11_TOKEN* token = slot->token;
   if (!token->loginRequired) return;
   int logged_in = 0;
-  if (PKCS11_is_logged_in(slot, 0, &logged_in) == 0 && logged_in) return;
+  if (libp11().is_logged_in(slot, 0, &logged_in) == 0 && logged_in) return;
   const std::string which = "PKCS#11 token " + describe_token(token);
   if (token->userPinLocked)
     throw Error(Error::Kind::kInput, "the user PIN of " + which + " is locked");
@@ -99,7 +100,7 @@ void log_in(PKCS11_SLOT* slot, const Uri* uri, PinContext& pins) {
   }
 
   // One attempt: every wrong PIN counts towards locking the token.
-  if (PKCS11_login(slot, 0, pin ? pin->reveal().c_str() : nullptr) != 0) {
+  if (libp11().login(slot, 0, pin ? pin->reveal().c_str() : nullptr) != 0) {
     const std::optional<unsigned long> rv = pending_ckr();
     ERR_clear_error();
     if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE) {
@@ -123,7 +124,7 @@ std::vector<FoundCertificate> find_certificates(const std::vector<PKCS11_SLOT*>&
   for (PKCS11_SLOT* slot : slots) {
     PKCS11_CERT* certificates = nullptr;
     unsigned int count = 0;
-    if (PKCS11_enumerate_certs(slot->token, &certificates, &count) != 0) {
+    if (libp11().enumerate_certs(slot->token, &certificates, &count) != 0) {
       ERR_clear_error();  // a token we cannot read is one without matches
       continue;
     }

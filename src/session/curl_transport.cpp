@@ -4,11 +4,13 @@
 // libcurl's 118 s MAXAGE_CONN, offering to resume the TLS session). Transfers run on the multi
 // handle rather than curl_easy_perform so that a stop request can wake the wait at once: a
 // service that accepts the connection and never answers must not hold SIGTERM for 30 seconds.
+//
+// libcurl is called through the table curl_api() loads at the first transport (curl_api.hpp).
+#include "curl_api.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/session.hpp"
 #include "rolesanywhere/text.hpp"
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include <memory>
@@ -20,32 +22,24 @@ namespace rolesanywhere {
 
 namespace {
 
-// libcurl wants curl_global_init once before any handle; a function-local static makes that
-// once-only and thread-safe. Never cleaned up: other code in the process may still use curl.
-void ensure_curl_initialised() {
-  static const CURLcode result = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (result != CURLE_OK)
-    throw Error(Error::Kind::kInternal,
-                std::string("could not initialise libcurl: ") + curl_easy_strerror(result));
-}
-
+// The deleters run only on handles made through curl_api(), so libcurl is loaded by then.
 struct EasyDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+  void operator()(CURL* handle) const noexcept { curl_api().easy_cleanup(handle); }
 };
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
 
 struct MultiDeleter {
-  void operator()(CURLM* handle) const noexcept { curl_multi_cleanup(handle); }
+  void operator()(CURLM* handle) const noexcept { curl_api().multi_cleanup(handle); }
 };
 using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
 
 struct SlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const noexcept { curl_api().slist_free_all(list); }
 };
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
 void append(SlistPtr& list, const std::string& line) {
-  curl_slist* grown = curl_slist_append(list.get(), line.c_str());
+  curl_slist* grown = curl_api().slist_append(list.get(), line.c_str());
   if (!grown) throw Error(Error::Kind::kInternal, "out of memory building request headers");
   list.release();  // curl_slist_append returned the same list, now owned by `grown`
   list.reset(grown);
@@ -81,10 +75,11 @@ std::string origin_of(std::string_view url) {
 
 class CurlTransport final : public HttpTransport {
  public:
-  explicit CurlTransport(const TransportOptions& options) : options_(options) {
-    ensure_curl_initialised();
-    multi_.reset(curl_multi_init());
-    handle_.reset(curl_easy_init());
+  // Loads and initialises libcurl at the first transport (or waits for preload_http_client's
+  // load); throws its Error when libcurl cannot be loaded.
+  explicit CurlTransport(const TransportOptions& options) : options_(options), curl_(curl_api()) {
+    multi_.reset(curl_.multi_init());
+    handle_.reset(curl_.easy_init());
     if (!multi_ || !handle_)
       throw Error(Error::Kind::kInternal, "could not create a libcurl handle");
   }
@@ -92,7 +87,7 @@ class CurlTransport final : public HttpTransport {
   HttpResponse send(const std::string& base_url, const HttpRequest& request) override {
     CURL* curl = handle_.get();
     // Reset clears every option from the previous request but keeps the connection cache.
-    curl_easy_reset(curl);
+    curl_.easy_reset(curl);
 
     std::string url = base_url + request.path;
     if (!request.query.empty()) url += "?" + request.query;
@@ -145,11 +140,11 @@ class CurlTransport final : public HttpTransport {
       if (!response.body.empty()) OPENSSL_cleanse(response.body.data(), response.body.size());
       if (!result)
         throw Error(Error::Kind::kCancelled, "stopped before " + origin_of(base_url) + " answered");
-      const std::string reason = error_text[0] ? error_text : curl_easy_strerror(*result);
+      const std::string reason = error_text[0] ? error_text : curl_.easy_strerror(*result);
       throw Error(Error::Kind::kTransport,
                   "could not reach " + origin_of(base_url) + ": " + reason);
     }
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
   }
 
@@ -159,44 +154,46 @@ class CurlTransport final : public HttpTransport {
   std::optional<CURLcode> perform() {
     CURLM* multi = multi_.get();
     CURL* easy = handle_.get();
-    check_multi(curl_multi_add_handle(multi, easy));
+    check_multi(curl_.multi_add_handle(multi, easy));
     // Detached from the multi handle however this ends, so the next send can add it again.
     struct Detach {
+      const CurlApi& curl;
       CURLM* multi;
       CURL* easy;
-      ~Detach() { curl_multi_remove_handle(multi, easy); }
-    } const detach{multi, easy};
+      ~Detach() { curl.multi_remove_handle(multi, easy); }
+    } const detach{curl_, multi, easy};
     // curl_multi_wakeup is the one multi call that is safe from another thread: the stopping
     // thread uses it to end the poll below at once. The callback is unregistered (waiting for
     // a run in progress) before `multi` can go away.
-    const std::stop_callback wake_on_stop(options_.cancel, [multi] { curl_multi_wakeup(multi); });
+    const std::stop_callback wake_on_stop(options_.cancel,
+                                          [this, multi] { curl_.multi_wakeup(multi); });
 
     int running = 1;
     while (true) {
       if (options_.cancel.stop_requested()) return std::nullopt;
-      check_multi(curl_multi_perform(multi, &running));
+      check_multi(curl_.multi_perform(multi, &running));
       if (running == 0) break;
       // The timeout only bounds a lost wakeup; libcurl's own timers shorten it as they need.
-      check_multi(curl_multi_poll(multi, nullptr, 0, 1000, nullptr));
+      check_multi(curl_.multi_poll(multi, nullptr, 0, 1000, nullptr));
     }
     int queued = 0;
-    while (const CURLMsg* message = curl_multi_info_read(multi, &queued))
+    while (const CURLMsg* message = curl_.multi_info_read(multi, &queued))
       if (message->msg == CURLMSG_DONE && message->easy_handle == easy) return message->data.result;
     throw Error(Error::Kind::kInternal, "libcurl finished a transfer without a result");
   }
 
   static void check_multi(CURLMcode code) {
     if (code != CURLM_OK)
-      throw Error(Error::Kind::kInternal,
-                  std::string("libcurl multi interface failed: ") + curl_multi_strerror(code));
+      throw Error(Error::Kind::kInternal, std::string("libcurl multi interface failed: ") +
+                                              curl_api().multi_strerror(code));
   }
 
   template <typename Value>
   void set(CURLoption option, Value value) {
-    const CURLcode result = curl_easy_setopt(handle_.get(), option, value);
+    const CURLcode result = curl_.easy_setopt(handle_.get(), option, value);
     if (result != CURLE_OK)
       throw Error(Error::Kind::kInternal,
-                  std::string("libcurl rejected an option: ") + curl_easy_strerror(result));
+                  std::string("libcurl rejected an option: ") + curl_.easy_strerror(result));
   }
 
   void set_method_and_body(const HttpRequest& request) {
@@ -216,6 +213,7 @@ class CurlTransport final : public HttpTransport {
   }
 
   TransportOptions options_;
+  const CurlApi& curl_;
   MultiPtr multi_;  // holds the connection cache, so it outlives every transfer
   EasyPtr handle_;
 };
