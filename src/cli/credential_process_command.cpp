@@ -7,6 +7,7 @@
 
 #include "rolesanywhere/credential_cache.hpp"
 #include "rolesanywhere/credentials.hpp"
+#include "rolesanywhere/session.hpp"
 
 #include <cstdlib>
 #include <optional>
@@ -68,8 +69,10 @@ int credential_process_command(int argc, char** argv) {
   SystemClock clock;
   ProviderOptions provider_options = read_provider_flags(*result);
   const std::optional<CacheOptions> cache = read_cache_flags(*result, provider_options.debug);
-  // Answered from the cache, the call never loads libcurl.
-  provider_options.open_transport_at_first_fetch = cache.has_value();
+  // Without a cache, libcurl (and its dependencies: a few milliseconds) loads on another thread
+  // while the key is parsed; with one, only a miss loads it, at its first fetch.
+  if (!cache) preload_http_client();
+  provider_options.open_transport_at_first_fetch = true;
   RolesAnywhereProvider provider(provider_options, clock);
   const Credentials credentials =
       cache ? fetch_through_cache(provider, *cache, clock).credentials : provider.fetch(clock);

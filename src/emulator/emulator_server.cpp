@@ -1,5 +1,6 @@
 #include "emulator_server.hpp"
 
+#include "httpd/mhd_api.hpp"
 #include "httpd/mhd_daemon.hpp"
 #include "json_text.hpp"
 #include "rolesanywhere/error.hpp"
@@ -62,13 +63,13 @@ using State = EmulatorServer::State;
 
 MHD_Result send(MHD_Connection* connection, int status, const std::string& body,
                 const std::vector<HttpHeader>& headers = {}) {
-  MhdResponsePtr response(MHD_create_response_from_buffer(
+  MhdResponsePtr response(mhd_api().create_response_from_buffer(
       body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY));
   if (!response) return MHD_NO;
-  MHD_add_response_header(response.get(), "Content-Type", "application/json");
-  MHD_add_response_header(response.get(), "x-amzn-RequestId", random_uuid().c_str());
+  mhd_api().add_response_header(response.get(), "Content-Type", "application/json");
+  mhd_api().add_response_header(response.get(), "x-amzn-RequestId", random_uuid().c_str());
   add_mhd_response_headers(response.get(), headers);
-  return MHD_queue_response(connection, static_cast<unsigned int>(status), response.get());
+  return mhd_api().queue_response(connection, static_cast<unsigned int>(status), response.get());
 }
 
 MHD_Result send_fault(MHD_Connection* connection, int status, const std::string& type,
@@ -81,12 +82,12 @@ MHD_Result send_fault(MHD_Connection* connection, int status, const std::string&
 MHD_Result send_internal_error(MHD_Connection* connection) noexcept {
   static constexpr char kBody[] =
       R"({"message":"internal error in the emulator; run it with --verbose to see why"})";
-  MhdResponsePtr response(MHD_create_response_from_buffer(
+  MhdResponsePtr response(mhd_api().create_response_from_buffer(
       sizeof kBody - 1, const_cast<char*>(kBody), MHD_RESPMEM_PERSISTENT));
   if (!response) return MHD_NO;
-  MHD_add_response_header(response.get(), "Content-Type", "application/json");
-  MHD_add_response_header(response.get(), "x-amzn-ErrorType", "InternalServerException");
-  return MHD_queue_response(connection, 500, response.get());
+  mhd_api().add_response_header(response.get(), "Content-Type", "application/json");
+  mhd_api().add_response_header(response.get(), "x-amzn-ErrorType", "InternalServerException");
+  return mhd_api().queue_response(connection, 500, response.get());
 }
 
 HttpRequest build_request(MHD_Connection* connection, const char* method,
@@ -129,7 +130,7 @@ MHD_Result handle_control(State& state, MHD_Connection* connection, const HttpRe
 
 void count_session_connection(State& state, MHD_Connection* connection) {
   const MHD_ConnectionInfo* info =
-      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+      mhd_api().get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
   auto* connection_state = info ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
   if (connection_state && !connection_state->carried_session) {
     connection_state->carried_session = true;
@@ -256,7 +257,7 @@ EmulatorServer::EmulatorServer(EmulatorConfig config, EmulatorServerOptions opti
   if (tls_certificate.has_value() != tls_key.has_value())
     throw Error(Error::Kind::kInvalidArgument, "--tls-cert and --tls-key go together");
   const bool tls = tls_certificate.has_value();
-  if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+  if (tls && mhd_api().is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
     throw Error(Error::Kind::kNotSupported, "this libmicrohttpd was built without TLS support");
 
   sockaddr_in address{};
@@ -285,7 +286,8 @@ EmulatorServer::EmulatorServer(EmulatorConfig config, EmulatorServerOptions opti
                 "cannot listen on 127.0.0.1:" + std::to_string(state_->options.port) +
                     (tls ? " with TLS (check the --tls-cert/--tls-key PEM)" : "") +
                     ": the port may be in use");
-  const MHD_DaemonInfo* info = MHD_get_daemon_info(state_->daemon.get(), MHD_DAEMON_INFO_BIND_PORT);
+  const MHD_DaemonInfo* info =
+      mhd_api().get_daemon_info(state_->daemon.get(), MHD_DAEMON_INFO_BIND_PORT);
   state_->port = info ? info->port : state_->options.port;
 }
 

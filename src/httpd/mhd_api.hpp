@@ -8,9 +8,8 @@
 
 namespace rolesanywhere {
 
-// The libmicrohttpd functions used in this tree. Code outside src/httpd calls them by their C
-// names (MHD_queue_response, ...): mhd_functions.cpp defines those names, each forwarding here,
-// so the executables need no link to libmicrohttpd.
+// The libmicrohttpd functions used in this tree, called through mhd_api() everywhere (serve, the
+// emulator, tests), so the executables need no link to libmicrohttpd.
 struct MhdApi {
   MhdApi();  // loads libmicrohttpd.so.12 and binds every function
 

@@ -1,5 +1,6 @@
 #include "endpoint_server.hpp"
 
+#include "httpd/mhd_api.hpp"
 #include "httpd/mhd_daemon.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/text.hpp"
@@ -94,7 +95,7 @@ void wipe_and_free_body(void* cls) {
 MHD_Result send(State& state, MHD_Connection* connection, HttpResponse&& answer) {
   auto* body = new std::string(std::move(answer.body));
   OPENSSL_cleanse(answer.body.data(), answer.body.size());
-  MhdResponsePtr response(MHD_create_response_from_buffer_with_free_callback_cls(
+  MhdResponsePtr response(mhd_api().create_response_from_buffer_with_free_callback_cls(
       body->size(), body->data(), &wipe_and_free_body, body));
   if (!response) {
     wipe_and_free_body(body);
@@ -103,8 +104,9 @@ MHD_Result send(State& state, MHD_Connection* connection, HttpResponse&& answer)
   add_mhd_response_headers(response.get(), answer.headers);
   // While draining, clients are told not to reuse the connection: the next request should find
   // the port closed rather than be cut off.
-  if (state.draining) MHD_add_response_header(response.get(), "Connection", "close");
-  return MHD_queue_response(connection, static_cast<unsigned int>(answer.status), response.get());
+  if (state.draining) mhd_api().add_response_header(response.get(), "Connection", "close");
+  return mhd_api().queue_response(connection, static_cast<unsigned int>(answer.status),
+                                  response.get());
 }
 
 HttpResponse plain(long status, std::string body) {
@@ -118,8 +120,8 @@ HttpResponse plain(long status, std::string body) {
 // The Content-Length a request declares, or 0 without one (or with one that is not a number,
 // which libmicrohttpd refuses itself).
 std::uint64_t declared_body_length(MHD_Connection* connection) {
-  const char* text =
-      MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  const char* text = mhd_api().lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (!text) return 0;
   std::uint64_t length = 0;
   const char* end = text + std::strlen(text);
@@ -130,7 +132,7 @@ std::uint64_t declared_body_length(MHD_Connection* connection) {
 
 ConnectionState* connection_state(MHD_Connection* connection) {
   const MHD_ConnectionInfo* info =
-      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+      mhd_api().get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
   return info ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
 }
 
@@ -141,7 +143,7 @@ void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
     *socket_context = new ConnectionState;
     state.connection_opened();
     const MHD_ConnectionInfo* info =
-        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        mhd_api().get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (info && !set_hop_limit(info->connect_fd, state.options.hop_limit))
       state.debug_line("could not set the hop limit on an accepted connection");
     return;
@@ -276,7 +278,7 @@ void EndpointServer::shutdown(std::chrono::milliseconds drain) {
   state_->stopped = true;
   state_->draining = true;
   // Stop accepting: the listening socket comes back to us, and closing it refuses new clients.
-  UniqueFd listener(MHD_quiesce_daemon(state_->daemon.get()));
+  UniqueFd listener(mhd_api().quiesce_daemon(state_->daemon.get()));
   listener.reset();
   const auto deadline = std::chrono::steady_clock::now() + drain;
   while (state_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)

@@ -1,5 +1,6 @@
 // The emulator over a real socket: libcurl sends signed requests to the daemon on a free port.
 #include "emulator/emulator_server.hpp"
+#include "httpd/mhd_api.hpp"
 #include "test_emulator_support.hpp"
 
 #include <curl/curl.h>
@@ -196,7 +197,7 @@ TEST_CASE("emulator server: the injected clock decides staleness") {
 }
 
 TEST_CASE("emulator server: HTTPS with a PEM certificate") {
-  if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+  if (rolesanywhere::mhd_api().is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
     WARN_MESSAGE(false, "SKIPPED: libmicrohttpd was built without TLS");
     return;
   }
