@@ -32,31 +32,37 @@ session="--trust-anchor-arn $ta --profile-arn $profile --role-arn $role --endpoi
 export HOME=$work/home XDG_CACHE_HOME=$work/cache
 mkdir -p "$HOME"
 
-# measure.py LABEL:COMMAND... runs the commands in turn RUNS times (alternating) and prints one
-# Markdown row per command: median and p90 wall time, median peak RSS (from wait4's rusage).
+# measure.py RUNS COMMAND...: runs the commands in turn RUNS times (alternating) and prints one
+# Markdown row per command: median and p90 wall time, and median peak RSS. The wall time is taken
+# around a plain fork/exec; the peak RSS in a separate run under /usr/bin/time, since a child
+# forked from Python counts Python's own pages until it execs.
 cat >"$work/measure.py" <<'PY'
-import os, statistics, subprocess, sys, time
+import os, statistics, subprocess, sys, tempfile, time
 runs = int(sys.argv[1])
 commands = [arg.split("\x1f") for arg in sys.argv[2:]]
-samples = {i: [] for i in range(len(commands))}
+wall = {i: [] for i in range(len(commands))}
+rss = {i: [] for i in range(len(commands))}
+rss_file = tempfile.NamedTemporaryFile(delete=False).name
 for _ in range(runs):
     for i, (label, *argv) in enumerate(commands):
         start = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - start
+        status = subprocess.call(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall[i].append((time.perf_counter() - start) * 1000)
         if status != 0:
             sys.exit(f"{label}: exit status {status}")
-        samples[i].append((elapsed * 1000, usage.ru_maxrss / 1024))
+        subprocess.call(["/usr/bin/time", "-f", "%M", "-o", rss_file, *argv],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rss[i].append(int(open(rss_file).read().split()[-1]) / 1024)
 medians = []
 for i, (label, *_) in enumerate(commands):
-    wall = sorted(s[0] for s in samples[i])
-    rss = statistics.median(s[1] for s in samples[i])
-    median = statistics.median(wall)
+    times = sorted(wall[i])
+    median = statistics.median(times)
     medians.append(median)
-    print(f"| {label} | {runs} | {median:.1f} ms | {wall[int(len(wall) * 0.9) - 1]:.1f} ms | {rss:.1f} MiB |")
+    print(f"| {label} | {runs} | {median:.1f} ms | {times[int(len(times) * 0.9) - 1]:.1f} ms "
+          f"| {statistics.median(rss[i]):.1f} MiB |")
 if len(commands) == 2:
-    print(f"| ratio | | {medians[0] / medians[1]:.2f}x | | |")
+    print(f"| ratio, ours / aws_signing_helper | | {medians[0] / medians[1]:.2f}x | | "
+          f"{statistics.median(rss[0]) / statistics.median(rss[1]):.2f}x |")
 PY
 command_of() { local IFS=$'\x1f'; echo "$*"; }
 
@@ -74,25 +80,37 @@ for kind in rsa2048 p256; do
   fi
 done
 
-if "$helper" credential-process --help | grep -q -- '--cache '; then
-  for kind in rsa2048 p256; do
+for kind in rsa2048 p256; do
+  # shellcheck disable=SC2046
+  cached=$(command_of "ours, cached, $kind" "$helper" credential-process --cache $(identity "$kind") $session)
+  # shellcheck disable=SC2046
+  "$helper" credential-process --cache $(identity "$kind") $session >/dev/null  # warm the entry
+  if [ -n "$compare" ]; then
     # shellcheck disable=SC2046
-    cached=$(command_of "ours, cached, $kind" "$helper" credential-process --cache $(identity "$kind") $session)
-    "$helper" credential-process --cache $(identity "$kind") $session >/dev/null  # warm the entry
+    theirs=$(command_of "aws_signing_helper, fresh, $kind" "$compare" credential-process $(identity "$kind") $session)
+    python3 "$work/measure.py" "$runs" "$cached" "$theirs"
+  else
     python3 "$work/measure.py" "$runs" "$cached"
-  done
-  rm -rf "$XDG_CACHE_HOME"
-  before=$(curl -s --noproxy '*' "$endpoint/_emulator/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sessions_issued"])')
-  start=$(date +%s%N)
-  for _ in $(seq 32); do
-    # shellcheck disable=SC2046
-    "$helper" credential-process --cache $(identity p256) $session >/dev/null &
-  done
-  wait
-  end=$(date +%s%N)
-  after=$(curl -s --noproxy '*' "$endpoint/_emulator/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sessions_issued"])')
-  echo
-  echo "32 concurrent credential-process --cache on a cold cache: $((after - before)) CreateSession(s), all done in $(((end - start) / 1000000)) ms."
-fi
+  fi
+done
+
+sessions_issued() {
+  curl -s --noproxy '*' "$endpoint/_emulator/stats" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["sessions_issued"])'
+}
+rm -rf "$XDG_CACHE_HOME"
+before=$(sessions_issued)
+start=$(date +%s%N)
+callers=()
+for _ in $(seq 32); do
+  # shellcheck disable=SC2046
+  "$helper" credential-process --cache $(identity p256) $session >/dev/null &
+  callers+=($!)
+done
+wait "${callers[@]}"  # not a bare wait: the emulator is a child of this shell too
+end=$(date +%s%N)
+echo
+echo "32 concurrent credential-process --cache on a cold cache: $(($(sessions_issued) - before))" \
+  "CreateSession(s), all 32 done in $(((end - start) / 1000000)) ms."
 echo
 echo "Machine: $(nproc) cores, $(uname -m), $(openssl version | cut -d' ' -f1-2); emulator on loopback, plain HTTP; $(date -u +%F)."

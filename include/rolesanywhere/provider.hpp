@@ -79,9 +79,10 @@ struct ProviderOptions {
   CreateSessionParams session;
   TransportOptions transport;  // its `cancel` also stops retries between attempts
   DebugSink debug;
-  // The transport (libcurl) is opened at the first fetch instead of in the constructor: for a
-  // caller that may be answered without one (credential-process with a cache), at the price of
-  // a failure to open it showing at the first fetch.
+  // The transport (libcurl) is opened when the first request is sent instead of in the
+  // constructor: for a caller that may be answered without one (credential-process with a
+  // cache), or that loads libcurl in the background meanwhile (preload_http_client), at the price
+  // of a failure to open it showing at the first fetch.
   bool open_transport_at_first_fetch = false;
 };
 

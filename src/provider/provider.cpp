@@ -41,6 +41,21 @@ RenewableIdentity load_renewable_identity(IdentitySource source, const Clock& cl
   return identity;
 }
 
+// Opens libcurl at the first send, not before: the request is signed first, while
+// preload_http_client may still be loading the library on another thread.
+class TransportOpenedAtFirstSend final : public HttpTransport {
+ public:
+  explicit TransportOpenedAtFirstSend(TransportOptions options) : options_(std::move(options)) {}
+  HttpResponse send(const std::string& base_url, const HttpRequest& request) override {
+    if (!opened_) opened_ = make_curl_transport(options_);
+    return opened_->send(base_url, request);
+  }
+
+ private:
+  TransportOptions options_;
+  std::unique_ptr<HttpTransport> opened_;
+};
+
 std::string describe_in_use(X509* certificate) {
   return "subject \"" + subject_name(certificate) + "\", serial " + serial_hex(certificate) +
          ", valid until " + format_iso8601(not_after(certificate));
@@ -133,7 +148,7 @@ Credentials RolesAnywhereProvider::fetch(const Clock& clock) {
   if (!transport_) {
     if (!transport_options_)
       throw Error(Error::Kind::kInternal, "the provider was given no transport to send with");
-    transport_ = make_curl_transport(*transport_options_);
+    transport_ = std::make_unique<TransportOpenedAtFirstSend>(*transport_options_);
   }
   return create_session(identity_.current(), params_, *transport_, clock, retry, debug_);
 }
