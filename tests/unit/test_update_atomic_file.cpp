@@ -1,4 +1,6 @@
 // atomic_file: the snapshot read and the crash-safe replacement, on their own.
+#include "test_temp_dir.hpp"
+
 #include <doctest/doctest.h>
 
 #include "update/atomic_file.hpp"
@@ -19,26 +21,10 @@
 using namespace rolesanywhere;
 using namespace rolesanywhere::update;
 namespace fs = std::filesystem;
+using test_support::slurp;
+using test_support::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "atomic-file-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void spew(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

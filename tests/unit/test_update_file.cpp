@@ -1,5 +1,7 @@
 // The credentials file on disk: where it is, modes, atomic replacement, the lock, crashes at
 // random moments (kill -9 of a writing child) and concurrent writers in separate processes.
+#include "test_temp_dir.hpp"
+
 #include <doctest/doctest.h>
 
 #include "update/credentials_file.hpp"
@@ -23,22 +25,12 @@ using namespace rolesanywhere;
 using namespace rolesanywhere::update;
 using namespace std::chrono;
 namespace fs = std::filesystem;
+using test_support::slurp;
+using test_support::TempDir;
 
 namespace {
 
 // A fresh directory, removed with everything in it at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "update-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 Credentials numbered_credentials(long n) {
   char number[24];
@@ -49,11 +41,6 @@ Credentials numbered_credentials(long n) {
   c.session_token = SecretString(std::string("token-") + number + std::string(600, 'x'));
   c.expiration = sys_days{year{2030} / 1 / 1} + seconds{n};
   return c;
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 void spew(const fs::path& path, const std::string& text) {

@@ -1,4 +1,6 @@
 // file_lock: the write lock and the per-profile claim on "<file>.lock", on their own.
+#include "test_temp_dir.hpp"
+
 #include <doctest/doctest.h>
 
 #include "update/credentials_path.hpp"
@@ -19,23 +21,9 @@ using namespace rolesanywhere;
 using namespace rolesanywhere::update;
 using namespace std::chrono;
 namespace fs = std::filesystem;
+using test_support::TempDir;
 
-namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "file-lock-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("file lock: one holder at a time, free again once it is gone") {
   TempDir dir;

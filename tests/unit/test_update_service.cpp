@@ -6,6 +6,8 @@
 
 #include "rolesanywhere/update.hpp"
 
+#include "test_temp_dir.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -19,28 +21,10 @@ using namespace rolesanywhere;
 using namespace service_test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using test_support::slurp;
+using test_support::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "update-service-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool holds_key(const fs::path& file, const std::string& access_key_id) {
   return slurp(file).find("aws_access_key_id = " + access_key_id) != std::string::npos;
