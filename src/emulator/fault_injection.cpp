@@ -45,7 +45,10 @@ FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
                 "the faults body must be a JSON object such as {\"fail_count\":2,"
                 "\"fail_status\":500}");
   FaultPlan plan = current;
-  for (const auto& [name, value] : json.items()) {
+  for (const auto& item : json.items()) {
+    // Named copies, not a structured binding: clang 14 cannot capture one in the lambdas below.
+    const std::string name = item.key();
+    const auto& value = item.value();
     auto integer = [&](int& field) {
       if (!value.is_number_integer())
         throw Error(Error::Kind::kInvalidArgument, name + " must be an integer");

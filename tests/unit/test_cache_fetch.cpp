@@ -266,7 +266,10 @@ TEST_CASE("cache fetch: corrupt, truncated, foreign and other keys' entries are 
                 "\"2030-01-01T00:00:00Z\"}";
        }()},
   };
-  for (const auto& [name, bytes] : damaged) {
+  for (const auto& entry : damaged) {
+    // Not a structured binding: clang 14 cannot capture one (CAPTURE makes a lambda).
+    const auto& name = entry.first;
+    const auto& bytes = entry.second;
     CAPTURE(name);
     write_bytes(dir / id, bytes);
     DebugLines lines;
@@ -500,7 +503,9 @@ TEST_CASE("cache fetch: with an entry key no file holds the secret key or the se
                         clock);
   REQUIRE(fetch.calls == 3);
   std::size_t files = 0;
-  for (const auto& [name, bytes] : snapshot(dir)) {
+  for (const auto& file : snapshot(dir)) {
+    const auto& name = file.first;  // not a structured binding: CAPTURE makes a lambda
+    const auto& bytes = file.second;
     CAPTURE(name);
     ++files;
     check_no_secret_in(bytes, 3);

@@ -64,7 +64,9 @@ TEST_CASE("cache key: every field makes another entry") {
       {"endpoint", [](CacheKey& k) { k.endpoint_url = "https://127.0.0.1:8443"; }},
   };
   std::set<std::string> ids = {cache_entry_id(sample_key())};
-  for (const auto& [name, change] : changes) {
+  for (const auto& named : changes) {
+    const auto& name = named.first;  // not a structured binding: CAPTURE makes a lambda
+    const auto& change = named.second;
     CAPTURE(name);
     CacheKey key = sample_key();
     change(key);

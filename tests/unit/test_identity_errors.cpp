@@ -309,7 +309,10 @@ TEST_CASE("identity errors: without labels the messages name the files and no fl
            " is encrypted and no password was given"},
       {message_of(pki("rsa2048.crt.pem"), pki("p256.key.pem")), "does not match"},
   };
-  for (const auto& [message, expected] : cases) {
+  for (const auto& entry : cases) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda (CAPTURE makes one).
+    const auto& message = entry.first;
+    const auto& expected = entry.second;
     CAPTURE(message);
     CHECK(contains(message, expected));
     CHECK_FALSE(contains(message, "--"));

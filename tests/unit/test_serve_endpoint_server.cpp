@@ -304,7 +304,10 @@ TEST_CASE("serve server: random bytes and malformed requests never stop it") {
            std::string(3000, '9') + "\r\n\r\n",
        400},
   };
-  for (const auto& [request, expected] : malformed) {
+  for (const auto& entry : malformed) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda (CAPTURE makes one).
+    const auto& request = entry.first;
+    const auto& expected = entry.second;
     UniqueFd fd = connect_to(port);
     send_all(fd.get(), request);
     CAPTURE(request.substr(0, 60));

@@ -151,7 +151,10 @@ class LocalHttpServer {
 class ScopedEnv {
  public:
   ScopedEnv(std::initializer_list<std::pair<const char*, std::optional<std::string>>> values) {
-    for (const auto& [name, value] : values) {
+    for (const auto& entry : values) {
+      // Not a structured binding: clang 14 cannot capture one in a lambda.
+      const auto& name = entry.first;
+      const auto& value = entry.second;
       const char* old = std::getenv(name);
       saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
       apply(name, value);

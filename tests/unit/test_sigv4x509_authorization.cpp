@@ -130,7 +130,10 @@ TEST_CASE("sigv4x509 parse_authorization: rejects anything else") {
       {"absurdly long signature", replaced(valid, "0a1b2c3d4e5f6789", std::string(2050, 'a'))},
       {"NUL inside", replaced(valid, "host", std::string("ho\0st", 5))},
   };
-  for (const auto& [why, header] : rejected) {
+  for (const auto& entry : rejected) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const auto& why = entry.first;
+    const auto& header = entry.second;
     INFO("case: " << why << " | header: " << header);
     CHECK_FALSE(sv::parse_authorization(header).has_value());
   }
