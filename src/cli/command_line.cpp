@@ -1,5 +1,7 @@
 #include "command_line.hpp"
 
+#include "flag_labels.hpp"
+
 #include "rolesanywhere/error.hpp"
 
 #include <unistd.h>
@@ -149,29 +151,6 @@ void add_session_flags(cxxopts::Options& options) {
 void add_debug_flag(cxxopts::Options& options) {
   options.add_options("Output")("debug", "Explain what was loaded and sent, secrets redacted")  //
       ("h,help", "Show this help");
-}
-
-IdentityLabels identity_labels() {
-  IdentityLabels labels;
-  labels.certificate = "--certificate";
-  labels.private_key = "--private-key";
-  labels.intermediates = "--intermediates";
-  labels.key_password = "--pkcs8-password";
-  labels.reuse_pin = "--reuse-pin";
-  labels.pkcs11_module = "--pkcs11-lib";
-  return labels;
-}
-
-SessionLabels session_labels() {
-  SessionLabels labels;
-  labels.trust_anchor_arn = "--trust-anchor-arn";
-  labels.profile_arn = "--profile-arn";
-  labels.role_arn = "--role-arn";
-  labels.duration = "--session-duration";
-  labels.role_session_name = "--role-session-name";
-  labels.region = "--region";
-  labels.endpoint = "--endpoint";
-  return labels;
 }
 
 IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet set) {

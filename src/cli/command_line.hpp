@@ -2,6 +2,8 @@
 // structs they are read into. Parsing only; what the flags mean is decided by the commands.
 #pragma once
 
+#include "flag_labels.hpp"
+
 #include "rolesanywhere/provider.hpp"
 #include "rolesanywhere/session.hpp"
 
@@ -31,11 +33,6 @@ enum class FlagSet {
 void add_identity_flags(cxxopts::Options& options, FlagSet set);
 void add_session_flags(cxxopts::Options& options);
 void add_debug_flag(cxxopts::Options& options);
-
-// The flag names the library's messages point to, as add_identity_flags and add_session_flags
-// spell them; the read_* functions below put them into what they return.
-IdentityLabels identity_labels();
-SessionLabels session_labels();
 
 IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet set);
 CreateSessionParams read_session_flags(const cxxopts::ParseResult& result);

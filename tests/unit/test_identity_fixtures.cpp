@@ -1,5 +1,7 @@
 #include "test_identity_fixtures.hpp"
 
+#include "cli/flag_labels.hpp"
+
 #include <doctest/doctest.h>
 #include <openssl/rsa.h>
 #include <unistd.h>
@@ -176,16 +178,7 @@ bool signature_verifies(X509* certificate, std::string_view data,
   return ok;
 }
 
-IdentityLabels cli_labels() {
-  IdentityLabels labels;
-  labels.certificate = "--certificate";
-  labels.private_key = "--private-key";
-  labels.intermediates = "--intermediates";
-  labels.key_password = "--pkcs8-password";
-  labels.reuse_pin = "--reuse-pin";
-  labels.pkcs11_module = "--pkcs11-lib";
-  return labels;
-}
+IdentityLabels cli_labels() { return rolesanywhere::cli::identity_labels(); }
 
 namespace {
 FileIdentityOptions options_for(const std::string& certificate, const std::string& key,

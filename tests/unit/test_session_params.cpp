@@ -1,4 +1,6 @@
 // ARN parsing, parameter validation, endpoint resolution and the unsigned request.
+#include "cli/flag_labels.hpp"
+
 #include <doctest/doctest.h>
 
 #include "rolesanywhere/error.hpp"
@@ -20,18 +22,8 @@ constexpr const char* kProfile =
     "arn:aws:rolesanywhere:us-east-1:123456789012:profile/f0e1d2c3-0000-1111-2222-333344445555";
 constexpr const char* kRole = "arn:aws:iam::123456789012:role/Workload";
 
-// The flag names the command line passes (src/cli/command_line.cpp).
-SessionLabels cli_labels() {
-  SessionLabels labels;
-  labels.trust_anchor_arn = "--trust-anchor-arn";
-  labels.profile_arn = "--profile-arn";
-  labels.role_arn = "--role-arn";
-  labels.duration = "--session-duration";
-  labels.role_session_name = "--role-session-name";
-  labels.region = "--region";
-  labels.endpoint = "--endpoint";
-  return labels;
-}
+// The flag names the command line passes.
+SessionLabels cli_labels() { return rolesanywhere::cli::session_labels(); }
 
 // Valid parameters, labelled as the command line labels them: the messages checked here are
 // the ones users see.
