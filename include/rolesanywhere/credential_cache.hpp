@@ -43,6 +43,9 @@ struct CacheKey {
   // the same region given explicitly share an entry.
   std::string region;
   std::string endpoint_url;
+  // How the answer was fetched (TLS verification, CA bundle, proxy): one fetched with weaker
+  // checks, which a man in the middle could have answered, never reaches a run with stronger ones.
+  std::string transport;
 };
 
 // certificate_der and chain_sent from the identity; the caller fills the session's fields.
@@ -102,12 +105,13 @@ CachedCredentials fetch_through_cache(const CacheOptions& options, const std::st
                                       const std::function<Credentials()>& fetch,
                                       const Clock& clock);
 
-// credential-process's use of the cache: the entry for the provider's identity and session
-// (the endpoint resolved, so an explicit --region equal to the default shares an entry), keyed
-// with cache_entry_key, and the provider's fetch on a miss. A token that fails the signature the
-// entry key needs is answered without the cache (the CreateSession will say what is wrong).
-CachedCredentials fetch_through_cache(RolesAnywhereProvider& provider, const CacheOptions& options,
-                                      const Clock& clock);
+// credential-process's use of the cache: the entry for the provider's identity, session and
+// transport (the endpoint resolved, so an explicit --region equal to the default shares an entry),
+// keyed with cache_entry_key, and the provider's fetch on a miss. A token that fails the signature
+// the entry key needs is answered without the cache (the CreateSession will say what is wrong).
+CachedCredentials fetch_through_cache(RolesAnywhereProvider& provider,
+                                      const TransportOptions& transport,
+                                      const CacheOptions& options, const Clock& clock);
 
 // $XDG_CACHE_HOME/rolesanywhere-helper when XDG_CACHE_HOME is set to an absolute path (the XDG
 // spec ignores a relative one), else $HOME/.cache/rolesanywhere-helper; nullopt when neither

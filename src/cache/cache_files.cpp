@@ -56,6 +56,7 @@ std::optional<std::string> write_all(int fd, std::string_view bytes) {
       if (errno == EINTR) continue;
       return "write: " + errno_text(errno);
     }
+    if (written == 0) return "write: no progress (the file system took no bytes)";
     bytes.remove_prefix(static_cast<std::size_t>(written));
   }
   return std::nullopt;

@@ -91,6 +91,7 @@ std::string cache_entry_id(const CacheKey& key) {
   append_field(encoding, std::to_string(key.duration_seconds));
   append_field(encoding, key.region);
   append_field(encoding, key.endpoint_url);
+  append_field(encoding, key.transport);
   std::array<unsigned char, 32> digest{};
   unsigned int digest_length = 0;
   if (EVP_Digest(encoding.data(), encoding.size(), digest.data(), &digest_length, EVP_sha256(),
@@ -99,10 +100,27 @@ std::string cache_entry_id(const CacheKey& key) {
   return hex(digest.data(), digest_length);
 }
 
+namespace {
+
+// Whether the key holds its private component here (a key file) rather than on a token. Asked
+// explicitly: an encoding of a key without it could come out of public material alone.
+bool holds_private_component(EVP_PKEY* key) {
+  BIGNUM* secret = nullptr;
+  const char* name = EVP_PKEY_is_a(key, "RSA") ? OSSL_PKEY_PARAM_RSA_D : OSSL_PKEY_PARAM_PRIV_KEY;
+  const bool held =
+      EVP_PKEY_get_bn_param(key, name, &secret) == 1 && secret != nullptr && !BN_is_zero(secret);
+  BN_clear_free(secret);
+  ERR_clear_error();  // a token key has no such parameter: expected, not an error to report
+  return held;
+}
+
+}  // namespace
+
 std::optional<SecretString> cache_entry_key(const Identity& identity, std::string_view entry_id) {
-  // A key file's private half encodes; a token's (no private components here) does not.
+  // A key file's private half is derived from; a token's never leaves the token.
   unsigned char* encoded = nullptr;
-  const int length = i2d_PrivateKey(identity.key(), &encoded);
+  const int length =
+      holds_private_component(identity.key()) ? i2d_PrivateKey(identity.key(), &encoded) : 0;
   if (length > 0 && encoded) {
     struct ClearFree {
       unsigned char* bytes;

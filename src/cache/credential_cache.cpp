@@ -161,10 +161,11 @@ CachedCredentials fetch_through_cache(const CacheOptions& options, const std::st
     lock.emplace(directory.fd.get(), entry_id, options.wait_for_other, [&run] {
       run.say("another caller is fetching " + run.shown() + "; waiting for it");
     });
+    // An entry that changed since our first look is another caller's fresh fetch, whether we
+    // waited for its lock or it finished just before we took it: taken even when its session is
+    // shorter than min_remaining, so such sessions still make one CreateSession between callers.
     if (lock->held())
-      again = run.look(directory.fd.get(), lock->status() == EntryLock::Status::kLockedAfterWait
-                                               ? std::optional<std::optional<Stamp>>(first.seen)
-                                               : std::nullopt);
+      again = run.look(directory.fd.get(), std::optional<std::optional<Stamp>>(first.seen));
   } catch (const std::exception& error) {
     return bypass(std::string("the cache failed: ") + error.what());
   }

@@ -3,8 +3,9 @@
 
 namespace rolesanywhere {
 
-CachedCredentials fetch_through_cache(RolesAnywhereProvider& provider, const CacheOptions& options,
-                                      const Clock& clock) {
+CachedCredentials fetch_through_cache(RolesAnywhereProvider& provider,
+                                      const TransportOptions& transport,
+                                      const CacheOptions& options, const Clock& clock) {
   const CreateSessionParams& params = provider.params();
   const Endpoint endpoint = resolve_endpoint(params);
   CacheKey key = cache_key_for(provider.identity());
@@ -15,8 +16,14 @@ CachedCredentials fetch_through_cache(RolesAnywhereProvider& provider, const Cac
   key.duration_seconds = params.duration_seconds;
   key.region = endpoint.region;
   key.endpoint_url = endpoint.url;
+  key.transport = std::string("verify-tls=") + (transport.verify_tls ? "yes" : "no") +
+                  ";ca-bundle=" + transport.ca_bundle.value_or("") +
+                  ";proxy=" + (transport.use_proxy ? "yes" : "no");
   const std::string id = cache_entry_id(key);
-  const auto fetch = [&provider, &clock] { return provider.fetch(clock); };
+  const auto fetch = [&provider, &clock] {
+    preload_http_client();  // a miss: libcurl loads on another thread while the request is signed
+    return provider.fetch(clock);
+  };
 
   std::optional<SecretString> entry_key;
   try {

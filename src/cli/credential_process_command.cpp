@@ -75,7 +75,8 @@ int credential_process_command(int argc, char** argv) {
   provider_options.open_transport_at_first_fetch = true;
   RolesAnywhereProvider provider(provider_options, clock);
   const Credentials credentials =
-      cache ? fetch_through_cache(provider, *cache, clock).credentials : provider.fetch(clock);
+      cache ? fetch_through_cache(provider, provider_options.transport, *cache, clock).credentials
+            : provider.fetch(clock);
   write_stdout(to_credential_process_json(credentials));
   return 0;
 }

@@ -53,6 +53,8 @@ cached_call "another role gets its own entry" 1 --cache "${IDENTITY[@]}" "${SESS
   --role-session-name other-session
 cached_call "another session duration too" 1 --cache "${IDENTITY[@]}" "${SESSION[@]}" \
   --session-duration 1800
+cached_call "a run with --no-verify-ssl gets its own entry, never one runs that verify TLS use" 1 \
+  --cache --no-verify-ssl "${IDENTITY[@]}" "${SESSION[@]}"
 cached_call "credentials with less than --cache-min-remaining left get a fresh session" 1 \
   --cache --cache-min-remaining 3600 "${IDENTITY[@]}" "${SESSION[@]}"
 cached_call "--cache-dir chooses the place (and turns the cache on)" 1 \

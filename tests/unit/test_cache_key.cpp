@@ -62,6 +62,7 @@ TEST_CASE("cache key: every field makes another entry") {
       {"duration", [](CacheKey& k) { k.duration_seconds = 900; }},
       {"region", [](CacheKey& k) { k.region = "eu-west-1"; }},
       {"endpoint", [](CacheKey& k) { k.endpoint_url = "https://127.0.0.1:8443"; }},
+      {"transport", [](CacheKey& k) { k.transport = "verify-tls=no"; }},
   };
   std::set<std::string> ids = {cache_entry_id(sample_key())};
   for (const auto& named : changes) {
