@@ -1,5 +1,6 @@
 #include "cache_entry.hpp"
 
+#include "common/json_wipe.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/openssl_ptr.hpp"
 
@@ -129,16 +130,6 @@ std::optional<std::string> decrypt(std::string_view body, std::string_view heade
   return result;
 }
 
-// Wipes every string left in the tree: the secrets not moved out.
-void wipe_strings(json& node) {
-  if (node.is_string()) {
-    auto& text = node.get_ref<std::string&>();
-    if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
-  } else if (node.is_structured()) {
-    for (auto& child : node) wipe_strings(child);
-  }
-}
-
 // The string member `name`, moved out of the tree (one copy of a secret, not two); empty when it
 // is missing, not a string or empty.
 std::string take_string(json& document, const char* name) {
@@ -149,10 +140,7 @@ std::string take_string(json& document, const char* name) {
 
 DecodedEntry parse_document(std::string_view text, std::string_view entry_id) {
   json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  struct WipeJson {
-    json& document;
-    ~WipeJson() { wipe_strings(document); }
-  } wipe{parsed};
+  const WipeJsonOnExit wipe{parsed};
   if (parsed.is_discarded() || !parsed.is_object()) return {std::nullopt, "not a JSON document"};
   if (take_string(parsed, "EntryId") != entry_id)
     return {std::nullopt, "it names another entry (a copied file)"};

@@ -1,6 +1,7 @@
 // Reading CreateSession's answers: the credentials out of a success, and a ServiceError out of
 // anything else. Bodies are untrusted: whatever arrives gives a clear error, never a crash, and
 // a success body (which holds secrets) is never quoted in a message.
+#include "common/json_wipe.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/session.hpp"
 #include "rolesanywhere/text.hpp"
@@ -30,21 +31,6 @@ std::string take_string(json& object, const char* key, const std::string& where)
   if (value.empty()) malformed(where + "." + key + " is empty");
   return value;
 }
-
-// Wipes every string left in the tree (the ones not taken), e.g. a duplicate credential set.
-void wipe_strings(json& node) {
-  if (node.is_string()) {
-    auto& text = node.get_ref<std::string&>();
-    if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
-  } else if (node.is_structured()) {
-    for (auto& child : node) wipe_strings(child);
-  }
-}
-
-struct WipeJsonOnExit {
-  json& document;
-  ~WipeJsonOnExit() { wipe_strings(document); }
-};
 
 std::string status_text(long status) {
   switch (status) {
