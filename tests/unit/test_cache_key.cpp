@@ -158,21 +158,10 @@ TEST_CASE("cache key: the default directory follows XDG_CACHE_HOME, else HOME") 
 
 namespace {
 
-constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
-constexpr const char* kPin = "ra-Pin-7Qx";
+constexpr const char* kModule = identity_test::kSoftHsmModule;
+constexpr const char* kPin = identity_test::kSoftHsmPin;
 
-bool token_ready() {
-  static const bool ready = [] {
-    if (!std::filesystem::exists(kModule)) return false;
-    const std::string dir = identity_test::scratch("token");
-    identity_test::run(std::string(SOURCE_DIR) + "/tests/pkcs11/make-softhsm-token.sh " + dir +
-                       " " + identity_test::pki_dir().string() + " >/dev/null 2>&1");
-    ::setenv("SOFTHSM2_CONF", (dir + "/softhsm2.conf").c_str(), 1);
-    return true;
-  }();
-  if (!ready) WARN_MESSAGE(false, "SKIPPED: SoftHSM2 is not installed (" << kModule << ")");
-  return ready;
-}
+bool token_ready() { return identity_test::softhsm_token_ready(); }
 
 Identity token_identity(const std::string& object) {
   Pkcs11Options options;

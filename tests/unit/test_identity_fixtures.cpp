@@ -212,4 +212,17 @@ Error load_error(const std::string& certificate, const std::string& key,
   throw std::logic_error("unreachable");
 }
 
+bool softhsm_token_ready() {
+  static const bool ready = [] {
+    if (!fs::exists(kSoftHsmModule)) return false;
+    const std::string dir = scratch("token");
+    run(std::string(SOURCE_DIR) + "/tests/pkcs11/make-softhsm-token.sh " + dir + " " +
+        pki_dir().string() + " >/dev/null 2>&1");
+    ::setenv("SOFTHSM2_CONF", (dir + "/softhsm2.conf").c_str(), 1);
+    return true;
+  }();
+  if (!ready) WARN_MESSAGE(false, "SKIPPED: SoftHSM2 is not installed (" << kSoftHsmModule << ")");
+  return ready;
+}
+
 }  // namespace identity_test

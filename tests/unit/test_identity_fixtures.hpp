@@ -53,4 +53,11 @@ rolesanywhere::Error load_error(const std::string& certificate, const std::strin
                                 const std::string& intermediates = "",
                                 std::optional<std::string> password = std::nullopt);
 
+// The SoftHSM2 token tests/pkcs11/make-softhsm-token.sh fills from the test PKI (token label
+// "rolesanywhere-test"), built once per process. False, with a SKIPPED warning that ctest reports
+// as a skip, when SoftHSM2 is not installed.
+inline constexpr const char* kSoftHsmModule = "/usr/lib/softhsm/libsofthsm2.so";
+inline constexpr const char* kSoftHsmPin = "ra-Pin-7Qx";
+bool softhsm_token_ready();
+
 }  // namespace identity_test

@@ -19,23 +19,11 @@ using namespace rolesanywhere;
 
 namespace {
 
-constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
-constexpr const char* kPin = "ra-Pin-7Qx";
+constexpr const char* kModule = identity_test::kSoftHsmModule;
+constexpr const char* kPin = identity_test::kSoftHsmPin;
 const std::string kToken = "pkcs11:token=rolesanywhere-test";
 
-// Builds the token once per process (each test case runs in its own process under ctest).
-bool token_ready() {
-  static const bool ready = [] {
-    if (!std::filesystem::exists(kModule)) return false;
-    const std::string dir = identity_test::scratch("token");
-    identity_test::run(std::string(SOURCE_DIR) + "/tests/pkcs11/make-softhsm-token.sh " + dir +
-                       " " + identity_test::pki_dir().string() + " >/dev/null 2>&1");
-    ::setenv("SOFTHSM2_CONF", (dir + "/softhsm2.conf").c_str(), 1);
-    return true;
-  }();
-  if (!ready) WARN_MESSAGE(false, "SKIPPED: SoftHSM2 is not installed (" << kModule << ")");
-  return ready;
-}
+bool token_ready() { return identity_test::softhsm_token_ready(); }
 
 Pkcs11Options token_options(const std::string& certificate, int* prompts = nullptr,
                             std::string answer = kPin) {

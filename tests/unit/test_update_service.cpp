@@ -107,6 +107,20 @@ struct Rig {
   std::jthread thread;  // last: joined before what it uses is destroyed
 };
 
+// Runs the service until the first write, then puts a directory where the file was and moves
+// the clock to the refresh: that refresh's CreateSession succeeds and its write fails.
+void write_first_then_fail_the_refresh(Rig& rig) {
+  rig.start();
+  REQUIRE(eventually(rig.clock, 0s, [&] { return rig.heard.count(rig.heard.written) == 1; }));
+  fs::remove(rig.options.file);
+  fs::create_directory(rig.options.file);
+  rig.clock.advance(56min);
+  REQUIRE(eventually(rig.clock, 0s, [&] {
+    std::lock_guard lock(rig.heard.mutex);
+    return !rig.heard.failures.empty();
+  }));
+}
+
 }  // namespace
 
 TEST_CASE("update service: once writes the profile; a refusal writes nothing") {
@@ -195,16 +209,7 @@ TEST_CASE("update service: with retry_errors a refusal at start is retried until
 TEST_CASE("update service: credentials the file could not take are written later, not fetched") {
   const TimePoint now = std::chrono::system_clock::now();
   Rig rig({created("ASIAONE", now + 1h), created("ASIATWO", now + 3h)});
-  rig.start();
-  REQUIRE(eventually(rig.clock, 0s, [&] { return rig.heard.count(rig.heard.written) == 1; }));
-  // A directory where the file was: the next write fails.
-  fs::remove(rig.options.file);
-  fs::create_directory(rig.options.file);
-  rig.clock.advance(56min);
-  REQUIRE(eventually(rig.clock, 0s, [&] {
-    std::lock_guard lock(rig.heard.mutex);
-    return !rig.heard.failures.empty();
-  }));
+  write_first_then_fail_the_refresh(rig);
   CHECK(rig.transport->sent() == 2);
   {
     std::lock_guard lock(rig.heard.mutex);
@@ -223,15 +228,7 @@ TEST_CASE("update service: a refresh asked for (SIGHUP) fetches anew instead of 
   const TimePoint now = std::chrono::system_clock::now();
   Rig rig(
       {created("ASIAONE", now + 1h), created("ASIATWO", now + 3h), created("ASIATHREE", now + 3h)});
-  rig.start();
-  REQUIRE(eventually(rig.clock, 0s, [&] { return rig.heard.count(rig.heard.written) == 1; }));
-  fs::remove(rig.options.file);
-  fs::create_directory(rig.options.file);
-  rig.clock.advance(56min);
-  REQUIRE(eventually(rig.clock, 0s, [&] {
-    std::lock_guard lock(rig.heard.mutex);
-    return !rig.heard.failures.empty();
-  }));
+  write_first_then_fail_the_refresh(rig);
   fs::remove(rig.options.file);
   rig.service->refresh_soon();
   REQUIRE(eventually(rig.clock, 0s, [&] { return rig.heard.count(rig.heard.written) == 2; }));
