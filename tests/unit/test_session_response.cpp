@@ -128,6 +128,18 @@ TEST_CASE("parse_create_session_response survives a million levels of nesting") 
         "HTTP 400: Bad Request");
 }
 
+TEST_CASE("parse_create_session_response refuses an expiration the program cannot hold") {
+  for (const char* expiration : {"9999-12-31T23:59:59Z", "1600-01-01T00:00:00Z"}) {
+    std::string body = kGoodBody;
+    body.replace(body.find("2026-11-23T10:30:00Z"), 20, expiration);
+    const std::string message = service_message_of(body);
+    CHECK_MESSAGE(message.find("credentialSet[0].credentials.expiration") != std::string::npos,
+                  message);
+    CHECK_MESSAGE(message.find(expiration) != std::string::npos, message);
+    CHECK_MESSAGE(message.find("outside") != std::string::npos, message);
+  }
+}
+
 TEST_CASE("service_error_from_response takes the type from x-amzn-ErrorType") {
   const ServiceError error = service_error_from_response(
       answer(403, R"({"message":"Untrusted signing certificate."})",
