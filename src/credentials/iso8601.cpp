@@ -1,11 +1,13 @@
 // ISO-8601 / RFC 3339 timestamps in UTC. Pure calendar arithmetic on std::chrono: no locale,
 // no TZ variable, no timegm, so the result is the same on every machine.
+#include "common/time_point_range.hpp"
 #include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
 
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace rolesanywhere {
@@ -35,6 +37,12 @@ int read_digits(std::string_view text, std::size_t& pos, std::size_t count, std:
 void expect_char(std::string_view text, std::size_t& pos, char wanted, std::string_view what) {
   if (pos >= text.size() || text[pos] != wanted) fail(text, "expected " + std::string(what));
   ++pos;
+}
+
+// "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z": the whole seconds a TimePoint holds.
+std::string representable_range() {
+  const TimePoint first{std::chrono::ceil<seconds>(TimePoint::min().time_since_epoch())};
+  return format_iso8601(first) + " to " + format_iso8601(TimePoint::max());
 }
 
 }  // namespace
@@ -110,9 +118,12 @@ TimePoint parse_iso8601(std::string_view text) {
   if (!date.ok()) fail(text, "no such date");
   if (hour > 23 || minute > 59 || second > 59) fail(text, "time of day out of range");
 
-  const auto local = sys_days{date} + hours{hour} + minutes{minute} + seconds{second};
+  // In whole seconds, which hold any four-digit year; only the step to TimePoint can overflow.
+  const sys_seconds local = sys_days{date} + hours{hour} + minutes{minute} + seconds{second};
   // "+02:00" means local time is two hours ahead of UTC, so UTC is local minus the offset.
-  return time_point_cast<TimePoint::duration>(local - offset + fraction);
+  const std::optional<TimePoint> utc = to_time_point(local - offset, fraction);
+  if (!utc) fail(text, "outside the times this program can represent, " + representable_range());
+  return *utc;
 }
 
 }  // namespace rolesanywhere

@@ -2,6 +2,7 @@
 
 #include "arn_check.hpp"
 #include "certificate_chain.hpp"
+#include "common/time_point_range.hpp"
 #include "der_codec.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/sigv4x509.hpp"
@@ -10,8 +11,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
+#include <chrono>
 #include <map>
+#include <optional>
 
 namespace rolesanywhere::emulator {
 
@@ -153,6 +155,28 @@ void check_served_arns(const RequestedSession& session, const EmulatorConfig& co
 
 // --- signing headers ---
 
+// "20150830T123600Z" -> seconds since the epoch; nullopt unless exactly that form and a real
+// date. Whole seconds hold any four-digit year, where a TimePoint (nanoseconds) overflows
+// after 2262: calendar arithmetic on std::chrono, no timegm.
+std::optional<std::chrono::sys_seconds> parse_amz_seconds(std::string_view text) {
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
+  for (std::size_t i = 0; i < 15; ++i)
+    if (i != 8 && !std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+  auto number = [&](std::size_t at, std::size_t length) {
+    int value = 0;
+    for (const char digit : text.substr(at, length)) value = value * 10 + (digit - '0');
+    return value;
+  };
+  using namespace std::chrono;
+  const year_month_day date{year{number(0, 4)}, month{unsigned(number(4, 2))},
+                            day{unsigned(number(6, 2))}};
+  const int hour = number(9, 2);
+  const int minute = number(11, 2);
+  const int second = number(13, 2);
+  if (!date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  return sys_days{date} + hours{hour} + minutes{minute} + seconds{second};
+}
+
 std::string required_header(const HttpRequest& request, std::string_view name) {
   auto value = request.header(name);
   if (!value || value->empty()) deny("missing " + std::string(name) + " header");
@@ -162,14 +186,20 @@ std::string required_header(const HttpRequest& request, std::string_view name) {
 // Returns the X-Amz-Date text.
 std::string check_date(const HttpRequest& request, TimePoint now) {
   const std::string text = required_header(request, "X-Amz-Date");
-  const auto signed_at = parse_amz_date(text);
-  if (!signed_at) deny("X-Amz-Date '" + text + "' is not of the form YYYYMMDDTHHMMSSZ");
-  if (*signed_at < now - kMaxClockSkew)
+  const auto signed_at_seconds = parse_amz_seconds(text);
+  if (!signed_at_seconds) deny("X-Amz-Date '" + text + "' is not of the form YYYYMMDDTHHMMSSZ");
+  // A date a TimePoint cannot hold (before 1678, after 2262) is far from any server time: the
+  // service calls it expired or not yet current like any other.
+  const std::optional<TimePoint> signed_at = to_time_point(*signed_at_seconds);
+  const bool before_epoch = signed_at_seconds->time_since_epoch() < std::chrono::seconds{0};
+  const bool too_old = signed_at ? *signed_at < now - kMaxClockSkew : before_epoch;
+  const bool too_new = signed_at ? *signed_at > now + kMaxClockSkew : !before_epoch;
+  if (too_old)
     deny("Signature expired: X-Amz-Date " + text +
          " is more than 5 minutes before the server "
          "time " +
          sigv4x509::amz_date(now) + "; sign just before sending and check the clock");
-  if (*signed_at > now + kMaxClockSkew)
+  if (too_new)
     deny("Signature not yet current: X-Amz-Date " + text +
          " is more than 5 minutes after the "
          "server time " +
@@ -352,27 +382,9 @@ SessionGrant grant_session(const RequestedSession& session, X509* leaf) {
 }  // namespace
 
 std::optional<TimePoint> parse_amz_date(std::string_view text) {
-  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
-  for (std::size_t i = 0; i < 15; ++i)
-    if (i != 8 && !std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
-  auto number = [&](std::size_t at, std::size_t length) {
-    return std::stoi(std::string(text.substr(at, length)));
-  };
-  std::tm fields{};
-  fields.tm_year = number(0, 4) - 1900;
-  fields.tm_mon = number(4, 2) - 1;
-  fields.tm_mday = number(6, 2);
-  fields.tm_hour = number(9, 2);
-  fields.tm_min = number(11, 2);
-  fields.tm_sec = number(13, 2);
-  std::tm normalised = fields;
-  const std::time_t seconds = timegm(&normalised);
-  // timegm normalises 31 February into March; a real date comes back unchanged.
-  if (seconds == -1 || normalised.tm_mday != fields.tm_mday || normalised.tm_mon != fields.tm_mon ||
-      normalised.tm_hour != fields.tm_hour || normalised.tm_min != fields.tm_min ||
-      normalised.tm_sec != fields.tm_sec)
-    return std::nullopt;
-  return std::chrono::system_clock::from_time_t(seconds);
+  const auto whole_seconds = parse_amz_seconds(text);
+  if (!whole_seconds) return std::nullopt;
+  return to_time_point(*whole_seconds);
 }
 
 VerificationResult verify_create_session(const HttpRequest& request, const EmulatorConfig& config,

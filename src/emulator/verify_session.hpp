@@ -65,7 +65,8 @@ struct VerificationResult {
 VerificationResult verify_create_session(const HttpRequest& request, const EmulatorConfig& config,
                                          TimePoint now);
 
-// "20150830T123600Z" -> time point; nullopt unless exactly that form and a real date.
+// "20150830T123600Z" -> time point; nullopt unless exactly that form, a real date, and one a
+// TimePoint holds (nanoseconds since 1970 in 64 bits: 1677-09-21 to 2262-04-11).
 std::optional<TimePoint> parse_amz_date(std::string_view text);
 
 }  // namespace rolesanywhere::emulator

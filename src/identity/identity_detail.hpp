@@ -7,6 +7,7 @@
 #include "rolesanywhere/identity.hpp"
 #include "rolesanywhere/secret.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,10 +17,17 @@ namespace rolesanywhere::identity_detail {
 // "--private-key /x/key.pem", or without the flag's name "private key file /x/key.pem".
 std::string file_label(const std::string& flag, std::string_view noun, const std::string& path);
 
-// The whole file, or Error(kInput) saying it does not exist, cannot be read or is empty.
+// How long reading one file may take, all told. A pipe or FIFO (process substitution,
+// `--certificate <(vault read ...)`) delivers when its writer does; one with no writer, or a
+// writer that stalls, must not hold the helper for ever.
+inline constexpr std::chrono::milliseconds kInputFileTimeout{10'000};
+
+// The whole file, or Error(kInput) saying it does not exist, cannot be read, is empty, or
+// (a pipe or FIFO) did not deliver all of itself within `timeout`, measured on the steady clock.
 // Key files (and PKCS#12 given as --certificate) hold private keys unencrypted, so the bytes
 // live in a SecretString and reading them leaves no stray copy in freed memory.
-SecretString read_input_file(const std::string& path, const std::string& label);
+SecretString read_input_file(const std::string& path, const std::string& label,
+                             std::chrono::milliseconds timeout = kInputFileTimeout);
 
 bool looks_like_pem(std::string_view bytes);
 bool looks_like_pkcs12(std::string_view bytes);

@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -45,11 +46,28 @@ void append(SlistPtr& list, const std::string& line) {
   list.reset(grown);
 }
 
+// CreateSession answers are a few kilobytes. An endpoint or a proxy that sends more is not
+// answering CreateSession, and must not make the helper allocate without bound.
+constexpr std::size_t kMaxResponseBody = 1024 * 1024;
+constexpr const char* kMaxResponseBodyText = "1 MiB";
+
+struct BodySink {
+  std::string& body;
+  bool too_large = false;
+};
+
 // A success body holds the secret key and session token: growing the string must not leave
-// copies of what arrived so far in freed memory.
+// copies of what arrived so far in freed memory. Past the limit the transfer stops at once
+// (a short count makes libcurl abort with CURLE_WRITE_ERROR), before anything is appended.
 size_t collect_body(char* data, size_t size, size_t count, void* user) {
-  append_wiping(*static_cast<std::string*>(user), std::string_view(data, size * count));
-  return size * count;
+  auto& sink = *static_cast<BodySink*>(user);
+  const size_t length = size * count;
+  if (length > kMaxResponseBody - sink.body.size()) {
+    sink.too_large = true;
+    return 0;
+  }
+  append_wiping(sink.body, std::string_view(data, length));
+  return length;
 }
 
 size_t collect_header(char* data, size_t size, size_t count, void* user) {
@@ -129,8 +147,12 @@ class CurlTransport final : public HttpTransport {
       set(CURLOPT_SSL_VERIFYHOST, 0L);
     }
 
+    BodySink body{response.body};
     set(CURLOPT_WRITEFUNCTION, collect_body);
-    set(CURLOPT_WRITEDATA, &response.body);
+    set(CURLOPT_WRITEDATA, &body);
+    // A Content-Length over the limit is refused before the body is read; a body without one
+    // (chunked, or up to the connection's end) is stopped by collect_body.
+    set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxResponseBody));
     set(CURLOPT_HEADERFUNCTION, collect_header);
     set(CURLOPT_HEADERDATA, &response.headers);
 
@@ -140,6 +162,14 @@ class CurlTransport final : public HttpTransport {
       if (!response.body.empty()) OPENSSL_cleanse(response.body.data(), response.body.size());
       if (!result)
         throw Error(Error::Kind::kCancelled, "stopped before " + origin_of(base_url) + " answered");
+      // An unusable answer (kService), not kTransport: asking again at once would fetch the
+      // same oversized answer; serve and update try again later, as after a malformed one.
+      if (body.too_large || *result == CURLE_FILESIZE_EXCEEDED)
+        throw Error(Error::Kind::kService,
+                    "the answer from " + origin_of(base_url) + " was too large (over " +
+                        kMaxResponseBodyText +
+                        ", where a CreateSession answer is a few kilobytes): is that the IAM "
+                        "Roles Anywhere endpoint?");
       const std::string reason = error_text[0] ? error_text : curl_.easy_strerror(*result);
       throw Error(Error::Kind::kTransport,
                   "could not reach " + origin_of(base_url) + ": " + reason);

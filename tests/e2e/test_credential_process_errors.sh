@@ -29,6 +29,10 @@ expect_error "a certificate given as the key" "--private-key" \
 expect_error "missing intermediates file" "$WORK/nope-chain.pem" \
   credential-process "${CERT[@]}" "${KEY[@]}" --intermediates "$WORK/nope-chain.pem" "${SESSION[@]}"
 expect_error "no certificate at all" "--certificate" credential-process "${SESSION[@]}"
+# A pipe whose writer ends without writing is empty. (One that nothing ever writes to gives up
+# after 10 s: tests/unit/test_identity_input_file.cpp checks that with a shorter limit.)
+expect_error "process substitution that writes nothing" "is empty" \
+  credential-process --certificate <(true) "${KEY[@]}" "${SESSION[@]}"
 
 # Passwords.
 expect_error "encrypted key without a password" "--pkcs8-password" \

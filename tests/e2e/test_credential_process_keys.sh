@@ -37,6 +37,19 @@ for kind in rsa2048 p256; do
     --intermediates "$PKI/intermediates.pem" "${SESSION[@]}"
 done
 
+# Files that are pipes: process substitution (`--certificate <(vault read ...)`) and a named
+# FIFO whose writer comes after the helper has opened it (read waits for it within its 10 s).
+expect_credentials "certificate and key through process substitution" \
+  --certificate <(cat "$PKI/p256.fullchain.pem") --private-key <(cat "$PKI/p256.key.pem") \
+  "${SESSION[@]}"
+mkfifo "$WORK/certificate.fifo"
+# timeout: a helper that never opens the FIFO must not leave this writer behind for ever.
+(sleep 1 && timeout 30 sh -c 'cat "$1" >"$2"' - "$PKI/p256.fullchain.pem" "$WORK/certificate.fifo") &
+writer=$!
+expect_credentials "certificate from a named FIFO whose writer comes late" \
+  --certificate "$WORK/certificate.fifo" --private-key "$PKI/p256.key.pem" "${SESSION[@]}"
+wait "$writer"
+
 expect_credentials "role session name and a 15-minute session" \
   --certificate "$PKI/p256.fullchain.pem" --private-key "$PKI/p256.key.pem" \
   --role-session-name ci-runner-7 --session-duration 900 "${SESSION[@]}"

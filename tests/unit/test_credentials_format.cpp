@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <type_traits>
 
 using namespace rolesanywhere;
 using namespace std::chrono;
@@ -71,6 +72,46 @@ TEST_CASE("parse_iso8601 rejects malformed text with a clear message") {
   require_input_error("2026-11-23T09:30:00+2", "offset");
   require_input_error("26-11-23T09:30:00Z", "year");
   require_input_error("2026/11/23T09:30:00Z", "'-'");
+}
+
+// Issue 13: an Expiration outside what system_clock's 64-bit nanosecond count holds
+// (1677-09-21 to 2262-04-11) was signed overflow, and in practice a wrong date.
+TEST_CASE("parse_iso8601 refuses times the program cannot represent, naming them") {
+  for (const char* text : {"9999-12-31T23:59:59Z", "1600-01-01T00:00:00Z", "0000-01-01T00:00:00Z",
+                           "2263-01-01T00:00:00Z", "1677-01-01T00:00:00Z"}) {
+    require_input_error(text, "outside the times this program can represent");
+  }
+  try {
+    parse_iso8601("9999-12-31T23:59:59Z");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "invalid ISO-8601 time \"9999-12-31T23:59:59Z\": outside the times this program can "
+          "represent, " +
+              format_iso8601(TimePoint{ceil<seconds>(TimePoint::min().time_since_epoch())}) +
+              " to " + format_iso8601(TimePoint::max()));
+  }
+}
+
+TEST_CASE("parse_iso8601 accepts every time up to the ends of the range, to the nanosecond") {
+  if constexpr (!std::is_same_v<TimePoint::duration, nanoseconds>) {
+    MESSAGE("SKIPPED: the boundaries below are those of a nanosecond system_clock");
+    return;
+  } else {
+    CHECK(parse_iso8601("2262-04-11T23:47:16.854775807Z") == TimePoint::max());
+    require_input_error("2262-04-11T23:47:16.854775808Z", "outside");
+    require_input_error("2262-04-11T23:47:17Z", "outside");
+    CHECK(parse_iso8601("1677-09-21T00:12:43.145224192Z") == TimePoint::min());
+    require_input_error("1677-09-21T00:12:43.145224191Z", "outside");
+    require_input_error("1677-09-21T00:12:43Z", "outside");
+    CHECK(parse_iso8601("1677-09-21T00:12:44Z") == TimePoint::min() + nanoseconds{854'775'808});
+    // The offset decides: the same wall-clock time is inside the range in one zone only.
+    CHECK(parse_iso8601("2262-04-12T01:00:00+02:00") == utc(2262, 4, 11, 23, 0, 0));
+    require_input_error("2262-04-11T23:00:00-02:00", "outside");
+    CHECK(parse_iso8601("1677-09-20T23:00:00-02:00") == utc(1677, 9, 21, 1, 0, 0));
+    require_input_error("1677-09-21T01:00:00+02:00", "outside");
+    // What format_iso8601 writes for the ends reads back.
+    CHECK(parse_iso8601(format_iso8601(TimePoint::max())) == floor<seconds>(TimePoint::max()));
+  }
 }
 
 TEST_CASE("to_credential_process_json matches the official helper's output exactly") {

@@ -203,6 +203,27 @@ TEST_CASE("emulator verify: a malformed X-Amz-Date is refused") {
   CHECK(parse_amz_date("20150830T123600Z") == std::chrono::system_clock::from_time_t(1440938160));
 }
 
+// Issue 13: a year past 2262 overflowed the nanosecond time point (undefined behaviour).
+TEST_CASE("emulator verify: an X-Amz-Date outside what a time point holds is refused cleanly") {
+  CHECK_FALSE(parse_amz_date("99991231T235959Z"));
+  CHECK_FALSE(parse_amz_date("22630101T000000Z"));
+  CHECK_FALSE(parse_amz_date("16000101T000000Z"));
+  CHECK_FALSE(parse_amz_date("00000101T000000Z"));
+  CHECK(parse_amz_date("22620411T234716Z") ==
+        std::chrono::floor<std::chrono::seconds>(TimePoint::max()));
+  CHECK_FALSE(parse_amz_date("22620411T234717Z"));
+  CHECK(parse_amz_date("19691231T235959Z") == std::chrono::system_clock::from_time_t(-1));
+
+  // As the service does with any date far off its clock: expired, or not yet current.
+  HttpRequest request = signed_request();
+  request.set_header("X-Amz-Date", "99991231T235959Z");
+  CHECK(contains(refused(verify(request), 403, "AccessDeniedException"),
+                 "Signature not yet current: X-Amz-Date 99991231T235959Z"));
+  request.set_header("X-Amz-Date", "16000101T000000Z");
+  CHECK(contains(refused(verify(request), 403, "AccessDeniedException"),
+                 "Signature expired: X-Amz-Date 16000101T000000Z"));
+}
+
 TEST_CASE("emulator verify: well-formed ARNs that are not the served ones are refused") {
   SignSpec spec;
   spec.trust_anchor_arn =

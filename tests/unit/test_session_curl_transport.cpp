@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -258,6 +259,68 @@ TEST_CASE("curl transport reads a body that arrives in many pieces whole") {
   CHECK(response.status == 201);
   CHECK(response.body.size() == body.size());
   CHECK(response.body == body);
+}
+
+// Issue 13: an endpoint (or a proxy) could make the helper allocate without bound.
+namespace {
+
+constexpr std::size_t kMaxBody = 1024 * 1024;
+
+void require_too_large(HttpTransport& transport, const LocalHttpServer& server) {
+  try {
+    transport.send(server.base_url(), sample_request(server.port()));
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == Error::Kind::kService);
+    CHECK(std::string(e.what()) == "the answer from " + server.base_url() +
+                                       " was too large (over 1 MiB, where a CreateSession answer "
+                                       "is a few kilobytes): is that the IAM Roles Anywhere "
+                                       "endpoint?");
+  }
+}
+
+std::string chunk(const std::string& data) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return size + data + "\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("curl transport accepts a body of exactly 1 MiB") {
+  const auto env = clean_environment();
+  const std::string body(kMaxBody, 'x');
+  LocalHttpServer server("HTTP/1.1 201 Created\r\nContent-Length: " + std::to_string(body.size()) +
+                         "\r\n\r\n" + body);
+  auto transport = make_curl_transport(fast_options());
+  const HttpResponse response = transport->send(server.base_url(), sample_request(server.port()));
+  CHECK(response.status == 201);
+  CHECK(response.body.size() == kMaxBody);
+}
+
+TEST_CASE("curl transport refuses a body announced as larger than 1 MiB") {
+  const auto env = clean_environment();
+  const std::string body(kMaxBody + 1, 'x');
+  LocalHttpServer server("HTTP/1.1 201 Created\r\nContent-Length: " + std::to_string(body.size()) +
+                         "\r\n\r\n" + body);
+  auto transport = make_curl_transport(fast_options());
+  require_too_large(*transport, server);
+}
+
+TEST_CASE("curl transport stops reading a body without a length once it passes 1 MiB") {
+  const auto env = clean_environment();
+  // Chunked, so nothing announces the size, and never finished: only stopping at the limit
+  // ends this send with the size error (reading on would end in the 5-second timeout).
+  std::string endless = "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string piece(64 * 1024, 'x');
+  while (endless.size() < 3 * kMaxBody) endless += chunk(piece);
+  LocalHttpServer server(endless);
+  auto transport = make_curl_transport(fast_options());
+  require_too_large(*transport, server);
+
+  // The transport stays usable for the next answer (a new connection: the old one was cut).
+  LocalHttpServer good(kCannedCreated);
+  CHECK(transport->send(good.base_url(), sample_request(good.port())).status == 201);
 }
 
 TEST_CASE("curl transport returns error statuses rather than throwing") {

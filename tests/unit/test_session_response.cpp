@@ -110,6 +110,36 @@ TEST_CASE("parse_create_session_response turns garbage into a clear error") {
         std::string::npos);
 }
 
+// Issue 13: the wipe of a parsed answer recursed once per level, and 2 MB of brackets answered
+// with 201 exhausted the stack (SIGSEGV) before any message could be given.
+TEST_CASE("parse_create_session_response survives a million levels of nesting") {
+  constexpr std::size_t kDepth = 1'000'000;
+  const std::string brackets = std::string(kDepth, '[') + std::string(kDepth, ']');
+  CHECK(service_message_of(brackets).find("not a JSON object") != std::string::npos);
+
+  // Nested inside an otherwise good answer: parsed, used, and every level wiped.
+  std::string good_with_depth = kGoodBody;
+  good_with_depth.insert(good_with_depth.rfind('}'), ",\"deep\":" + brackets);
+  const Credentials credentials = parse_create_session_response(good_with_depth);
+  CHECK(credentials.access_key_id == "ASIAEXAMPLEKEY");
+
+  // Error answers are parsed for their message too.
+  CHECK(std::string(service_error_from_response(answer(400, brackets)).what()) ==
+        "HTTP 400: Bad Request");
+}
+
+TEST_CASE("parse_create_session_response refuses an expiration the program cannot hold") {
+  for (const char* expiration : {"9999-12-31T23:59:59Z", "1600-01-01T00:00:00Z"}) {
+    std::string body = kGoodBody;
+    body.replace(body.find("2026-11-23T10:30:00Z"), 20, expiration);
+    const std::string message = service_message_of(body);
+    CHECK_MESSAGE(message.find("credentialSet[0].credentials.expiration") != std::string::npos,
+                  message);
+    CHECK_MESSAGE(message.find(expiration) != std::string::npos, message);
+    CHECK_MESSAGE(message.find("outside") != std::string::npos, message);
+  }
+}
+
 TEST_CASE("service_error_from_response takes the type from x-amzn-ErrorType") {
   const ServiceError error = service_error_from_response(
       answer(403, R"({"message":"Untrusted signing certificate."})",
