@@ -72,8 +72,9 @@ class LazyLibrary {
 
   // Starts the load on a thread of its own and returns at once; a later get() finds the table
   // loaded or waits for the load to finish. `this` must live as long as the process (the tables
-  // are leaked singletons).
-  void preload();
+  // are leaked singletons). `before_thread_exit`, when given, runs last on that thread, to free
+  // what the library's initialisation kept for the thread.
+  void preload(std::function<void()> before_thread_exit = {});
 
   // For exit: waits for a background load in progress to finish and keeps one not started yet
   // from starting, so the process never exits (running atexit handlers such as OpenSSL's
@@ -93,10 +94,17 @@ class LazyLibrary {
 void preload_in_background(std::function<void()> load);
 
 template <typename Api>
-void LazyLibrary<Api>::preload() {
-  preload_in_background([this] {
+void LazyLibrary<Api>::preload(std::function<void()> before_thread_exit) {
+  preload_in_background([this, before_thread_exit = std::move(before_thread_exit)] {
     const std::lock_guard lock(preload_mutex_);
-    if (!settled_) get();
+    if (settled_) return;
+    try {
+      get();
+    } catch (...) {
+      if (before_thread_exit) before_thread_exit();
+      throw;
+    }
+    if (before_thread_exit) before_thread_exit();
   });
 }
 

@@ -60,7 +60,9 @@ void preload_http_client() {
     OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
     std::atexit([] { lazy_curl().settle_preload(); });
   });
-  lazy_curl().preload();
+  // curl_global_init initialises OpenSSL's TLS part on the loading thread, and OpenSSL keeps
+  // per-thread error state made during its initialisation past the thread's end unless told.
+  lazy_curl().preload([] { OPENSSL_thread_stop(); });
 }
 
 }  // namespace rolesanywhere
