@@ -200,8 +200,26 @@ void answering(State& state, const RequestState& request) {
     state.guard->request_received(request.connection->guarded);
 }
 
+// RFC 9112, section 3.2: a server answers 400 to an HTTP/1.1 request without a Host header, and
+// to any with more than one. HTTP/1.0 clients may leave it out.
+const char* host_header_problem(const char* version, MHD_Connection* connection) {
+  std::size_t hosts = 0;
+  mhd_api().get_connection_values(
+      connection, MHD_HEADER_KIND,
+      [](void* cls, MHD_ValueKind, const char* name, const char*) {
+        if (name && iequals(name, MHD_HTTP_HEADER_HOST)) ++*static_cast<std::size_t*>(cls);
+        return MHD_YES;
+      },
+      &hosts);
+  if (hosts > 1) return "more than one Host header";
+  const bool http_1_0 = version && std::strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+  if (hosts == 0 && !http_1_0) return "an HTTP/1.1 request without a Host header";
+  return nullptr;
+}
+
 MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method,
-                      const char*, const char*, size_t* upload_data_size, void** request_cls) {
+                      const char* version, const char*, size_t* upload_data_size,
+                      void** request_cls) {
   auto& state = *static_cast<State*>(cls);
   auto* request_state = static_cast<RequestState*>(*request_cls);
   if (!request_state) return MHD_NO;
@@ -216,6 +234,12 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   };
   if (!request_state->headers_seen) {  // headers are in; a body, if any, comes next
     request_state->headers_seen = true;
+    if (const char* problem = host_header_problem(version, connection)) {
+      state.debug_line(log_safe(method ? method : "") + " " + log_safe(url ? url : "") +
+                       " -> 400 (" + problem + ")");
+      answering(state, *request_state);
+      return send(state, connection, plain(400, std::string("bad request: ") + problem));
+    }
     if (declared_body_length(connection) > state.options.max_body_bytes) {
       over_limit("413");
       answering(state, *request_state);

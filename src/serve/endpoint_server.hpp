@@ -4,6 +4,7 @@
 //   - bounds what a client can send (header memory per connection, body bytes, connections,
 //     idle time), so no request, however malformed, grows the process or crashes it,
 //   - keeps slow clients from holding every connection (connection_guard.hpp),
+//   - answers 400 to an HTTP/1.1 request that does not name its Host exactly once (RFC 9112),
 //   - shuts down cleanly: stop accepting, let the requests in flight finish, then stop.
 #pragma once
 

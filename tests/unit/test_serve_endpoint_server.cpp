@@ -287,7 +287,7 @@ TEST_CASE("serve server: random bytes and malformed requests never stop it") {
       {"\r\n\r\n", 0},     // blank lines before a request are skipped; nothing else comes
       {"GET\r\n\r\n", 0},  // not a request line: the connection is closed
       {"GET / HTTP/9.9\r\n\r\n", 505},
-      {"GET /latest/api/token HTTP/1.1\r\n\r\n", 405},  // without Host; still the wrong method
+      {"GET /latest/api/token HTTP/1.1\r\n\r\n", 400},  // HTTP/1.1 without Host
       {std::string("PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-\0Null: y\r\n\r\n", 64),
        400},
       {"PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: "
@@ -523,4 +523,33 @@ TEST_CASE("serve server: a request trickled in is closed at its deadline, unansw
   CHECK(request_line_closed);
   CHECK(answers.empty());
   CHECK(!get_token(port).empty());  // still serving
+}
+
+TEST_CASE("serve server: an HTTP/1.1 request must name its Host once; HTTP/1.0 need not") {
+  TestServer test;
+  const std::uint16_t port = test.server->port();
+  const std::string token = get_token(port);
+  const std::string path = kRolePath;
+
+  // RFC 9112, section 3.2: 400 for an HTTP/1.1 request without Host, or with two.
+  std::string response = round_trip(port, "PUT /latest/api/token HTTP/1.1\r\n\r\n");
+  CHECK(status_of(response) == 400);
+  CHECK(body_of(response).find("Host") != std::string::npos);
+  response = round_trip(port, "GET " + path + " HTTP/1.1\r\nx-aws-ec2-metadata-token: " + token +
+                                  "\r\nConnection: close\r\n\r\n");
+  CHECK(status_of(response) == 400);
+  CHECK(body_of(response).find("ASIA") == std::string::npos);
+  response = round_trip(port,
+                        "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nhost: 127.0.0.1"
+                        "\r\nConnection: close\r\n\r\n");
+  CHECK(status_of(response) == 400);
+
+  // HTTP/1.0 may leave Host out: served as before.
+  response = round_trip(port, "PUT /latest/api/token HTTP/1.0\r\n\r\n");
+  CHECK(status_of(response) == 200);
+  CHECK(body_of(response).size() == 64);
+  response = round_trip(
+      port, "GET " + path + " HTTP/1.0\r\nx-aws-ec2-metadata-token: " + token + "\r\n\r\n");
+  REQUIRE(status_of(response) == 200);
+  CHECK(nlohmann::json::parse(body_of(response))["AccessKeyId"] == "ASIAFIRST");
 }
