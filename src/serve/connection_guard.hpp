@@ -59,7 +59,6 @@ class ConnectionGuard {
 
   // Open connections not yet dropped.
   std::size_t live() const;
-  const Limits& limits() const noexcept { return limits_; }
 
   enum class Phase { kWaitingForRequest, kReceivingRequest, kAnswering };
   struct Connection {
