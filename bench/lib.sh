@@ -3,9 +3,10 @@
 #
 #   bench_build [JOBS]   installs the test dependencies and builds the helper and the emulator
 #                        (RelWithDebInfo; JOBS defaults to 2)
-#   bench_start_emulator creates $work (removed on exit, after killing every pid in "${pids[@]}"),
+#   bench_start_emulator [EMULATOR FLAGS]
+#                        creates $work (removed on exit, after killing every pid in "${pids[@]}"),
 #                        the test PKI in $work/pki, the ARNs $ta, $profile and $role, and the
-#                        emulator on a free loopback port at $endpoint
+#                        emulator (with those flags) on a free loopback port at $endpoint
 
 bench_build() {
   scripts/install-deps.sh --test
@@ -24,7 +25,7 @@ bench_start_emulator() {
   profile=arn:aws:rolesanywhere:us-east-1:123456789012:profile/a1b2c3d4-0000-4000-8000-00000000000b
   role=arn:aws:iam::123456789012:role/bench
   build/rolesanywhere-emulator --port 0 --port-file "$work/port" --ca "$work/pki/root-ca.pem" \
-    --trust-anchor-arn "$ta" --profile-arn "$profile" --role-arn "$role" 2>/dev/null &
+    --trust-anchor-arn "$ta" --profile-arn "$profile" --role-arn "$role" "$@" 2>/dev/null &
   pids+=($!)
   for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
   [ -s "$work/port" ] || { echo "the emulator did not start" >&2; exit 1; }

@@ -52,6 +52,9 @@ void finish_config(EmulatorConfig& config) {
   if (config.region.empty()) config.region = split_arn(config.trust_anchor_arn)->region;
   if (config.trust_anchor_certificates.empty())
     throw Error(Error::Kind::kInvalidArgument, "--ca is required: name the trust anchor's CA file");
+  if (config.max_session_seconds < 0 || config.max_session_seconds > 43200)
+    throw Error(Error::Kind::kInvalidArgument,
+                "--max-session-seconds must be within 1..43200, or 0 for the duration asked");
 }
 
 }  // namespace rolesanywhere::emulator

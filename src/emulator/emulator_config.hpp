@@ -21,6 +21,9 @@ struct EmulatorConfig {
   std::string profile_arn = kDefaultProfileArn;
   std::string role_arn = kDefaultRoleArn;
   std::string region;  // the signing region requests must use; finish_config: the anchor's
+  // Sessions last at most this long, whatever durationSeconds asks (the service's minimum is
+  // 900 s): short sessions for soak tests of refreshing clients. 0: as asked.
+  int max_session_seconds = 0;
   std::vector<X509Ptr> trust_anchor_certificates;  // the CA(s) of the trust anchor
 };
 
@@ -28,8 +31,9 @@ struct EmulatorConfig {
 // or holds no certificate.
 std::vector<X509Ptr> load_ca_certificates(const std::vector<std::string>& paths);
 
-// Checks the ARNs' shapes and that a region is known; throws Error(kInvalidArgument) naming the
-// flag. The region defaults to the trust anchor's when `region` is empty.
+// Checks the ARNs' shapes, that a region is known and max_session_seconds is within 0..43200;
+// throws Error(kInvalidArgument) naming the flag. The region defaults to the trust anchor's when
+// `region` is empty.
 void finish_config(EmulatorConfig& config);
 
 }  // namespace rolesanywhere::emulator

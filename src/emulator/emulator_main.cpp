@@ -58,7 +58,9 @@ cxxopts::Options define_flags() {
     ("tls-cert", "serve HTTPS with this PEM certificate (chain)", cxxopts::value<std::string>())
     ("tls-key", "the PEM private key of --tls-cert (unencrypted)", cxxopts::value<std::string>())
     ("clock-offset", "pretend the time is now + SECONDS (may be negative)", cxxopts::value<long>()->default_value("0"))
+    ("max-session-seconds", "issue sessions of at most N seconds, below the 900 s minimum too (0: as asked)", cxxopts::value<int>()->default_value("0"))
     ("fail-count", "the first N CreateSession requests get the fault", cxxopts::value<int>()->default_value("0"))
+    ("fail-cycle", "PASS:FAIL: over and over, PASS CreateSession requests answered, then FAIL get the fault", cxxopts::value<std::string>())
     ("fail-status", "status of injected failures: 500, 503, 429, 403, ...", cxxopts::value<int>()->default_value("500"))
     ("delay-ms", "sleep this long before answering CreateSession", cxxopts::value<int>()->default_value("0"))
     ("garbage-body", "answer 201 with a body that is not JSON")
@@ -71,7 +73,9 @@ cxxopts::Options define_flags() {
 
 void print_help(const cxxopts::Options& options) {
   std::cout << options.help() << "\n"
-            << "Control endpoints: POST /_emulator/faults {\"fail_count\":N,\"fail_status\":S,"
+            << "Control endpoints: POST /_emulator/faults {\"fail_count\":N,\"cycle_pass\":N,"
+               "\"cycle_fail\":N,"
+               "\"fail_status\":S,"
                "\"delay_ms\":N,\"garbage_body\":bool,\"drop_connection\":bool}; "
                "GET /_emulator/stats.\n";
 }
@@ -83,6 +87,7 @@ EmulatorConfig read_config(const cxxopts::ParseResult& flags) {
   config.profile_arn = flags["profile-arn"].as<std::string>();
   config.role_arn = flags["role-arn"].as<std::string>();
   if (flags.count("region")) config.region = flags["region"].as<std::string>();
+  config.max_session_seconds = flags["max-session-seconds"].as<int>();
   if (!flags.count("ca"))
     throw Error(Error::Kind::kInvalidArgument, "--ca is required: name the trust anchor's CA file");
   config.trust_anchor_certificates =
@@ -97,6 +102,8 @@ void read_faults(const cxxopts::ParseResult& flags, EmulatorServerOptions& serve
   server_options.faults.delay_ms = flags["delay-ms"].as<int>();
   server_options.faults.garbage_body = flags.count("garbage-body") > 0;
   server_options.faults.drop_connection = flags.count("drop-connection") > 0;
+  if (flags.count("fail-cycle"))
+    parse_fail_cycle(flags["fail-cycle"].as<std::string>(), "--fail-cycle", server_options.faults);
 }
 
 // How the server listens (port, TLS), which faults it injects, its clock and its log.

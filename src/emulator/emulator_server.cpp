@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -178,7 +179,9 @@ MHD_Result handle_create_session(State& state, MHD_Connection* connection,
     state.log(line_start + std::to_string(fault.status) + " " + fault.type + ": " + fault.message);
     return send_fault(connection, fault.status, fault.type, fault.message);
   }
-  const SessionGrant& grant = result.grant();
+  SessionGrant grant = result.grant();
+  if (state.config.max_session_seconds > 0)
+    grant.duration_seconds = std::min(grant.duration_seconds, state.config.max_session_seconds);
   const std::string body = create_session_response_body(grant, now);
   ++state.sessions_issued;
   state.log(line_start + "201 session for '" + grant.subject + "' (serial " + grant.serial_decimal +

@@ -3,8 +3,9 @@
 // verify_create_session and answering with its verdict.
 //
 //   POST /sessions          CreateSession (subject to the fault plan)
-//   POST /_emulator/faults  replace fields of the fault plan: {"fail_count":N,"fail_status":S,
-//                           "delay_ms":N,"garbage_body":bool,"drop_connection":bool}
+//   POST /_emulator/faults  replace fields of the fault plan: {"fail_count":N,"cycle_pass":N,
+//                           "cycle_fail":N,"fail_status":S,"delay_ms":N,"garbage_body":bool,
+//                           "drop_connection":bool}
 //   GET  /_emulator/faults  the current plan
 //   GET  /_emulator/stats   {"requests":N,"sessions_issued":N,"rejected":N,"faults_injected":N,
 //                           "session_connections":N}

@@ -6,9 +6,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <limits>
 
 namespace rolesanywhere::emulator {
+
+namespace {
+constexpr int kMaxCycle = 1'000'000;
+}  // namespace
 
 std::string error_type_for_status(int status) {
   switch (status) {
@@ -30,6 +35,10 @@ std::string error_type_for_status(int status) {
 void check_fault_plan(const FaultPlan& plan) {
   if (plan.fail_count < 0)
     throw Error(Error::Kind::kInvalidArgument, "fail_count must be 0 or more");
+  if (plan.cycle_pass < 0 || plan.cycle_pass > kMaxCycle || plan.cycle_fail < 0 ||
+      plan.cycle_fail > kMaxCycle)
+    throw Error(Error::Kind::kInvalidArgument,
+                "cycle_pass and cycle_fail must be within 0..1000000");
   if (plan.fail_status < 400 || plan.fail_status > 599)
     throw Error(Error::Kind::kInvalidArgument, "fail_status " + std::to_string(plan.fail_status) +
                                                    " is not an error status "
@@ -72,6 +81,10 @@ FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
     };
     if (name == "fail_count")
       integer(plan.fail_count);
+    else if (name == "cycle_pass")
+      integer(plan.cycle_pass);
+    else if (name == "cycle_fail")
+      integer(plan.cycle_fail);
     else if (name == "fail_status")
       integer(plan.fail_status);
     else if (name == "delay_ms")
@@ -82,15 +95,35 @@ FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
       boolean(plan.drop_connection);
     else
       throw Error(Error::Kind::kInvalidArgument, "unknown fault '" + name +
-                                                     "'; known: fail_count, fail_status, delay_ms, "
+                                                     "'; known: fail_count, cycle_pass, "
+                                                     "cycle_fail, fail_status, delay_ms, "
                                                      "garbage_body, drop_connection");
   }
   check_fault_plan(plan);
   return plan;
 }
 
+void parse_fail_cycle(std::string_view text, std::string_view flag, FaultPlan& plan) {
+  const auto number = [&](std::string_view part, int& field) {
+    const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), field);
+    return !part.empty() && error == std::errc{} && end == part.data() + part.size() &&
+           field >= 0 && field <= kMaxCycle;
+  };
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos || !number(text.substr(0, colon), plan.cycle_pass) ||
+      !number(text.substr(colon + 1), plan.cycle_fail))
+    throw Error(
+        Error::Kind::kInvalidArgument,
+        std::string(flag) + " '" + std::string(text) +
+            "' is not PASS:FAIL (requests answered, then requests failed, each 0..1000000), "
+            "such as 2:3");
+  check_fault_plan(plan);
+}
+
 std::string fault_plan_json(const FaultPlan& plan) {
   return json_text(nlohmann::json{{"fail_count", plan.fail_count},
+                                  {"cycle_pass", plan.cycle_pass},
+                                  {"cycle_fail", plan.cycle_fail},
                                   {"fail_status", plan.fail_status},
                                   {"delay_ms", plan.delay_ms},
                                   {"garbage_body", plan.garbage_body},
@@ -101,10 +134,12 @@ FaultDecision FaultState::next() {
   std::lock_guard lock(mutex_);
   FaultDecision decision;
   decision.delay_ms = plan_.delay_ms;
-  if (counted_) {
-    if (plan_.fail_count == 0) return decision;
+  if (counted_ && plan_.fail_count > 0) {
     --plan_.fail_count;
-  } else if (!plan_.garbage_body && !plan_.drop_connection) {
+  } else if (plan_.cycle_fail > 0) {
+    const long long position = cycle_position_++ % (plan_.cycle_pass + plan_.cycle_fail);
+    if (position < plan_.cycle_pass) return decision;
+  } else if (counted_ || (!plan_.garbage_body && !plan_.drop_connection)) {
     return decision;
   }
   if (plan_.drop_connection) {
@@ -122,6 +157,7 @@ void FaultState::replace(const FaultPlan& plan) {
   std::lock_guard lock(mutex_);
   plan_ = plan;
   counted_ = plan.fail_count > 0;
+  cycle_position_ = 0;
 }
 
 FaultPlan FaultState::current() const {

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rolesanywhere::emulator {
 
@@ -14,6 +15,11 @@ struct FaultPlan {
   // fail_status); with drop_connection or garbage_body and fail_count 0, every request gets it
   // until the plan changes.
   int fail_count = 0;
+  // Then (or without fail_count), over and over: `cycle_pass` requests are answered, then the
+  // next `cycle_fail` get the fault; cycle_fail 0: off. A client that makes 3 attempts per
+  // refresh sees 2:3 as two refreshes that succeed and a third that fails, again and again.
+  int cycle_pass = 0;
+  int cycle_fail = 0;
   int fail_status = 500;  // the status answered when neither drop nor garbage is set
   int delay_ms = 0;       // sleep before answering any CreateSession request
   bool garbage_body = false;
@@ -37,6 +43,9 @@ FaultPlan parse_fault_plan(const std::string& json, const FaultPlan& current);
 std::string fault_plan_json(const FaultPlan& plan);
 // Throws Error(kInvalidArgument) naming the value when it cannot be answered.
 void check_fault_plan(const FaultPlan& plan);
+// "PASS:FAIL" (such as "2:3") into cycle_pass and cycle_fail; throws Error(kInvalidArgument)
+// naming `flag` when it is not two numbers.
+void parse_fail_cycle(std::string_view text, std::string_view flag, FaultPlan& plan);
 
 // Thread-safe: each CreateSession request takes one decision, which consumes a fail_count.
 class FaultState {
@@ -52,6 +61,7 @@ class FaultState {
   // Whether the plan limited its faults to a count: once that is used up, drop and garbage
   // stop too instead of turning permanent.
   bool counted_ = false;
+  long long cycle_position_ = 0;  // requests of the cycle since the plan was set
 };
 
 }  // namespace rolesanywhere::emulator

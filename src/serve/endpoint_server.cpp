@@ -1,17 +1,21 @@
 #include "endpoint_server.hpp"
 
+#include "connection_guard.hpp"
 #include "httpd/mhd_api.hpp"
 #include "httpd/mhd_daemon.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/text.hpp"
 
 #include <openssl/crypto.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -20,9 +24,10 @@ namespace rolesanywhere::serve {
 namespace {
 
 // Per connection: whether a request is under way on it, so a connection that closes in the
-// middle of a request still takes that request off the in-flight count.
+// middle of a request still takes that request off the in-flight count; and its deadlines.
 struct ConnectionState {
   bool in_request = false;
+  ConnectionGuard::Connection* guarded = nullptr;
 };
 
 // Per request: from its first line to its completion.
@@ -38,9 +43,11 @@ struct EndpointServer::State {
   RequestHandler handler;
   EndpointServerOptions options;
   SocketAddress address;
+  std::unique_ptr<ConnectionGuard> guard;  // outlives the daemon, whose callbacks report to it
   MhdDaemonPtr daemon;
+  std::jthread deadline_timer;  // drops the connections past their deadlines
   std::atomic<std::size_t> in_flight{0};
-  std::atomic<unsigned> open_connections{0};
+  std::atomic<std::size_t> evicted{0};  // since the deadline timer last said so (--debug)
   std::atomic<std::int64_t> last_full_warning_ns{0};  // steady clock; 0: never
   std::atomic<bool> draining{false};
   std::mutex shutdown_mutex;
@@ -48,10 +55,12 @@ struct EndpointServer::State {
 
   void debug_line(const std::string& line) const { debug(options.debug, line); }
 
-  // Every connection slot taken: libmicrohttpd refuses new ones (SDK requests time out) until
-  // some close. Said at most once a minute, whatever the threads.
-  void connection_opened() {
-    if (++open_connections < options.connection_limit || !options.warn) return;
+  // A new connection found too few free slots, and the one that had waited longest for its
+  // request was closed for it: slow or idle clients, or more clients than the endpoint takes.
+  // Said at most once a minute, whatever the threads.
+  void connection_evicted() {
+    ++evicted;
+    if (!options.warn) return;
     const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                  std::chrono::steady_clock::now().time_since_epoch())
                                  .count();
@@ -60,10 +69,9 @@ struct EndpointServer::State {
     if ((last != 0 && now - last < kMinute) ||
         !last_full_warning_ns.compare_exchange_strong(last, now))
       return;
-    options.warn("warning: all " + std::to_string(options.connection_limit) +
-                 " connections of the endpoint are in use: new ones are refused until some "
-                 "close (idle ones close after " +
-                 std::to_string(options.idle_timeout.count()) + " s)");
+    options.warn("warning: the endpoint's " + std::to_string(options.connection_limit) +
+                 " connections are nearly all in use: new clients get the slots of those that "
+                 "have waited longest for their request (slow or idle clients, or too many)");
   }
 
   void request_started(ConnectionState* connection) {
@@ -136,22 +144,29 @@ ConnectionState* connection_state(MHD_Connection* connection) {
   return info ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
 }
 
+ConnectionGuard::TimePoint now() { return std::chrono::steady_clock::now(); }
+
 void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
                    MHD_ConnectionNotificationCode code) {
   auto& state = *static_cast<State*>(cls);
   if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-    *socket_context = new ConnectionState;
-    state.connection_opened();
+    auto* connection_state = new ConnectionState;
+    *socket_context = connection_state;
     const MHD_ConnectionInfo* info =
         mhd_api().get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (info && !set_hop_limit(info->connect_fd, state.options.hop_limit))
+    if (!info) return;
+    if (!set_hop_limit(info->connect_fd, state.options.hop_limit))
       state.debug_line("could not set the hop limit on an accepted connection");
+    bool evicted = false;
+    connection_state->guarded = state.guard->opened(info->connect_fd, now(), &evicted);
+    if (evicted) state.connection_evicted();
     return;
   }
-  // MHD_CONNECTION_NOTIFY_CLOSED
-  --state.open_connections;
+  // MHD_CONNECTION_NOTIFY_CLOSED, before libmicrohttpd closes the socket
   auto* connection_state = static_cast<ConnectionState*>(*socket_context);
+  if (!connection_state) return;
   state.request_finished(connection_state);
+  if (connection_state->guarded) state.guard->closed(connection_state->guarded);
   delete connection_state;
   *socket_context = nullptr;
 }
@@ -161,6 +176,8 @@ void* on_request_start(void* cls, const char*, MHD_Connection* connection) {
   auto* request = new RequestState;
   request->connection = connection_state(connection);
   state.request_started(request->connection);
+  if (request->connection && request->connection->guarded)
+    state.guard->request_started(request->connection->guarded, now());
   return request;
 }
 
@@ -170,12 +187,39 @@ void on_request_completed(void* cls, MHD_Connection*, void** request_cls,
   auto* request = static_cast<RequestState*>(*request_cls);
   if (!request) return;
   state.request_finished(request->connection);
+  if (request->connection && request->connection->guarded)
+    state.guard->request_finished(request->connection->guarded, now());
   delete request;
   *request_cls = nullptr;
 }
 
+// The whole request is in (or refused on its headers): it is answered now, so no deadline of
+// the guard applies to it.
+void answering(State& state, const RequestState& request) {
+  if (request.connection && request.connection->guarded)
+    state.guard->request_received(request.connection->guarded);
+}
+
+// RFC 9112, section 3.2: a server answers 400 to an HTTP/1.1 request without a Host header, and
+// to any with more than one. HTTP/1.0 clients may leave it out.
+const char* host_header_problem(const char* version, MHD_Connection* connection) {
+  std::size_t hosts = 0;
+  mhd_api().get_connection_values(
+      connection, MHD_HEADER_KIND,
+      [](void* cls, MHD_ValueKind, const char* name, const char*) {
+        if (name && iequals(name, MHD_HTTP_HEADER_HOST)) ++*static_cast<std::size_t*>(cls);
+        return MHD_YES;
+      },
+      &hosts);
+  if (hosts > 1) return "more than one Host header";
+  const bool http_1_0 = version && std::strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+  if (hosts == 0 && !http_1_0) return "an HTTP/1.1 request without a Host header";
+  return nullptr;
+}
+
 MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method,
-                      const char*, const char*, size_t* upload_data_size, void** request_cls) {
+                      const char* version, const char*, size_t* upload_data_size,
+                      void** request_cls) {
   auto& state = *static_cast<State*>(cls);
   auto* request_state = static_cast<RequestState*>(*request_cls);
   if (!request_state) return MHD_NO;
@@ -190,8 +234,15 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   };
   if (!request_state->headers_seen) {  // headers are in; a body, if any, comes next
     request_state->headers_seen = true;
+    if (const char* problem = host_header_problem(version, connection)) {
+      state.debug_line(log_safe(method ? method : "") + " " + log_safe(url ? url : "") +
+                       " -> 400 (" + problem + ")");
+      answering(state, *request_state);
+      return send(state, connection, plain(400, std::string("bad request: ") + problem));
+    }
     if (declared_body_length(connection) > state.options.max_body_bytes) {
       over_limit("413");
+      answering(state, *request_state);
       return send(state, connection, plain(413, "request body too large"));
     }
     return MHD_YES;
@@ -204,6 +255,7 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     return MHD_NO;
   }
 
+  answering(state, *request_state);
   HttpRequest request;
   request.method = method ? method : "";
   request.path = url ? url : "";
@@ -235,6 +287,12 @@ EndpointServer::EndpointServer(UniqueFd listen_socket, RequestHandler handler,
   state_->handler = std::move(handler);
   state_->options = std::move(options);
   state_->address = local_address(listen_socket.get());
+  const EndpointServerOptions& settings = state_->options;
+  state_->guard = std::make_unique<ConnectionGuard>(
+      ConnectionGuard::Limits{settings.connection_limit, settings.connection_reserve,
+                              settings.idle_timeout, settings.request_timeout},
+      // The server notices the end of the connection and closes it on its own thread.
+      [](int fd) { ::shutdown(fd, SHUT_RDWR); });
 
   // ITC lets MHD_quiesce_daemon wake the polling threads; AUTO picks epoll on Linux.
   const unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
@@ -264,6 +322,23 @@ EndpointServer::EndpointServer(UniqueFd listen_socket, RequestHandler handler,
     throw Error(Error::Kind::kInternal,
                 "libmicrohttpd could not start serving on " + state_->address.local_url());
   listen_socket.release();  // the daemon owns it now (MHD_quiesce_daemon hands it back)
+  state_->deadline_timer = std::jthread([state = state_.get()](std::stop_token stop) {
+    std::mutex mutex;
+    std::condition_variable_any tick;
+    std::unique_lock lock(mutex);
+    // A quarter of a second late at most: the deadlines are seconds.
+    while (!tick.wait_for(lock, stop, std::chrono::milliseconds(250),
+                          [&stop] { return stop.stop_requested(); })) {
+      // Said at most once a tick: a flood of slow clients must not become a flood of lines.
+      if (const std::size_t dropped = state->guard->drop_overdue(now()))
+        state->debug_line("closed " + std::to_string(dropped) +
+                          " connection(s) that did not send a whole request in time");
+      if (const std::size_t evicted = state->evicted.exchange(0))
+        state->debug_line("closed " + std::to_string(evicted) +
+                          " connection(s) waiting longest for a request, to make room for new "
+                          "ones");
+    }
+  });
 }
 
 EndpointServer::~EndpointServer() { shutdown(std::chrono::milliseconds(0)); }
@@ -287,6 +362,7 @@ void EndpointServer::shutdown(std::chrono::milliseconds drain) {
     state_->debug_line("stopping with " + std::to_string(state_->in_flight.load()) +
                        " request(s) still unfinished after the drain time");
   state_->daemon.reset();
+  state_->deadline_timer = {};  // stops and joins it
 }
 
 }  // namespace rolesanywhere::serve

@@ -41,8 +41,11 @@ bool is_loopback(const SocketAddress& address);
 // socket + SO_REUSEADDR (+ IPV6_V6ONLY) + bind + listen, non-blocking and close-on-exec.
 // Throws Error(kInvalidArgument) naming the address and why (in use, not on this machine); a port
 // in use points to `port_flag` ("--port") when it is not empty.
+// The backlog is the system's largest (as systemd's sockets have): when connections come faster
+// than they are accepted (a burst, or slow clients reconnecting as fast as they are closed), a
+// SYN dropped for a full queue costs its client a second before it is sent again.
 UniqueFd open_listen_socket(const SocketAddress& address, std::string_view port_flag = {},
-                            int backlog = 128);
+                            int backlog = SOMAXCONN);
 
 // The address a socket is bound to.
 SocketAddress local_address(int fd);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <vector>
 
 using namespace rolesanywhere;
 using namespace rolesanywhere::emulator;
@@ -35,6 +36,40 @@ TEST_CASE("emulator faults: drop and garbage last until changed or for fail_coun
   const auto decision = counted.next();
   CHECK(decision.action == FaultAction::kNone);
   CHECK(decision.delay_ms == 25);
+}
+
+TEST_CASE("emulator faults: a fail cycle answers PASS requests, fails FAIL, and again") {
+  FaultState faults(FaultPlan{.cycle_pass = 2, .cycle_fail = 3, .fail_status = 503});
+  std::vector<FaultAction> seen;
+  for (int i = 0; i < 11; ++i) seen.push_back(faults.next().action);
+  const auto pass = FaultAction::kNone, fail = FaultAction::kStatus;
+  CHECK(seen ==
+        std::vector<FaultAction>{pass, pass, fail, fail, fail, pass, pass, fail, fail, fail, pass});
+
+  // After fail_count's faults, from the start of the cycle; drop applies the same way.
+  faults.replace(
+      FaultPlan{.fail_count = 1, .cycle_pass = 1, .cycle_fail = 1, .drop_connection = true});
+  CHECK(faults.next().action == FaultAction::kDropConnection);  // fail_count
+  CHECK(faults.next().action == FaultAction::kNone);
+  CHECK(faults.next().action == FaultAction::kDropConnection);
+  CHECK(faults.next().action == FaultAction::kNone);
+
+  FaultPlan plan = parse_fault_plan(R"({"cycle_pass":2,"cycle_fail":3})", FaultPlan{});
+  CHECK(plan.cycle_pass == 2);
+  CHECK(plan.cycle_fail == 3);
+  CHECK(nlohmann::json::parse(fault_plan_json(plan))["cycle_fail"] == 3);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"cycle_fail":-1})", FaultPlan{}),
+                       doctest::Contains("cycle_fail"), Error);
+
+  plan = FaultPlan{};
+  parse_fail_cycle("4:1", "--fail-cycle", plan);
+  CHECK(plan.cycle_pass == 4);
+  CHECK(plan.cycle_fail == 1);
+  for (const char* bad : {"", "3", "2:", ":3", "2:3:4", "a:b", "-1:2", "2:3x"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(parse_fail_cycle(bad, "--fail-cycle", plan),
+                         doctest::Contains("--fail-cycle"), Error);
+  }
 }
 
 TEST_CASE("emulator faults: the control JSON updates only the fields given") {

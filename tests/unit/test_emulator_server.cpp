@@ -1,6 +1,8 @@
 // The emulator over a real socket: libcurl sends signed requests to the daemon on a free port.
 #include "emulator/emulator_server.hpp"
 #include "httpd/mhd_api.hpp"
+#include "rolesanywhere/credentials.hpp"
+#include "rolesanywhere/error.hpp"
 #include "test_emulator_support.hpp"
 
 #include <curl/curl.h>
@@ -184,6 +186,24 @@ TEST_CASE("emulator server: faults given at start apply to the first requests") 
   CHECK(has_header(answer.headers, "x-amzn-ErrorType: InternalServerException"));
   CHECK(send(base, signed_for(server.port())).status == 500);
   CHECK(send(base, signed_for(server.port())).status == 201);
+}
+
+TEST_CASE("emulator server: max_session_seconds shortens the sessions issued") {
+  EmulatorConfig config = emulator_test::test_config();
+  config.max_session_seconds = 60;
+  EmulatorServer server(std::move(config), {});
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  const Answer answer = send(base, signed_for(server.port()));  // asks for the default hour
+  REQUIRE_MESSAGE(answer.status == 201, answer.body);
+  const std::string expiration =
+      nlohmann::json::parse(answer.body)["credentialSet"][0]["credentials"]["expiration"];
+  const auto lifetime = parse_iso8601(expiration) - std::chrono::system_clock::now();
+  CHECK(lifetime <= std::chrono::seconds(60));
+  CHECK(lifetime > std::chrono::seconds(50));
+
+  EmulatorConfig wrong = emulator_test::test_config();
+  wrong.max_session_seconds = -1;
+  CHECK_THROWS_WITH_AS(finish_config(wrong), doctest::Contains("--max-session-seconds"), Error);
 }
 
 TEST_CASE("emulator server: the injected clock decides staleness") {

@@ -287,7 +287,7 @@ TEST_CASE("serve server: random bytes and malformed requests never stop it") {
       {"\r\n\r\n", 0},     // blank lines before a request are skipped; nothing else comes
       {"GET\r\n\r\n", 0},  // not a request line: the connection is closed
       {"GET / HTTP/9.9\r\n\r\n", 505},
-      {"GET /latest/api/token HTTP/1.1\r\n\r\n", 405},  // without Host; still the wrong method
+      {"GET /latest/api/token HTTP/1.1\r\n\r\n", 400},  // HTTP/1.1 without Host
       {std::string("PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-\0Null: y\r\n\r\n", 64),
        400},
       {"PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: "
@@ -454,34 +454,102 @@ TEST_CASE("serve server: a body over the limit is refused before it has arrived"
   CHECK(!get_token(port).empty());  // still serving
 }
 
-TEST_CASE("serve server: every connection in use is said once, without --debug") {
+TEST_CASE("serve server: slow clients holding every connection do not keep a new one out") {
   std::mutex mutex;
   std::vector<std::string> warnings;
   EndpointServerOptions options;
-  options.connection_limit = 4;
+  options.connection_limit = 8;
+  options.connection_reserve = 2;
   options.threads = 1;
   options.warn = [&](std::string_view line) {
     std::lock_guard lock(mutex);
     warnings.emplace_back(line);
   };
   TestServer test(options);
-  std::vector<UniqueFd> idle;
-  for (int i = 0; i < 3; ++i) idle.push_back(connect_to(test.server->port()));
-  std::this_thread::sleep_for(200ms);  // libmicrohttpd accepts them on its own thread
-  {
-    std::lock_guard lock(mutex);
-    CHECK(warnings.empty());  // three of four: nothing to say yet
+  const std::uint16_t port = test.server->port();
+  const std::string token = get_token(port);
+  // More slow clients than the server takes, each with a request it never finishes (within the
+  // default deadlines, which this test never reaches).
+  std::vector<UniqueFd> slow;
+  for (int i = 0; i < 12; ++i) {
+    slow.push_back(connect_to(port));
+    send_all(slow.back().get(), "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a");
   }
-  for (int i = 0; i < 3; ++i) idle.push_back(connect_to(test.server->port()));
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  for (;;) {
-    {
-      std::lock_guard lock(mutex);
-      if (!warnings.empty() || std::chrono::steady_clock::now() > deadline) break;
-    }
-    std::this_thread::sleep_for(20ms);
+  // A client that sends its whole request is answered: the slowest made room for it.
+  for (int i = 0; i < 3; ++i) {
+    const std::string response = round_trip(port, credentials_request(token));
+    CHECK(status_of(response) == 200);
   }
+  // The one that has waited longest was closed, unanswered.
+  CHECK(read_until_close(slow.front().get(), 2000ms).empty());
   std::lock_guard lock(mutex);
-  REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0].find("all 4 connections of the endpoint are in use") != std::string::npos);
+  REQUIRE(warnings.size() == 1);  // once a minute at most
+  CHECK(warnings[0].find("the endpoint's 8 connections are nearly all in use") !=
+        std::string::npos);
+}
+
+TEST_CASE("serve server: a request trickled in is closed at its deadline, unanswered") {
+  EndpointServerOptions options;
+  options.idle_timeout = 2s;
+  options.request_timeout = 1s;
+  TestServer test(options);
+  const std::uint16_t port = test.server->port();
+  // One sends its request line and then a header a byte at a time; the other never even
+  // finishes its request line. Both keep sending, so no idle timeout ever fires.
+  UniqueFd headers = connect_to(port);
+  send_all(headers.get(), "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+  UniqueFd request_line = connect_to(port);
+  send_all(request_line.get(), "GET /");
+  std::string answers;
+  bool headers_closed = false, request_line_closed = false;
+  const auto give_up = std::chrono::steady_clock::now() + 8s;
+  while (!(headers_closed && request_line_closed) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(200ms);
+    for (auto [fd, closed] : {std::pair{headers.get(), &headers_closed},
+                              std::pair{request_line.get(), &request_line_closed}}) {
+      if (*closed) continue;
+      pollfd readable{fd, POLLIN, 0};
+      if (::poll(&readable, 1, 0) > 0) {  // the server's end: closed, or answered
+        char buffer[512];
+        const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+        if (got > 0) answers.append(buffer, static_cast<std::size_t>(got));
+        *closed = true;
+        continue;
+      }
+      ::send(fd, "a", 1, MSG_NOSIGNAL);
+    }
+  }
+  CHECK(headers_closed);
+  CHECK(request_line_closed);
+  CHECK(answers.empty());
+  CHECK(!get_token(port).empty());  // still serving
+}
+
+TEST_CASE("serve server: an HTTP/1.1 request must name its Host once; HTTP/1.0 need not") {
+  TestServer test;
+  const std::uint16_t port = test.server->port();
+  const std::string token = get_token(port);
+  const std::string path = kRolePath;
+
+  // RFC 9112, section 3.2: 400 for an HTTP/1.1 request without Host, or with two.
+  std::string response = round_trip(port, "PUT /latest/api/token HTTP/1.1\r\n\r\n");
+  CHECK(status_of(response) == 400);
+  CHECK(body_of(response).find("Host") != std::string::npos);
+  response = round_trip(port, "GET " + path + " HTTP/1.1\r\nx-aws-ec2-metadata-token: " + token +
+                                  "\r\nConnection: close\r\n\r\n");
+  CHECK(status_of(response) == 400);
+  CHECK(body_of(response).find("ASIA") == std::string::npos);
+  response = round_trip(port,
+                        "PUT /latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\nhost: 127.0.0.1"
+                        "\r\nConnection: close\r\n\r\n");
+  CHECK(status_of(response) == 400);
+
+  // HTTP/1.0 may leave Host out: served as before.
+  response = round_trip(port, "PUT /latest/api/token HTTP/1.0\r\n\r\n");
+  CHECK(status_of(response) == 200);
+  CHECK(body_of(response).size() == 64);
+  response = round_trip(
+      port, "GET " + path + " HTTP/1.0\r\nx-aws-ec2-metadata-token: " + token + "\r\n\r\n");
+  REQUIRE(status_of(response) == 200);
+  CHECK(nlohmann::json::parse(body_of(response))["AccessKeyId"] == "ASIAFIRST");
 }
