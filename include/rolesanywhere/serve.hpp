@@ -114,12 +114,15 @@ class ServeService {
   // The refreshing thread's body: the first CreateSession, then refreshes until `stop` or a
   // refusal before any credentials were obtained.
   void run_refreshes(std::stop_token stop);
-  // On the main thread, while run_refreshes runs: starts answering (503 on the credentials paths
-  // until credentials arrive), announces the endpoint once the first CreateSession succeeded or
-  // after announce_after without an outcome. Returns once credentials are served, or on `stop`;
-  // while the first failure is retried it keeps waiting, since only a refusal ends that wait.
-  // Throws the refusal when the service refuses before any credentials were obtained (on the
-  // first attempt or a retry, before or after the announcement), after closing the endpoint.
+  // On the main thread, while run_refreshes runs: starts answering once the first CreateSession
+  // has an outcome or after announce_after without one (clients that connect earlier wait in the
+  // listen backlog, then get credentials rather than a 503 to retry: a socket-activated serve is
+  // started by the first client's connection), with 503 on the credentials paths until
+  // credentials arrive; announces the endpoint at the same moment. Returns once credentials are
+  // served, or on `stop`; while the first failure is retried it keeps waiting, since only a refusal
+  // ends that wait. Throws the refusal when the service refuses before any credentials were
+  // obtained (on the first attempt or a retry, before or after the announcement), after closing the
+  // endpoint.
   void start(const std::stop_token& stop);
   // Once run_refreshes has returned: throws what ended it other than a stop.
   void rethrow_failure() const;
@@ -131,7 +134,8 @@ class ServeService {
   struct State;
 
  private:
-  void wait_for_first_credentials(const std::stop_token& stop);
+  void start_answering();
+  void wait_for_first_credentials(FirstFetch::Outcome outcome, const std::stop_token& stop);
 
   std::unique_ptr<State> state_;
 };

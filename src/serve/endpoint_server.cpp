@@ -352,9 +352,12 @@ void EndpointServer::shutdown(std::chrono::milliseconds drain) {
   if (state_->stopped) return;
   state_->stopped = true;
   state_->draining = true;
-  // Stop accepting: the listening socket comes back to us, and closing it refuses new clients.
-  UniqueFd listener(mhd_api().quiesce_daemon(state_->daemon.get()));
-  listener.reset();
+  // Stop accepting: the listening socket comes back to us. libmicrohttpd's threads drop it from
+  // their poll sets only some time later, so it must stay open until the daemon has stopped (a
+  // number closed early can be reused by another open and then polled by them, ThreadSanitizer
+  // saw it); shutdown(2) stops it listening at once, so new clients are refused meanwhile.
+  const UniqueFd listener(mhd_api().quiesce_daemon(state_->daemon.get()));
+  if (listener) ::shutdown(listener.get(), SHUT_RDWR);
   const auto deadline = std::chrono::steady_clock::now() + drain;
   while (state_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

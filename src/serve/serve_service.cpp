@@ -143,6 +143,17 @@ ServeService::ServeService(ServeListener listener, RolesAnywhereProvider& provid
 ServeService::~ServeService() = default;
 
 void ServeService::start(const std::stop_token& stop) {
+  using Outcome = FirstFetch::Outcome;
+  const FirstFetch& first = state_->credentials.first_fetch();
+  const Outcome outcome =
+      first.wait_for_change(Outcome::kPending, state_->options.announce_after, stop);
+  if (outcome == Outcome::kRejected) first.rethrow_rejection();
+  if (stop.stop_requested()) return;
+  start_answering();
+  wait_for_first_credentials(outcome, stop);
+}
+
+void ServeService::start_answering() {
   State& state = *state_;
   EndpointServerOptions server_options;
   server_options.hop_limit = state.options.hop_limit.value_or(
@@ -156,7 +167,6 @@ void ServeService::start(const std::stop_token& stop) {
         return state.handler->handle(request, state.clock.now());
       },
       server_options);
-  wait_for_first_credentials(stop);
 }
 
 const ListeningEndpoint& ServeService::endpoint() const noexcept { return state_->endpoint; }
@@ -171,7 +181,8 @@ void ServeService::shutdown(std::chrono::milliseconds drain) {
 
 void ServeService::rethrow_failure() const { state_->credentials.rethrow_failure(); }
 
-void ServeService::wait_for_first_credentials(const std::stop_token& stop) {
+void ServeService::wait_for_first_credentials(FirstFetch::Outcome outcome,
+                                              const std::stop_token& stop) {
   using Outcome = FirstFetch::Outcome;
   constexpr auto kForever = std::chrono::hours(24 * 365);
   State& state = *state_;
@@ -179,19 +190,16 @@ void ServeService::wait_for_first_credentials(const std::stop_token& stop) {
   const auto announce = [&] {
     if (state.events.listening) state.events.listening(state.endpoint);
   };
-  Outcome outcome = first.wait_for_change(Outcome::kPending, state.options.announce_after, stop);
-  if (outcome != Outcome::kRejected && !stop.stop_requested()) {
-    announce();
-    if (outcome == Outcome::kPending) {
-      if (state.events.first_still_pending) state.events.first_still_pending();
-      outcome = first.wait_for_change(Outcome::kPending, kForever, stop);
-    }
-    if (outcome == Outcome::kRetrying) {
-      if (state.events.first_retrying) state.events.first_retrying(first.failure_message());
-      // The refresh loop retries; only a refusal (or a stop) ends this wait. A later success
-      // is not published: serving then simply goes on until a stop.
-      first.wait_for_change(Outcome::kRetrying, kForever, stop);
-    }
+  announce();
+  if (outcome == Outcome::kPending) {
+    if (state.events.first_still_pending) state.events.first_still_pending();
+    outcome = first.wait_for_change(Outcome::kPending, kForever, stop);
+  }
+  if (outcome == Outcome::kRetrying) {
+    if (state.events.first_retrying) state.events.first_retrying(first.failure_message());
+    // The refresh loop retries; only a refusal (or a stop) ends this wait. A later success
+    // is not published: serving then simply goes on until a stop.
+    first.wait_for_change(Outcome::kRetrying, kForever, stop);
   }
   if (first.outcome() == Outcome::kRejected) {
     state.server->shutdown(std::chrono::milliseconds(0));

@@ -284,6 +284,35 @@ TEST_CASE("serve service: a first CreateSession that takes its time is announced
   CHECK_NOTHROW(started.get());
 }
 
+TEST_CASE("serve service: a client that comes during the first CreateSession gets its answer") {
+  // As under socket activation, where the first client's connection starts serve: it waits in
+  // the listen backlog for the first CreateSession rather than get a 503 it must retry.
+  serve::ServeOptions options = loopback_any_port();
+  options.announce_after = 30s;
+  auto held = std::make_unique<HeldTransport>(
+      created("ASIAEARLYBIRD", std::chrono::system_clock::now() + 1h));
+  HeldTransport* transport = held.get();
+  Rig rig(std::move(held), options);
+  const std::string base = without_slash(rig.service->endpoint().metadata_url);
+  std::stop_source stop;
+  auto started = std::async(std::launch::async, [&] { rig.service->start(stop.get_token()); });
+  auto client = std::async(std::launch::async, [&] {
+    const HttpResponse token =
+        request(base, "PUT", "/latest/api/token", {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}});
+    return request(base, "GET", "/latest/meta-data/iam/security-credentials/Workload",
+                   {{"x-aws-ec2-metadata-token", token.body}});
+  });
+  CHECK(client.wait_for(300ms) == std::future_status::timeout);  // no early 503
+  transport->release();
+  REQUIRE(client.wait_for(5s) == std::future_status::ready);
+  const HttpResponse credentials = client.get();
+  CHECK(credentials.status == 200);
+  CHECK(credentials.body.find("\"AccessKeyId\":\"ASIAEARLYBIRD\"") != std::string::npos);
+  CHECK(started.wait_for(4s) == std::future_status::ready);
+  CHECK_NOTHROW(started.get());
+  rig.service->shutdown(0ms);
+}
+
 TEST_CASE("serve service: a failed refresh is said with what clients keep, then the recovery") {
   const TimePoint now = std::chrono::system_clock::now();
   Rig rig({created("ASIAFIRST", now + 1h)});
