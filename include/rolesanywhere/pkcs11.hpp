@@ -17,8 +17,23 @@
 
 namespace rolesanywhere {
 
-// True for "pkcs11:..." (the scheme is case-insensitive).
+// True for "pkcs11:..." as p11-kit reads it: the scheme in any case, with the whitespace p11-kit
+// removes from URIs (space, line feed, carriage return, vertical tab) anywhere.
 bool is_pkcs11_uri(std::string_view value);
+
+// The parts of a pkcs11: URI that hold its PIN or may hold one, found as p11-kit's parser reads
+// the URI (whitespace removed first, so "pin-va lue=1234" sets the PIN): the value of pin-value,
+// of any attribute p11-kit does not know (a misspelt, upper-case or percent-encoded pin-value),
+// of any attribute holding '=' (one joined on with the wrong separator), and text without '='.
+// Values of the attributes that name things (token, object, id, type, pin-source, module-path,
+// ...) are not secret and stay. Offsets into `uri`, in order, not overlapping.
+struct Pkcs11UriSpan {
+  std::size_t offset = 0;
+  std::size_t length = 0;
+};
+std::vector<Pkcs11UriSpan> pkcs11_uri_secret_spans(std::string_view uri);
+// `uri` with each of those parts replaced by "<hidden>": how every message shows a URI.
+std::string hide_pkcs11_uri_secrets(std::string_view uri);
 
 // Asks the person for a PIN, `prompt` naming the token or key ("PIN for PKCS#11 token 'x': ").
 // Supplied by the CLI (the library never touches a terminal); throws Error when nobody can be

@@ -3,6 +3,7 @@
 #include "flag_labels.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/pkcs11.hpp"
 
 #include <unistd.h>
 
@@ -60,13 +61,14 @@ void hide_secret_arguments(int argc, char** argv) {
       if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag && arg[flag.size()] == '=')
         blank(argv[i] + flag.size() + 1);
     }
-    // pin-value=... inside a PKCS#11 URI, up to the next ';' or '?'.
-    for (char* pin = std::strstr(argv[i], "pin-value="); pin;
-         pin = std::strstr(pin, "pin-value=")) {
-      pin += std::strlen("pin-value=");
-      char* end = pin + std::strcspn(pin, ";?&");
-      std::memset(pin, '*', static_cast<std::size_t>(end - pin));
-    }
+    // A pkcs11: URI, alone or as --flag=URI: whatever p11-kit could read as its PIN, found the
+    // way messages find it, so a PIN that a message hides is not left in argv either.
+    char* value = argv[i];
+    if (arg.starts_with("--"))
+      if (char* equals = std::strchr(argv[i], '=')) value = equals + 1;
+    if (is_pkcs11_uri(value))
+      for (const Pkcs11UriSpan& span : pkcs11_uri_secret_spans(value))
+        std::memset(value + span.offset, '*', span.length);
   }
 }
 
@@ -216,10 +218,14 @@ std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int
       std::cout << options.help() << std::flush;
       return std::nullopt;
     }
-    if (!result.unmatched().empty())
-      throw Error(Error::Kind::kInvalidArgument, "unexpected argument '" +
-                                                     result.unmatched().front() +
-                                                     "' (flags take the form --name value)");
+    if (!result.unmatched().empty()) {
+      // cxxopts' copy of the argument: a URI given without its flag still hides its PIN.
+      const std::string& stray = result.unmatched().front();
+      throw Error(Error::Kind::kInvalidArgument,
+                  "unexpected argument '" +
+                      (is_pkcs11_uri(stray) ? hide_pkcs11_uri_secrets(stray) : stray) +
+                      "' (flags take the form --name value)");
+    }
     return result;
   } catch (const cxxopts::exceptions::no_such_option& e) {
     throw Error(Error::Kind::kInvalidArgument,

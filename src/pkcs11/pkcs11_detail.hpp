@@ -1,8 +1,8 @@
 // Internal seams of the PKCS#11 module, shared by its source files and its unit tests only.
 // libp11 does the token work (sessions, login, signing); p11-kit parses and formats URIs and
 // knows the registered modules. Nothing here prints; every failure is an Error whose message
-// names the URI (with any pin-value hidden), after its flag when the caller named one, and what
-// is wrong.
+// names the URI (with any pin-value hidden: hide_pkcs11_uri_secrets), after its flag when the
+// caller named one, and what is wrong.
 #pragma once
 
 #include "rolesanywhere/pkcs11.hpp"
@@ -72,8 +72,23 @@ class Uri {
   std::string shown_;
 };
 
-// The text of `uri` with the value of pin-value replaced by "<hidden>".
-std::string hide_pin_value(const std::string& uri);
+// --- the URI's text as p11-kit reads it, without p11-kit (uri_text.cpp) ---
+
+// One attribute of a pkcs11: URI as p11_kit_uri_parse splits it: the whole URI without the
+// whitespace p11-kit removes (space, LF, CR, VT), the path at ';' up to '?' (an empty attribute
+// ends the path), the query at '&' only.
+struct UriAttribute {
+  std::string name;        // as p11-kit compares it: exactly, not percent-decoded
+  std::string value;       // still percent-encoded; empty when has_value is false
+  bool has_value = false;  // false for text without '=', which p11-kit refuses
+  bool in_query = false;
+  // Where the value (or, without '=', the whole attribute) is in the text given: whitespace
+  // inside it included, around it not.
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+// Every attribute, in order, also after the point where p11-kit would refuse the URI.
+std::vector<UriAttribute> uri_attributes(std::string_view uri);
 // Why p11-kit found an attribute it does not recognise in `uri`: which name is unknown, or which
 // type= value is not an object type; never another attribute's value.
 std::string describe_unrecognized_attribute(std::string_view uri);

@@ -10,7 +10,6 @@
 #include <p11-kit/uri.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -18,22 +17,8 @@
 
 #include <openssl/crypto.h>
 
-namespace rolesanywhere {
-
-bool is_pkcs11_uri(std::string_view value) {
-  constexpr std::string_view kScheme = "pkcs11:";
-  if (value.size() < kScheme.size()) return false;
-  for (std::size_t i = 0; i < kScheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return false;
-  return true;
-}
-
-namespace pkcs11_detail {
+namespace rolesanywhere::pkcs11_detail {
 namespace {
-
-constexpr const char* kSupportedAttributes =
-    "token, manufacturer, model, serial, slot-id, slot-description, slot-manufacturer, object, "
-    "id, type, module-name, module-path, pin-value, pin-source";
 
 // CK_TOKEN_INFO and CK_SLOT_INFO hold blank-padded, unterminated strings.
 template <std::size_t N>
@@ -60,107 +45,10 @@ CK_OBJECT_CLASS class_of_type(ObjectType type) {
 
 }  // namespace
 
-std::string describe_unrecognized_attribute(std::string_view uri) {
-  // RFC 7512: path attributes are separated by ';', query attributes by '&'.
-  constexpr std::string_view kPathNames[] = {"token",
-                                             "manufacturer",
-                                             "model",
-                                             "serial",
-                                             "slot-id",
-                                             "slot-description",
-                                             "slot-manufacturer",
-                                             "object",
-                                             "id",
-                                             "type",
-                                             "library-description",
-                                             "library-manufacturer",
-                                             "library-version",
-                                             "pin-value"};
-  constexpr std::string_view kQueryNames[] = {"pin-value", "pin-source", "module-name",
-                                              "module-path"};
-  constexpr std::string_view kObjectTypes[] = {"cert", "private", "public", "secret-key", "data"};
-  const auto known = [](std::string_view name, const auto& names) {
-    return std::find(std::begin(names), std::end(names), name) != std::end(names);
-  };
-  const std::string_view rest =
-      uri.substr(std::min(uri.size(), std::string_view("pkcs11:").size()));
-  const std::size_t question = rest.find('?');
-  const std::string_view path = rest.substr(0, question);
-  const std::string_view query =
-      question == std::string_view::npos ? std::string_view() : rest.substr(question + 1);
-  const auto first_unknown = [&](std::string_view part, char separator,
-                                 const auto& names) -> std::string {
-    std::size_t at = 0;
-    while (at < part.size()) {
-      std::size_t end = part.find(separator, at);
-      if (end == std::string_view::npos) end = part.size();
-      const std::string_view attribute = part.substr(at, end - at);
-      const std::size_t equals = attribute.find('=');
-      const std::string_view name = attribute.substr(0, equals);
-      if (!name.empty() && !known(name, names))
-        return "'" + std::string(name) +
-               "' is not an attribute this tool knows; the supported "
-               "ones are " +
-               kSupportedAttributes;
-      // Only the type's value is shown: the others may be labels or, misplaced, a PIN.
-      if (name == "type" && equals != std::string_view::npos) {
-        const std::string_view value = attribute.substr(equals + 1);
-        if (!known(value, kObjectTypes))
-          return "type=" + std::string(value) +
-                 " is not a PKCS#11 object type; use type=cert for a certificate and "
-                 "type=private for a private key";
-      }
-      at = end + 1;
-    }
-    return {};
-  };
-  std::string found = first_unknown(path, ';', kPathNames);
-  if (found.empty()) found = first_unknown(query, '&', kQueryNames);
-  if (found.empty())
-    found = std::string("has an attribute this tool does not know; the supported ones are ") +
-            kSupportedAttributes;
-  return found;
-}
-
-std::string hide_pin_value(const std::string& uri) {
-  // Every query value is hidden unless it is one we know to be harmless: a misspelt or
-  // upper-case "pin-value" must not put the PIN in a message either.
-  constexpr std::string_view kShownQueryNames[] = {"pin-source", "module-name", "module-path"};
-  std::string shown = uri;
-  const std::size_t query = shown.find('?');
-  // pin-value is also accepted in the path part by some tools; hide it there too.
-  const std::size_t path_pin = shown.find("pin-value=");
-  if (path_pin != std::string::npos && (query == std::string::npos || path_pin < query)) {
-    const std::size_t value_start = path_pin + std::string_view("pin-value=").size();
-    const std::size_t value_end = shown.find_first_of(";?", value_start);
-    shown.replace(value_start,
-                  (value_end == std::string::npos ? shown.size() : value_end) - value_start,
-                  "<hidden>");
-  }
-  const std::size_t query_start = shown.find('?');
-  if (query_start == std::string::npos) return shown;
-  std::size_t at = query_start + 1;
-  while (at < shown.size()) {
-    std::size_t next = shown.find_first_of("&;", at);
-    if (next == std::string::npos) next = shown.size();
-    const std::size_t equals = shown.find('=', at);
-    if (equals != std::string::npos && equals < next) {
-      const std::string_view name(shown.data() + at, equals - at);
-      bool harmless = false;
-      for (std::string_view known : kShownQueryNames) harmless = harmless || name == known;
-      if (!harmless) {
-        shown.replace(equals + 1, next - equals - 1, "<hidden>");
-        next = equals + 1 + std::string_view("<hidden>").size();
-      }
-    }
-    at = next + 1;
-  }
-  return shown;
-}
-
 Uri::Uri(const std::string& text, std::string flag)
     : uri_(p11_kit().uri_new(), p11_kit().uri_free), flag_(std::move(flag)) {
-  shown_ = flag_.empty() ? hide_pin_value(text) : flag_ + " " + hide_pin_value(text);
+  shown_ =
+      flag_.empty() ? hide_pkcs11_uri_secrets(text) : flag_ + " " + hide_pkcs11_uri_secrets(text);
   if (!uri_) throw Error(Error::Kind::kInternal, "out of memory parsing " + shown_);
   const int result = p11_kit().uri_parse(text.c_str(), P11_KIT_URI_FOR_ANY, uri_.get());
   if (result != P11_KIT_URI_OK)
@@ -290,5 +178,4 @@ std::string object_uri(PKCS11_TOKEN* token, const char* label, const unsigned ch
   return formatted;
 }
 
-}  // namespace pkcs11_detail
-}  // namespace rolesanywhere
+}  // namespace rolesanywhere::pkcs11_detail

@@ -9,14 +9,55 @@
 namespace rolesanywhere::update {
 namespace {
 
-constexpr std::string_view kWhitespace = " \t\r\n\f\v";
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(kWhitespace);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(kWhitespace);
-  return s.substr(first, last - first + 1);
+// How many bytes the character at `at` takes when Python calls it whitespace (str.isspace, what
+// configparser's strip() and its indentation pattern \S go by), 0 when it does not. botocore
+// reads the file as UTF-8 text: besides ' ', \t, \f and \v, the separators U+001C..U+001F, the
+// no-break space and a dozen other spaces count, each as one column of indentation.
+std::size_t space_at(std::string_view s, std::size_t at) {
+  const auto byte = [&](std::size_t i) -> unsigned {
+    return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u;
+  };
+  const unsigned c = byte(at);
+  if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)) return 1;
+  if (c == 0xc2) return byte(at + 1) == 0x85 || byte(at + 1) == 0xa0 ? 2 : 0;  // U+0085, U+00A0
+  const unsigned c1 = byte(at + 1), c2 = byte(at + 2);
+  const bool space =
+      (c == 0xe1 && c1 == 0x9a && c2 == 0x80) ||  // U+1680
+      (c == 0xe2 && c1 == 0x80 &&
+       ((c2 >= 0x80 && c2 <= 0x8a) || c2 == 0xa8 || c2 == 0xa9 || c2 == 0xaf)) ||  // U+2000..
+      (c == 0xe2 && c1 == 0x81 && c2 == 0x9f) ||                                   // U+205F
+      (c == 0xe3 && c1 == 0x80 && c2 == 0x80);                                     // U+3000
+  return space ? 3 : 0;
 }
+
+// The leading whitespace of `s`: its length in bytes and in characters (configparser's columns).
+struct Indentation {
+  std::size_t bytes = 0;
+  std::size_t columns = 0;
+};
+Indentation indentation_of(std::string_view s) {
+  Indentation indentation;
+  while (const std::size_t n = space_at(s, indentation.bytes)) {
+    indentation.bytes += n;
+    ++indentation.columns;
+  }
+  return indentation;
+}
+
+// `s` without the whitespace it ends with (Python's rstrip()).
+std::string_view trim_end(std::string_view s) {
+  std::size_t end = 0;
+  for (std::size_t at = 0; at < s.size();) {
+    if (const std::size_t n = space_at(s, at)) {
+      at += n;
+    } else {
+      end = ++at;
+    }
+  }
+  return s.substr(0, end);
+}
+
+std::string_view trim(std::string_view s) { return trim_end(s.substr(indentation_of(s).bytes)); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -25,19 +66,20 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// Splits the text into lines at "\n", keeping where each line's content and line ending are.
+// Splits the text into lines as Python reads a text file: at "\n", "\r\n" or a lone "\r",
+// keeping where each line's content and line ending are.
 std::vector<IniLine> split_lines(std::string_view text) {
   std::vector<IniLine> lines;
   std::size_t begin = 0;
   while (begin < text.size()) {
     IniLine line;
     line.begin = begin;
-    const auto newline = text.find('\n', begin);
+    const auto newline = text.find_first_of("\r\n", begin);
     if (newline == std::string_view::npos) {
       line.content_end = line.end = text.size();
     } else {
-      line.end = newline + 1;
-      line.content_end = (newline > begin && text[newline - 1] == '\r') ? newline - 1 : newline;
+      line.content_end = newline;
+      line.end = text.compare(newline, 2, "\r\n") == 0 ? newline + 2 : newline + 1;
     }
     lines.push_back(line);
     begin = line.end;
@@ -45,8 +87,8 @@ std::vector<IniLine> split_lines(std::string_view text) {
   return lines;
 }
 
-// The state configparser carries from line to line: the indentation of the last key or section
-// line, and whether a key is open for continuation lines.
+// The state configparser carries from line to line: the indentation of the last line that was
+// not a continuation, and whether a key is open for continuation lines.
 struct ParseState {
   int section = -1;
   bool key_open = false;
@@ -56,7 +98,9 @@ struct ParseState {
 void classify(std::string_view text, IniLine& line, ParseState& state, IniDocument& document) {
   const std::string_view content = text.substr(line.begin, line.content_end - line.begin);
   const std::string_view stripped = trim(content);
+  const Indentation indentation = indentation_of(content);
   line.section = state.section;
+  line.text_begin = line.begin + indentation.bytes;
   if (stripped.empty()) {
     line.kind = IniLineKind::kBlank;
     return;
@@ -65,12 +109,11 @@ void classify(std::string_view text, IniLine& line, ParseState& state, IniDocume
     line.kind = IniLineKind::kComment;
     return;
   }
-  const std::size_t indent = content.find_first_not_of(kWhitespace);
-  if (state.section >= 0 && state.key_open && indent > state.indent_level) {
+  if (state.section >= 0 && state.key_open && indentation.columns > state.indent_level) {
     line.kind = IniLineKind::kContinuation;
     return;
   }
-  state.indent_level = indent;
+  state.indent_level = indentation.columns;
 
   const auto closing = stripped.rfind(']');
   if (stripped.front() == '[' && closing != std::string_view::npos && closing >= 2) {
@@ -87,18 +130,20 @@ void classify(std::string_view text, IniLine& line, ParseState& state, IniDocume
                                    : trim(stripped.substr(0, delimiter));
   if (state.section < 0 || key.empty()) {
     line.kind = IniLineKind::kInvalid;
+    // configparser opens "= value" as a key with an empty name, which takes no continuation.
+    if (delimiter != std::string_view::npos) state.key_open = false;
     return;
   }
   line.kind = IniLineKind::kKeyValue;
   line.key = lower(key);
-  const std::size_t stripped_offset = line.begin + indent;
-  const std::size_t after_delimiter = stripped_offset + delimiter + 1;
-  const auto value_start =
-      text.substr(0, line.content_end).find_first_not_of(" \t\f\v", after_delimiter);
-  line.value_begin = value_start == std::string_view::npos ? line.content_end : value_start;
+  const std::size_t after_delimiter = line.text_begin + delimiter + 1;
+  line.value_begin =
+      after_delimiter +
+      indentation_of(text.substr(after_delimiter, line.content_end - after_delimiter)).bytes;
   state.key_open = true;
 }
 
+// Python ends a line at "\n" and at "\r".
 bool has_line_break(std::string_view value) {
   return value.find_first_of("\r\n") != std::string_view::npos;
 }
@@ -119,12 +164,13 @@ IniDocument parse_ini(std::string_view text) {
       break;
     }
   }
-  document.ends_with_newline = text.empty() || text.back() == '\n';
+  document.ends_with_newline = text.empty() || text.back() == '\n' || text.back() == '\r';
   ParseState state;
   for (std::size_t i = 0; i < document.lines.size(); ++i) {
     // classify() may append to document.sections, which refers to the line by its index.
     IniLine line = document.lines[i];
     classify(text, line, state, document);
+    line.value_open = state.key_open;
     document.lines[i] = std::move(line);
   }
   return document;
@@ -139,8 +185,7 @@ std::optional<std::string> ini_value(std::string_view text, std::string_view sec
   std::string value;
   auto finish = [&] {
     if (!collecting) return;
-    const auto last = value.find_last_not_of(kWhitespace);
-    value.erase(last == std::string::npos ? 0 : last + 1);
+    value.resize(trim_end(value).size());
     found = value;
     collecting = false;
   };
@@ -205,40 +250,79 @@ bool in_section(const IniDocument& document, const IniLine& line, std::string_vi
 }
 
 struct ProfilePlacement {
-  // The line after which missing keys go: the last key (or continuation) line of the profile's
-  // last section, or its header when it has no keys (as `aws configure set` does). nullopt: the
-  // profile is missing.
+  // The line after which missing keys go: the last line of the profile's last section that is
+  // not blank or a comment (its header when it has nothing else, as `aws configure set` does).
+  // nullopt: the profile is missing.
   std::optional<std::size_t> insert_after;
+  // What the missing keys are indented with: a copy of a line's (new_key_indentation).
+  std::string_view indentation;
   std::array<bool, kWantedKeys> present{};  // which wanted keys it has
 };
 
-ProfilePlacement locate_profile(const IniDocument& document, std::string_view profile,
-                                const WantedValues& wanted) {
+bool is_blank_or_comment(const IniLine& line) {
+  return line.kind == IniLineKind::kBlank || line.kind == IniLineKind::kComment;
+}
+
+// configparser reads a line as a continuation of the key above when a key is open and the line
+// is indented deeper than the last line that was not a continuation. Keys written at column 0
+// after an indented profile made the next line, an indented header say, a continuation of the
+// last new key, and moved another profile into this one. The new keys go after the profile's
+// last line that counts, so only blank lines and comments come between them and the next
+// header, and they copy the indentation of
+//  - when a key is open after `last`: the line that set that depth (the key, or a line botocore
+//    refuses after it). The new keys are then not continuations, and the next header is not
+//    deeper than them, or it would already continue the open key's value;
+//  - when no key is open: the next header, so that it is not deeper than the new keys either
+//    (`last`'s own when none follows).
+// Either way every line after the new keys is read as it was before.
+std::size_t new_key_indentation(const IniDocument& document, std::size_t last) {
+  if (document.lines[last].value_open) {
+    std::size_t line = last;
+    while (line > 0 && (document.lines[line].kind == IniLineKind::kContinuation ||
+                        is_blank_or_comment(document.lines[line])))
+      --line;
+    return line;
+  }
+  for (std::size_t line = last + 1; line < document.lines.size(); ++line)
+    if (!is_blank_or_comment(document.lines[line])) return line;
+  return last;
+}
+
+ProfilePlacement locate_profile(std::string_view file_text, const IniDocument& document,
+                                std::string_view profile, const WantedValues& wanted) {
   ProfilePlacement placement;
   for (std::size_t i = 0; i < document.lines.size(); ++i) {
     const IniLine& line = document.lines[i];
     if (!in_section(document, line, profile)) continue;
-    if (line.kind == IniLineKind::kSection || line.kind == IniLineKind::kKeyValue ||
-        line.kind == IniLineKind::kContinuation)
-      placement.insert_after = i;
+    if (!is_blank_or_comment(line)) placement.insert_after = i;
     for (std::size_t k = 0; k < wanted.size(); ++k)
       if (line.kind == IniLineKind::kKeyValue && line.key == wanted[k].first)
         placement.present[k] = true;
+  }
+  if (placement.insert_after) {
+    const IniLine& source = document.lines[new_key_indentation(document, *placement.insert_after)];
+    placement.indentation = file_text.substr(source.begin, source.text_begin - source.begin);
   }
   return placement;
 }
 
 // Reserved once for the largest result, so that no reallocation leaves a copy of the file's
-// secrets in freed memory: every line kept, the new values, their keys and line endings.
+// secrets in freed memory: every line kept, the new values, their keys, indentation and line
+// endings.
 std::size_t largest_result(std::string_view file_text, std::string_view profile,
-                           const WantedValues& wanted) {
+                           const WantedValues& wanted, const ProfilePlacement& placement) {
   std::size_t largest = file_text.size() + profile.size() + 64;
-  for (const auto& [key, value] : wanted) largest += key.size() + value.size() + 8;
+  for (const auto& [key, value] : wanted)
+    largest += placement.indentation.size() + key.size() + value.size() + 8;
   return largest;
 }
 
+bool ends_with_line_break(std::string_view text) {
+  return !text.empty() && (text.back() == '\n' || text.back() == '\r');
+}
+
 void terminate_last_line(std::string& out, const IniDocument& document) {
-  if (!out.empty() && out.back() != '\n') out += document.line_ending;
+  if (!out.empty() && !ends_with_line_break(out)) out += document.line_ending;
 }
 
 void append_missing_keys(std::string& out, const IniDocument& document, const WantedValues& wanted,
@@ -246,7 +330,10 @@ void append_missing_keys(std::string& out, const IniDocument& document, const Wa
   terminate_last_line(out, document);
   for (std::size_t k = 0; k < wanted.size(); ++k) {
     if (placement.present[k]) continue;
-    out.append(wanted[k].first).append(" = ").append(wanted[k].second);
+    out.append(placement.indentation)
+        .append(wanted[k].first)
+        .append(" = ")
+        .append(wanted[k].second);
     out += document.line_ending;
   }
 }
@@ -298,7 +385,9 @@ void match_final_newline(std::string& out, const IniDocument& document) {
     terminate_last_line(out, document);
   } else if (out.ends_with(document.line_ending)) {
     out.resize(out.size() - document.line_ending.size());
-  } else if (out.ends_with('\n')) {
+  } else if (out.ends_with("\r\n")) {
+    out.resize(out.size() - 2);
+  } else if (ends_with_line_break(out)) {
     out.pop_back();
   }
 }
@@ -318,10 +407,10 @@ std::string apply_credentials(std::string_view file_text, std::string_view profi
   check_values(wanted);
 
   const IniDocument document = parse_ini(file_text);
-  const ProfilePlacement placement = locate_profile(document, profile, wanted);
+  const ProfilePlacement placement = locate_profile(file_text, document, profile, wanted);
 
   std::string out;
-  out.reserve(largest_result(file_text, profile, wanted));
+  out.reserve(largest_result(file_text, profile, wanted, placement));
   copy_lines_with_new_values(out, file_text, document, profile, wanted, placement);
   if (!placement.insert_after) append_profile_section(out, document, profile, wanted, placement);
   match_final_newline(out, document);

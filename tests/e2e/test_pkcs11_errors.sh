@@ -78,7 +78,67 @@ expect_error "TPM keys are still refused" "TPM keys are not supported" \
   credential-process --certificate "$PKI/p256.crt.pem" --private-key handle:0x81000001 "${SESSION[@]}"
 expect_no_pin_leak "no message above showed the PIN" "$USER_PIN"
 
+# p11-kit removes spaces and line breaks from a URI before reading it, so a pin-value spelt with
+# them still sets the PIN; messages hide it all the same. An empty SoftHSM2 (no token at all)
+# gives the message the review found.
+mkdir -p "$WORK/no-tokens"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\n' "$WORK/no-tokens" \
+  >"$WORK/no-tokens.conf"
+SOFTHSM2_CONF=$WORK/no-tokens.conf expect_error "no token: a pin-value spelt with a space is hidden" \
+  "no PKCS#11 token matches --certificate pkcs11:object=x;pin-va lue=<hidden>" \
+  credential-process --certificate "pkcs11:object=x;pin-va lue=SECRET-4Zt" \
+  --pkcs11-lib "$SOFTHSM_MODULE" "${SESSION[@]}"
+expect_no_pin_leak "the PIN spelt with a space is not shown" "SECRET-4Zt"
+expect_error "a pin-value with a line break in its name and its value is hidden" \
+  "no PKCS#11 token matches --certificate pkcs11:token=no-such-token;pin-va"$'\n'"lue=<hidden>" \
+  credential-process --certificate "pkcs11:token=no-such-token;pin-va"$'\n'"lue=SECRET"$'\n'"-4Zt" \
+  "${SESSION[@]}"
+expect_no_pin_leak "no piece of that PIN is shown" "4Zt"
+expect_error "a percent-encoded pin-value name is refused without showing its value" \
+  "'pin%2Dvalue' is not an attribute this tool knows" \
+  credential-process --certificate "$TOKEN;object=p256;pin%2Dvalue=SECRET-4Zt" "${SESSION[@]}"
+expect_no_pin_leak "the value meant as a PIN is not shown" "SECRET-4Zt"
+expect_error "a URI given without its flag is named with its PIN hidden" \
+  "unexpected argument 'pkcs11:object=x;pin-va lue=<hidden>'" \
+  credential-process "pkcs11:object=x;pin-va lue=SECRET-4Zt" "${SESSION[@]}"
+expect_no_pin_leak "the stray URI's PIN is not shown" "SECRET-4Zt"
+
 issued=$(emulator_stat sessions_issued)
 [ "$issued" -eq 0 ] && pass "no failure reached CreateSession" || fail "$issued sessions were issued"
+
+# While the helper runs, ps and /proc/PID/cmdline show its arguments: a PIN spelt the way p11-kit
+# still reads it is blanked there too. The PIN is right (the token logs in and CreateSession is
+# sent); the emulator then holds the answer so the process can be looked at while it waits.
+start_emulator holding
+HOLDING_EMULATOR_PID=${EMULATOR_PIDS[-1]}
+read -ra HOLDING_SESSION <<<"$(session_flags)"
+set_faults '{"delay_ms":600000}'
+"$REAL_HELPER" credential-process --certificate "$TOKEN;object=p256?pin-va lue=$USER_PIN" \
+  "--private-key=$TOKEN;object=p256;pin-value =${USER_PIN:0:3} ${USER_PIN:3}" \
+  "${HOLDING_SESSION[@]}" </dev/null >"$WORK/held.out" 2>"$WORK/held.err" &
+HELD_PID=$!
+EMULATOR_PIDS+=("$HELD_PID")
+requests_reached() { [ "$(emulator_stat requests)" -ge 1 ]; }
+if wait_until 20 requests_reached; then
+  pass "the token took the PINs spelt with spaces (CreateSession was sent)"
+  tr '\0' ' ' <"/proc/$HELD_PID/cmdline" >"$WORK/held.cmdline"
+  STDOUT=$(cat "$WORK/held.cmdline") STDERR=""
+  expect_no_pin_leak "/proc/PID/cmdline does not keep the PIN" "$USER_PIN"
+  expect_no_pin_leak "/proc/PID/cmdline does not keep the second half of the split PIN" \
+    "${USER_PIN:3}"
+  [[ "$STDOUT" == *"--certificate $TOKEN;object=p256?pin-va lue=*"* &&
+    "$STDOUT" == *"--private-key=$TOKEN;object=p256;pin-value =*"* ]] &&
+    pass "the rest of the arguments is left as it was" ||
+    fail "the rest of the arguments is left as it was"
+else
+  STDERR=$(cat "$WORK/held.err")
+  fail "the token took the PINs spelt with spaces (CreateSession was sent)"
+fi
+kill "$HELD_PID" 2>/dev/null
+wait "$HELD_PID" 2>/dev/null
+# Its handler sleeps out the held answer before it would stop: it has nothing more to show.
+kill -KILL "$HOLDING_EMULATOR_PID" 2>/dev/null
+STDOUT=$(cat "$WORK/held.out") STDERR=$(cat "$WORK/held.err")
+expect_no_pin_leak "nor its output" "$USER_PIN"
 
 finish

@@ -7,7 +7,10 @@
 #include "rolesanywhere/error.hpp"
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace rolesanywhere;
@@ -27,9 +30,11 @@ Credentials make_credentials(const std::string& tag) {
 
 const std::string kExpires = "x_security_token_expires = 2026-11-23T09:30:00Z";
 
-std::string keys_block(const std::string& tag, const std::string& eol = "\n") {
-  return "aws_access_key_id = ASIA" + tag + eol + "aws_secret_access_key = secret/" + tag + "+key" +
-         eol + "aws_session_token = token==" + tag + eol + kExpires + eol;
+std::string keys_block(const std::string& tag, const std::string& eol = "\n",
+                       const std::string& indent = "") {
+  return indent + "aws_access_key_id = ASIA" + tag + eol + indent +
+         "aws_secret_access_key = secret/" + tag + "+key" + eol + indent +
+         "aws_session_token = token==" + tag + eol + indent + kExpires + eol;
 }
 
 // What a reader sees for the profile after the edit.
@@ -262,7 +267,12 @@ TEST_CASE("update ini: duplicate sections and keys all get the new value") {
 TEST_CASE("update ini: lines botocore would refuse are kept as they are") {
   const std::string before = "stray text before any section\n[default]\njust words\n";
   const std::string out = apply_credentials(before, "default", make_credentials("N"));
-  CHECK(out == "stray text before any section\n[default]\n" + keys_block("N") + "just words\n");
+  // The new keys go after them: a key written before a refused line would stay open across it,
+  // and a deeper line after it would then continue the new key.
+  CHECK(out == "stray text before any section\n[default]\njust words\n" + keys_block("N"));
+  const std::string open_across = "[p]\n junk\n  [q]\nk = v\n";
+  CHECK(apply_credentials(open_across, "p", make_credentials("N")) ==
+        "[p]\n junk\n" + keys_block("N", "\n", "  ") + "  [q]\nk = v\n");
 }
 
 TEST_CASE("update ini: applying twice is stable and a second refresh changes only values") {
@@ -358,4 +368,137 @@ TEST_CASE("update ini: an indented key under a key is part of its value as botoc
   const std::string out = apply_credentials(before, "default", make_credentials("T"));
   CHECK(out == "[default]\n" + keys_block("T"));
   check_reads_back(out, "default", "T");
+}
+
+namespace {
+
+using Profiles = std::map<std::string, std::map<std::string, std::string>>;
+
+// Every section with every key as the model reads them: what botocore's raw_config_parse
+// returns without parsing nested values.
+Profiles read_profiles(const std::string& text) {
+  Profiles profiles;
+  const IniDocument document = parse_ini(text);
+  for (const IniSection& section : document.sections) profiles[section.name];
+  for (const IniLine& line : document.lines)
+    if (line.kind == IniLineKind::kKeyValue) {
+      const std::string& section = document.sections[line.section].name;
+      profiles[section][line.key] = ini_value(text, section, line.key).value_or("<missing>");
+    }
+  return profiles;
+}
+
+// A file whose sections botocore reads as `read` (checked with botocore 1.43 and Python 3.11's
+// configparser), edited for profile "p".
+struct TrickyFile {
+  std::string text;
+  Profiles read;
+};
+
+const std::vector<TrickyFile>& tricky_files() {
+  static const std::vector<TrickyFile> files = {
+      // The two files of the review: an indented header after the profile's last key, and
+      // right after its header.
+      {"[p]\n i = X\n [q]\nk=v\n", {{"p", {{"i", "X"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\n [y]\nk=v", {{"p", {}}, {"y", {{"k", "v"}}}}},
+      {"[p]\n\ti = X\n\t[q]\nk=v", {{"p", {{"i", "X"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\n i = X\n\n # c\n [q]\nk=v\n", {{"p", {{"i", "X"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\r\n i = X\r\n [q]\r\nk=v\r\n", {{"p", {{"i", "X"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\n i = X\n  more\n [q]\nk=v", {{"p", {{"i", "X\nmore"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\n  i = X\n [q]\n  k=v\n", {{"p", {{"i", "X"}}}, {"q", {{"k", "v"}}}}},
+      {"[a]\nx=1\n[p]\n   [q]\n  k = v\n [r]\nz=2\n",
+       {{"a", {{"x", "1"}}}, {"p", {}}, {"q", {{"k", "v"}}}, {"r", {{"z", "2"}}}}},
+      // A header indented deeper than the key above it is part of that key's value.
+      {"[q]\nk=v\n  [p]\n", {{"q", {{"k", "v\n[p]"}}}}},
+      // Python reads a lone CR as a line break, and counts every character it calls a space
+      // (form feed, U+001C..U+001F, no-break space...) as one column of indentation.
+      {"[p]\r i = X\r [q]\rk=v\r", {{"p", {{"i", "X"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\ni=X\r\n  more\r[q]\nk=v", {{"p", {{"i", "X\nmore"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\n i = X\n\f[q]\nk=v\n", {{"p", {{"i", "X"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\n\x1ci = X\n\x1c[q]\nk=v\n", {{"p", {{"i", "X"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\n\x1c\n [q]\nk=v\n", {{"p", {}}, {"q", {{"k", "v"}}}}},
+      {"[p]\n\u00a0i = X\n\u00a0[q]\nk=v\n", {{"p", {{"i", "X"}}}, {"q", {{"k", "v"}}}}},
+      {"[p]\n\u00a0\u00a0k=v\n  [q]\na=b\n", {{"p", {{"k", "v"}}}, {"q", {{"a", "b"}}}}},
+  };
+  return files;
+}
+
+// The bytes before the profile's first header and from the first other header after its last
+// one: what an edit of the profile must leave as they are.
+std::pair<std::string, std::string> outside_profile(const std::string& text,
+                                                    const std::string& profile) {
+  const IniDocument document = parse_ini(text);
+  constexpr std::size_t kNone = std::string::npos;
+  std::size_t first = kNone, after = kNone;
+  for (const IniLine& line : document.lines) {
+    if (line.kind != IniLineKind::kSection) continue;
+    if (document.sections[line.section].name == profile) {
+      if (first == kNone) first = line.begin;
+      after = kNone;
+    } else if (first != kNone && after == kNone) {
+      after = line.begin;
+    }
+  }
+  if (first == kNone) return {text, ""};
+  return {text.substr(0, first), after == kNone ? "" : text.substr(after)};
+}
+
+// "[p] i=X | [q] k=v" for the failure messages.
+std::string describe(const Profiles& profiles) {
+  std::string out;
+  for (const auto& section : profiles) {
+    out += (out.empty() ? "[" : " | [") + section.first + "]";
+    for (const auto& key : section.second) out += " " + key.first + "=" + key.second;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("update ini: the model reads tricky files as botocore does") {
+  for (const TrickyFile& file : tricky_files()) {
+    CAPTURE(file.text);
+    CHECK(describe(read_profiles(file.text)) == describe(file.read));
+  }
+}
+
+TEST_CASE("update ini: an update keeps every other profile as botocore reads it") {
+  for (const TrickyFile& file : tricky_files()) {
+    CAPTURE(file.text);
+    const std::string once = apply_credentials(file.text, "p", make_credentials("U"));
+    Profiles expected = file.read;
+    for (const auto& [key, value] :
+         std::map<std::string, std::string>{{"aws_access_key_id", "ASIAU"},
+                                            {"aws_secret_access_key", "secret/U+key"},
+                                            {"aws_session_token", "token==U"},
+                                            {std::string(kExpirationKey), "2026-11-23T09:30:00Z"}})
+      expected["p"][key] = value;
+    CHECK(describe(read_profiles(once)) == describe(expected));
+    // Two updates in a row equal one, and a later one changes only the values.
+    CHECK(apply_credentials(once, "p", make_credentials("U")) == once);
+    CHECK(apply_credentials(once, "p", make_credentials("V")) ==
+          apply_credentials(file.text, "p", make_credentials("V")));
+    // Not a byte outside the profile moves.
+    const std::pair<std::string, std::string> outside = outside_profile(file.text, "p");
+    CHECK(once.starts_with(outside.first));
+    CHECK(once.ends_with(outside.second));
+  }
+}
+
+TEST_CASE("update ini: new keys take the indentation that keeps the next line what it was") {
+  // The review's file: written at column 0, the keys made the indented [q] a continuation line,
+  // so q's key moved into p; a second update then dropped the header as part of an old value.
+  const std::string before = "[p]\n i = X\n [q]\nk=v\n";
+  const std::string out = apply_credentials(before, "p", make_credentials("W"));
+  CHECK(out == "[p]\n i = X\n" + keys_block("W", "\n", " ") + " [q]\nk=v\n");
+  CHECK(apply_credentials(out, "p", make_credentials("W")) == out);
+  // Right after the header the keys take the indentation of the header that follows.
+  CHECK(apply_credentials("[p]\n [y]\nk=v", "p", make_credentials("W")) ==
+        "[p]\n" + keys_block("W", "\n", " ") + " [y]\nk=v");
+  // After a key, that key's: the next header is not deeper, or it would be part of the value.
+  CHECK(apply_credentials("[p]\n\t\ti = X\n   more\n\t[q]\n", "p", make_credentials("W")) ==
+        "[p]\n\t\ti = X\n   more\n" + keys_block("W", "\n", "\t\t") + "\t[q]\n");
+  // Nothing indented: nothing new is either.
+  CHECK(apply_credentials("[p]\ni = X\n\n[q]\n", "p", make_credentials("W")) ==
+        "[p]\ni = X\n" + keys_block("W") + "\n[q]\n");
 }
