@@ -11,7 +11,12 @@ namespace {
 // passing on the TPM's answer); the TPM's code in the low 16 bits.
 constexpr std::uint32_t kLayerShift = 16;
 constexpr std::uint32_t kTpmLayer = 0;
+constexpr std::uint32_t kEsysLayer = 7;
+constexpr std::uint32_t kSysLayer = 8;
 constexpr std::uint32_t kTctiLayer = 10;
+// The TSS's own base codes (bits 0-15 in its layers).
+constexpr std::uint32_t kBadSequence = 7;  // a command cut short left the context unusable
+constexpr std::uint32_t kIoError = 10;
 constexpr std::uint32_t kResourceManagerTpmLayer = 12;
 
 constexpr std::uint32_t kFormatOne = 0x080;  // RC_FMT1: error number in bits 0-5
@@ -34,6 +39,10 @@ constexpr std::uint32_t kReferenceS6 = 0x91e;
 TpmFailure classify_tss2_rc(std::uint32_t rc) {
   const std::uint32_t layer = (rc >> kLayerShift) & 0xff;
   if (layer == kTctiLayer) return TpmFailure::kGone;
+  // A connection that broke during a command leaves ESYS's context out of step for good.
+  if ((layer == kEsysLayer || layer == kSysLayer) &&
+      ((rc & 0xffff) == kBadSequence || (rc & 0xffff) == kIoError))
+    return TpmFailure::kGone;
   if (layer != kTpmLayer && layer != kResourceManagerTpmLayer) return TpmFailure::kOther;
   const std::uint32_t code = rc & 0xffff;
   if (code & kFormatOne) {

@@ -15,7 +15,8 @@ enum class TpmFailure {
   kLockout,        // dictionary-attack lockout (TPM_RC_LOCKOUT)
   kCannotSign,     // the key may not sign this way (TPM_RC_KEY, _ATTRIBUTES, _SCHEME)
   kNoSuchObject,   // no object at that handle (TPM_RC_HANDLE)
-  kGone,           // the TPM or the loaded key went away: TCTI I/O, TPM restarted
+  kGone,           // the TPM or the loaded key went away: TCTI I/O, TPM restarted, or the
+                   // connection broke during a command (ESYS out of sequence)
 };
 
 TpmFailure classify_tss2_rc(std::uint32_t rc);

@@ -42,6 +42,15 @@ collect_successive_keys 3 "$token" && pass "after the TPM restarted, refreshes g
 check "  the key was loaded again once ($(loads_in "$SERVE_ERR") loads in all)" \
   test "$(loads_in "$SERVE_ERR")" -eq 2
 check "  --debug says why" grep -q "TPM: the TPM went away (" "$SERVE_ERR"
+
+# The TPM stops answering for a while: refreshes fail (and say why) until it is back, then go on.
+stop_tpm
+wait_until 15 grep -q "could not be loaded again: no TPM could be reached through $TPM_TCTI" \
+  "$SERVE_ERR" && pass "with the TPM gone, a refresh fails saying the TPM cannot be reached" ||
+  fail "with the TPM gone, a refresh fails saying the TPM cannot be reached"
+run_swtpm || { echo "swtpm did not start again"; exit 1; }
+collect_successive_keys 2 "$token" && pass "  and once it is back, refreshes go on" ||
+  fail "  and once it is back, refreshes go on (got ${#KEYS[@]})"
 stop_serve TERM
 STDERR=$(tail -5 "$SERVE_ERR")
 check "SIGTERM stops serve cleanly" test "$SERVE_EXIT" -eq 0

@@ -203,7 +203,8 @@ TEST_CASE("tpm: response codes are sorted into what the person must hear") {
   CHECK(classify_tss2_rc(0x910) == TpmFailure::kGone);          // REFERENCE_H0: the TPM restarted
   CHECK(classify_tss2_rc(0x100) == TpmFailure::kGone);          // INITIALIZE
   CHECK(classify_tss2_rc(0xa000a) == TpmFailure::kGone);        // the TCTI's I/O error
-  CHECK(classify_tss2_rc(0x70001) == TpmFailure::kOther);       // ESYS's own
+  CHECK(classify_tss2_rc(0x70007) == TpmFailure::kGone);        // ESYS out of sequence after a cut
+  CHECK(classify_tss2_rc(0x70001) == TpmFailure::kOther);       // ESYS's own general failure
   CHECK(classify_tss2_rc(0x09f) == TpmFailure::kOther);         // INTEGRITY
 
   const auto error = parse_tpm_error_data(
