@@ -6,8 +6,11 @@ packages=(build-essential cmake pkg-config openssl libssl-dev libcurl4-openssl-d
   nlohmann-json3-dev libcxxopts-dev libmicrohttpd-dev libp11-dev libp11-kit-dev p11-kit curl python3)
 if [ "${1:-}" = "--test" ]; then
   # softhsm2/opensc/gnutls-bin: a real PKCS#11 token and the tools that fill it;
-  # wrk: the benchmarks; clang: CI checks that the code compiles with it too.
-  packages+=(doctest-dev xxd time softhsm2 opensc gnutls-bin wrk clang)
+  # wrk: the benchmarks; clang: CI checks that the code compiles with it too;
+  # swtpm/swtpm-tools/tpm2-tools/tpm2-openssl/libtss2-tcti-swtpm0: a software TPM, the tools that
+  # make keys in it and the OpenSSL provider the helper signs through.
+  packages+=(doctest-dev xxd time softhsm2 opensc gnutls-bin wrk clang
+    swtpm swtpm-tools tpm2-tools tpm2-openssl libtss2-tcti-swtpm0)
 fi
 
 # Node.js and npm run the AWS SDK for JavaScript test; a machine that has them from elsewhere

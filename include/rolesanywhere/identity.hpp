@@ -1,7 +1,7 @@
 // The signing identity: a leaf certificate, the intermediates to send with it, and a private key
-// that can sign. Every key source (files here, PKCS#11 tokens in pkcs11.hpp) builds one of these,
-// and nothing after it knows where the key lives. Loaded once per process, used for every
-// signature.
+// that can sign. Every key source (files here, PKCS#11 tokens in pkcs11.hpp, TPM keys in tpm.hpp)
+// builds one of these, and nothing after it knows where the key lives. Loaded once per process,
+// used for every signature.
 #pragma once
 
 #include "rolesanywhere/clock.hpp"
@@ -64,12 +64,14 @@ std::vector<std::uint8_t> sign_with_key(EVP_PKEY* key, std::string_view data,
 // out: "certificate file /x does not exist" instead of "--certificate /x does not exist", and a
 // hint that only a flag could act on ("give its password with --pkcs8-password") is dropped.
 struct IdentityLabels {
-  std::string certificate;    // "--certificate"
-  std::string private_key;    // "--private-key"
-  std::string intermediates;  // "--intermediates"
-  std::string key_password;   // "--pkcs8-password"
-  std::string reuse_pin;      // "--reuse-pin"
-  std::string pkcs11_module;  // "--pkcs11-lib"
+  std::string certificate;          // "--certificate"
+  std::string private_key;          // "--private-key"
+  std::string intermediates;        // "--intermediates"
+  std::string key_password;         // "--pkcs8-password"
+  std::string reuse_pin;            // "--reuse-pin"
+  std::string pkcs11_module;        // "--pkcs11-lib"
+  std::string tpm_key_password;     // "--tpm-key-password"
+  std::string no_tpm_key_password;  // "--no-tpm-key-password"
 };
 
 struct CertificateBundle {

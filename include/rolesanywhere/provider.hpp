@@ -1,8 +1,8 @@
 // The IAM Roles Anywhere credentials provider: from a plain description of where the
-// certificate and key are and which session to ask for, it loads the identity (from files or a
-// PKCS#11 token), picks up certificate files renewed on disk, refuses a certificate that is not
-// valid instead of sending it, and calls CreateSession. credential-process, serve and update are
-// three front doors to this one object; nothing here parses flags or prints.
+// certificate and key are and which session to ask for, it loads the identity (from files, a
+// PKCS#11 token or a TPM), picks up certificate files renewed on disk, refuses a certificate that
+// is not valid instead of sending it, and calls CreateSession. credential-process, serve and update
+// are three front doors to this one object; nothing here parses flags or prints.
 #pragma once
 
 #include "rolesanywhere/clock.hpp"
@@ -24,16 +24,21 @@
 namespace rolesanywhere {
 
 // Where the certificate and key come from. Each of the three is a file path or, for the
-// certificate and key, a pkcs11: URI; this is the one place that knows which key sources exist.
+// certificate and key, a pkcs11: URI, or for the key a TPM key (a TSS2 key file, or
+// handle:0x81...); this is the one place that knows which key sources exist.
 struct IdentitySource {
-  std::string certificate;    // a certificate file, a PKCS#12 file, or a pkcs11: URI
-  std::string private_key;    // a key file, a PKCS#12 file, or a pkcs11: URI; may be empty
-  std::string intermediates;  // a PEM bundle sent as the chain; may be empty
+  std::string certificate;  // a certificate file, a PKCS#12 file, or a pkcs11: URI
+  // A key file, a PKCS#12 file, a pkcs11: URI, a TSS2 key file or a TPM handle; may be empty.
+  std::string private_key;
+  std::string intermediates;                 // a PEM bundle sent as the chain; may be empty
   std::optional<SecretString> key_password;  // an encrypted PKCS#8 or PKCS#12 file's
   std::string pkcs11_module;                 // empty: the URI's, else p11-kit-proxy
   bool reuse_pin = false;  // the user PIN also answers CKA_ALWAYS_AUTHENTICATE keys
-  // Asked for a key file's password when `key_password` is unset and the file needs one, and
-  // for a token's PIN when the URI carries none. Empty: that case is an error.
+  std::optional<SecretString> tpm_key_password;  // a TPM key's authorization value
+  bool no_tpm_key_password = false;              // the TPM key has none
+  // Asked for a key file's password when `key_password` is unset and the file needs one, for a
+  // TPM key's when it has one (or may have: a handle) and none was given, and for a token's PIN
+  // when the URI carries none. Empty: that case is an error.
   PasswordProvider ask_password;
   PinPrompt ask_pin;
   // How messages name the flags the values above came from; empty names leave flags out.
@@ -44,7 +49,8 @@ struct IdentitySource {
 // Under `debug`, says what was loaded, never a secret.
 Identity load_identity(const IdentitySource& source, const Clock& clock, const DebugSink& debug);
 // The files an identity from `source` is read from, to watch for renewals; empty when a PKCS#11
-// token holds any part of it (a token is not renewed under our feet).
+// token holds any part of it (a token is not renewed under our feet). A TPM handle is no file;
+// a TSS2 key file is one.
 std::vector<std::string> identity_files(const IdentitySource& source);
 // Just the private key (sign-string needs no certificate): from `private_key`, or the key in a
 // PKCS#12 `certificate`. With both given, they must match.

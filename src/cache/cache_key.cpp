@@ -1,5 +1,6 @@
 // What names an entry (its id, from everything that shapes the answer), the key it is encrypted
 // with (derived from the private key), and where the cache lives by default.
+#include "identity/key_signer.hpp"
 #include "rolesanywhere/credential_cache.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/openssl_ptr.hpp"
@@ -114,13 +115,19 @@ bool holds_private_component(EVP_PKEY* key) {
   return held;
 }
 
+// A key file's private half is derived from; a token's never leaves the token. Nor does a TPM
+// key's: it signs through a signer of its own, and what it encodes (tpm2-openssl writes the
+// TSS2 key file) is not its private half.
+bool derives_from_private_key(EVP_PKEY* key) {
+  return !identity_detail::attached_signer(key) && holds_private_component(key);
+}
+
 }  // namespace
 
 std::optional<SecretString> cache_entry_key(const Identity& identity, std::string_view entry_id) {
-  // A key file's private half is derived from; a token's never leaves the token.
   unsigned char* encoded = nullptr;
   const int length =
-      holds_private_component(identity.key()) ? i2d_PrivateKey(identity.key(), &encoded) : 0;
+      derives_from_private_key(identity.key()) ? i2d_PrivateKey(identity.key(), &encoded) : 0;
   if (length > 0 && encoded) {
     struct ClearFree {
       unsigned char* bytes;

@@ -18,7 +18,7 @@ namespace rolesanywhere::cli {
 
 namespace {
 
-// Flags of parts that are not built yet (TPM, OS certificate stores). They are
+// Flags of parts that are not built yet (OS certificate stores). They are
 // accepted so that a copied aws_signing_helper command line parses, then refused clearly.
 struct UnsupportedFlag {
   const char* name;
@@ -28,8 +28,6 @@ constexpr UnsupportedFlag kCredentialStoreFlags[] = {
     {"cert-selector", "OS certificate stores"},
     {"system-store-name", "OS certificate stores"},
     {"use-latest-expiring-certificate", "OS certificate stores"},
-    {"tpm-key-password", "TPM keys"},
-    {"no-tpm-key-password", "TPM keys"},
 };
 
 bool flag_in_set(std::string_view name, FlagSet set) {
@@ -72,6 +70,16 @@ void hide_secret_arguments(int argc, char** argv) {
   }
 }
 
+void read_tpm_key_password(const cxxopts::ParseResult& result, IdentitySource& source) {
+  source.no_tpm_key_password = result.count("no-tpm-key-password") > 0;
+  if (result.count("tpm-key-password")) {
+    if (source.no_tpm_key_password)
+      throw Error(Error::Kind::kInvalidArgument,
+                  "--tpm-key-password and --no-tpm-key-password contradict each other; give one");
+    source.tpm_key_password = SecretString(result["tpm-key-password"].as<std::string>());
+  }
+}
+
 int parse_duration(const std::string& text) {
   // The range (900-43200) is checked with the other CreateSession parameters.
   return parse_int_flag("session-duration", text, INT_MIN, INT_MAX,
@@ -104,8 +112,8 @@ void add_identity_flags(cxxopts::Options& options, FlagSet set) {
       cxxopts::value<std::string>());
   if (set != FlagSet::kReadCertificate) {
     add("private-key",
-        "Path to private key file (PEM or DER; PKCS#1, SEC1, PKCS#8, PKCS#12), or a pkcs11: URI "
-        "of a key on a token",
+        "Path to private key file (PEM or DER; PKCS#1, SEC1, PKCS#8, PKCS#12), a pkcs11: URI "
+        "of a key on a token, or a TPM key: a TSS2 key file or handle:0x81xxxxxx",
         cxxopts::value<std::string>());
     add("pkcs8-password", "Password for an encrypted PKCS#8 or PKCS#12 private key",
         cxxopts::value<std::string>());
@@ -128,9 +136,12 @@ void add_identity_flags(cxxopts::Options& options, FlagSet set) {
     add("reuse-pin",
         "Answer the PIN request of a PKCS#11 key with CKA_ALWAYS_AUTHENTICATE with the user PIN "
         "instead of asking");
-    add("tpm-key-password", "Password for a TPM key (TPM keys are not supported yet)",
+    add("tpm-key-password",
+        "Password (authorization value) of a TPM key; asked on the terminal when the key has one "
+        "and this is not given",
         cxxopts::value<std::string>());
-    add("no-tpm-key-password", "The TPM key has no password (TPM keys are not supported yet)");
+    add("no-tpm-key-password",
+        "The TPM key has no password: needed for a handle:, whose password is otherwise asked");
   }
 }
 
@@ -168,7 +179,10 @@ IdentityFlags read_identity_flags(const cxxopts::ParseResult& result, FlagSet se
   }
   if (set == FlagSet::kCredentials) source.intermediates = optional_string(result, "intermediates");
   source.pkcs11_module = optional_string(result, "pkcs11-lib");
-  if (set != FlagSet::kReadCertificate) source.reuse_pin = result.count("reuse-pin") > 0;
+  if (set != FlagSet::kReadCertificate) {
+    source.reuse_pin = result.count("reuse-pin") > 0;
+    read_tpm_key_password(result, source);
+  }
   for (const auto& flag : kCredentialStoreFlags) {
     // count() is 0 for a flag left at its default, so --system-store-name's "MY" is no use.
     if (flag_in_set(flag.name, set) && result.count(flag.name))

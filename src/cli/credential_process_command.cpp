@@ -23,8 +23,9 @@ void add_cache_flags(cxxopts::Options& options) {
       ("cache",
        "Answer from a cache shared by credential-process runs while the credentials stay valid "
        "longer than --cache-min-remaining; concurrent runs make one CreateSession. Entries are "
-       "encrypted with a key derived from the private key (for an EC key on a PKCS#11 token, "
-       "which allows nothing deterministic, they are stored unencrypted, readable only by you)")  //
+       "encrypted with a key derived from the private key (for an EC key on a PKCS#11 token or in "
+       "a TPM, which allows nothing deterministic, they are stored unencrypted, readable only by "
+       "you)")  //
       ("cache-dir",
        "Cache directory, created 0700 (implies --cache; default "
        "$XDG_CACHE_HOME/rolesanywhere-helper, else ~/.cache/rolesanywhere-helper)",

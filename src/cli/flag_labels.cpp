@@ -10,6 +10,8 @@ IdentityLabels identity_labels() {
   labels.key_password = "--pkcs8-password";
   labels.reuse_pin = "--reuse-pin";
   labels.pkcs11_module = "--pkcs11-lib";
+  labels.tpm_key_password = "--tpm-key-password";
+  labels.no_tpm_key_password = "--no-tpm-key-password";
   return labels;
 }
 

@@ -3,6 +3,7 @@
 #include "pin_prompt.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/tpm.hpp"
 
 #include <string_view>
 
@@ -10,11 +11,13 @@ namespace rolesanywhere::cli {
 
 namespace {
 
-void reject_uri(const std::string& flag, const std::string& value) {
-  if (value.starts_with("handle:"))
-    throw Error(
-        Error::Kind::kNotSupported,
-        flag + " " + value + ": TPM keys are not supported yet in this version; use a key file");
+// A TPM holds keys, not the certificate: a handle belongs in --private-key.
+void reject_certificate_handle(const std::string& value) {
+  if (is_tpm_handle(value))
+    throw Error(Error::Kind::kInvalidArgument,
+                "--certificate " + value +
+                    ": a TPM key is given with --private-key; --certificate names its "
+                    "certificate file");
 }
 
 }  // namespace
@@ -25,8 +28,7 @@ void reject_unsupported_sources(const IdentityFlags& flags) {
                 flags.unsupported_flags_given.front() +
                     " is not supported yet in this version; use --certificate and "
                     "--private-key with files");
-  reject_uri("--certificate", flags.source.certificate);
-  reject_uri("--private-key", flags.source.private_key);
+  reject_certificate_handle(flags.source.certificate);
 }
 
 IdentitySource identity_source(IdentityFlags flags) {

@@ -3,6 +3,7 @@
 #include "output.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/tpm.hpp"
 #include "rolesanywhere/version.hpp"
 
 #include <cstring>
@@ -54,6 +55,9 @@ int dispatch(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread: the TSS libraries behind a TPM key read their settings (TCTI, logging)
+  // from the environment, and setenv must not race getenv on another thread.
+  rolesanywhere::prepare_tss_environment();
   try {
     return dispatch(argc, argv);
   } catch (const rolesanywhere::Error& e) {

@@ -2,9 +2,8 @@
 // operation the protocol needs from the key: sign the string to sign.
 #include "rolesanywhere/identity.hpp"
 #include "identity_detail.hpp"
+#include "key_signer.hpp"
 #include "rolesanywhere/error.hpp"
-
-#include <openssl/rsa.h>
 
 namespace rolesanywhere {
 namespace {
@@ -25,23 +24,6 @@ std::string join_base64(const std::vector<X509Ptr>& chain) {
     joined += der_base64(certificate.get());
   }
   return joined;
-}
-
-const EVP_MD* message_digest(Digest digest) {
-  switch (digest) {
-    case Digest::kSha256:
-      return EVP_sha256();
-    case Digest::kSha384:
-      return EVP_sha384();
-    case Digest::kSha512:
-      return EVP_sha512();
-  }
-  throw Error(Error::Kind::kInternal, "unknown digest");
-}
-
-[[noreturn]] void throw_signing_error(const char* step) {
-  throw Error(Error::Kind::kCrypto,
-              std::string("signing failed (") + step + "): " + openssl_error_text());
 }
 
 }  // namespace
@@ -71,29 +53,10 @@ std::vector<std::uint8_t> Identity::sign(std::string_view data, Digest digest) c
 }
 
 std::vector<std::uint8_t> sign_with_key(EVP_PKEY* key, std::string_view data, Digest digest) {
-  EvpMdCtxPtr context(EVP_MD_CTX_new());
-  if (!context) throw_signing_error("allocation");
-  EVP_PKEY_CTX* key_context = nullptr;  // owned by `context`
-  if (EVP_DigestSignInit(context.get(), &key_context, message_digest(digest), nullptr, key) != 1) {
-    throw_signing_error("init");
-  }
-  // Say PKCS#1 v1.5 explicitly: a provider's default could otherwise be PSS.
-  if (EVP_PKEY_is_a(key, "RSA") &&
-      EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PADDING) != 1) {
-    throw_signing_error("padding");
-  }
-  // Update + Final rather than one-shot EVP_DigestSign: engine-backed keys support only these.
-  if (EVP_DigestSignUpdate(context.get(), data.data(), data.size()) != 1) {
-    throw_signing_error("digest");
-  }
-  std::size_t length = 0;
-  if (EVP_DigestSignFinal(context.get(), nullptr, &length) != 1) throw_signing_error("size");
-  std::vector<std::uint8_t> signature(length);
-  if (EVP_DigestSignFinal(context.get(), signature.data(), &length) != 1) {
-    throw_signing_error("sign");
-  }
-  signature.resize(length);  // ECDSA DER signatures are often shorter than the maximum
-  return signature;
+  // A key behind a provider of its own (a TPM key) signs through what it carries.
+  if (identity_detail::KeySigner* signer = identity_detail::attached_signer(key))
+    return signer->sign(key, data, digest);
+  return identity_detail::evp_sign(key, data, digest);
 }
 
 }  // namespace rolesanywhere

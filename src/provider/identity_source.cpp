@@ -1,10 +1,11 @@
-// The one place that knows which key sources exist: files, and PKCS#11 tokens named by URIs.
-// TPM keys plug in here.
+// The one place that knows which key sources exist: files, PKCS#11 tokens named by URIs, and TPM
+// keys (a TSS2 key file, or handle:0x81...).
 #include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/pkcs11.hpp"
 #include "rolesanywhere/provider.hpp"
 #include "rolesanywhere/text.hpp"
+#include "rolesanywhere/tpm.hpp"
 
 #include <openssl/evp.h>
 
@@ -14,6 +15,24 @@ namespace {
 
 bool uses_pkcs11(const IdentitySource& source) {
   return is_pkcs11_uri(source.certificate) || is_pkcs11_uri(source.private_key);
+}
+
+// A key file is looked into (a TSS2 PEM header or the TPMKey OID) only when it is a regular file:
+// the TPM stack is loaded for TPM keys alone.
+bool uses_tpm(const IdentitySource& source) {
+  return !source.private_key.empty() && !is_pkcs11_uri(source.private_key) &&
+         is_tpm_key(source.private_key);
+}
+
+TpmKeyOptions tpm_key_options(const IdentitySource& source, const DebugSink& debug) {
+  TpmKeyOptions options;
+  options.key = source.private_key;
+  options.password = source.tpm_key_password;
+  options.no_password = source.no_tpm_key_password;
+  options.ask_password = source.ask_password;
+  options.debug = debug;
+  options.labels = source.labels;
+  return options;
 }
 
 Pkcs11Options pkcs11_options(const IdentitySource& source, const DebugSink& debug) {
@@ -27,6 +46,27 @@ Pkcs11Options pkcs11_options(const IdentitySource& source, const DebugSink& debu
   options.debug = debug;
   options.labels = source.labels;
   return options;
+}
+
+// sign-string with a TPM key: with a certificate too, the two must match.
+EvpPkeyPtr load_tpm_signing_key(const IdentitySource& source, const DebugSink& debug) {
+  const IdentityLabels& labels = source.labels;
+  EvpPkeyPtr key = load_tpm_key(tpm_key_options(source, debug));
+  check_key_supported(key.get());
+  if (debug)
+    debug("private key: " + describe_key(key.get()) + " in the TPM (" + source.private_key + ")");
+  if (source.certificate.empty()) return key;
+  CertificateBundle certificate = load_certificate_file(source.certificate, labels);
+  debug_certificate(debug, "certificate", certificate.leaf.get());
+  try {
+    check_key_matches_certificate(key.get(), certificate.leaf.get());
+  } catch (const Error&) {
+    throw Error(Error::Kind::kCrypto,
+                "the TPM key " + (labels.private_key.empty() ? "" : labels.private_key + " ") +
+                    source.private_key + " does not match the certificate in " +
+                    label_or(labels.certificate, "certificate file") + " " + source.certificate);
+  }
+  return key;
 }
 
 void debug_identity(const DebugSink& debug, const Identity& identity) {
@@ -70,6 +110,13 @@ Identity load_identity(const IdentitySource& source, const Clock& clock, const D
                     "), or a PKCS#12 file holding both");
   Identity identity = [&] {
     if (uses_pkcs11(source)) return load_pkcs11_identity(pkcs11_options(source, debug), clock);
+    if (uses_tpm(source)) {
+      TpmIdentityOptions options;
+      options.certificate_path = source.certificate;
+      options.intermediates_path = source.intermediates;
+      options.key = tpm_key_options(source, debug);
+      return load_tpm_identity(options, clock);
+    }
     FileIdentityOptions options;
     options.certificate_path = source.certificate;
     options.private_key_path = source.private_key;
@@ -87,7 +134,7 @@ std::vector<std::string> identity_files(const IdentitySource& source) {
   if (uses_pkcs11(source)) return {};
   std::vector<std::string> files;
   for (const std::string* path : {&source.certificate, &source.private_key, &source.intermediates})
-    if (!path->empty()) files.push_back(*path);
+    if (!path->empty() && !is_tpm_handle(*path)) files.push_back(*path);
   return files;
 }
 
@@ -99,6 +146,7 @@ EvpPkeyPtr load_signing_key(const IdentitySource& source, const DebugSink& debug
     return key;
   }
   const IdentityLabels& labels = source.labels;
+  if (uses_tpm(source)) return load_tpm_signing_key(source, debug);
   const std::string& path = source.private_key.empty() ? source.certificate : source.private_key;
   if (path.empty())
     throw Error(Error::Kind::kInvalidArgument,

@@ -82,7 +82,11 @@ expect_error "unknown flag" "--no-such-flag" \
 expect_error "unknown command" "frobnicate" frobnicate
 expect_error "PKCS#11 URI naming a token that is not there" "no PKCS#11 token matches" \
   credential-process --certificate 'pkcs11:token=x;object=y' "${SESSION[@]}"
-expect_error "TPM handle is not supported yet" "not supported yet" \
+# A TPM handle goes to the TPM, which is not there (test_tpm_*.sh run a software TPM).
+no_tpm="no TPM could be reached through device:$WORK/no-tpm (TPM2OPENSSL_TCTI)"
+[ -e "$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')/tpm2.so" ] ||
+  no_tpm="apt-get install tpm2-openssl"
+TPM2OPENSSL_TCTI=device:$WORK/no-tpm expect_error "a TPM handle without a TPM says so" "$no_tpm" \
   credential-process "${CERT[@]}" --private-key handle:0x81000001 "${SESSION[@]}"
 expect_error "--cert-selector is not supported yet" "--cert-selector" \
   credential-process --cert-selector 'Key=x509Subject,Value=CN=x' "${SESSION[@]}"

@@ -74,8 +74,9 @@ expect_error "pin-value and pin-source together" "give pin-value or pin-source, 
 expect_error "a token certificate with a key file" "the key must be on a token too" \
   credential-process --certificate "$TOKEN;object=p256?$PIN" --private-key "$PKI/p256.key.pem" \
   "${SESSION[@]}"
-expect_error "TPM keys are still refused" "TPM keys are not supported" \
-  credential-process --certificate "$PKI/p256.crt.pem" --private-key handle:0x81000001 "${SESSION[@]}"
+TPM2OPENSSL_TCTI=device:$WORK/no-tpm expect_error "a TPM handle goes to the TPM, not to PKCS#11" \
+  "TPM" credential-process --certificate "$PKI/p256.crt.pem" --private-key handle:0x81000001 \
+  "${SESSION[@]}"
 expect_no_pin_leak "no message above showed the PIN" "$USER_PIN"
 
 # p11-kit removes spaces and line breaks from a URI before reading it, so a pin-value spelt with

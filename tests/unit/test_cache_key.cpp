@@ -1,6 +1,7 @@
 // What names a cache entry and what encrypts it: every field of the key makes another entry, a
 // renewed certificate too; the entry key comes from the private key (file keys) or a
-// deterministic token signature (token RSA), and there is none for a token EC key.
+// deterministic token signature (token and TPM RSA), and there is none for a token or TPM EC key.
+#include "identity/key_signer.hpp"
 #include "test_identity_fixtures.hpp"
 
 #include "rolesanywhere/credential_cache.hpp"
@@ -140,6 +141,39 @@ TEST_CASE("cache key: a file key's entry key is 32 bytes, stable, and differs pe
   const Identity ec_traditional = identity_test::load(
       identity_test::pki("p256.crt.pem"), identity_test::pki("p256.key.traditional.pem"));
   CHECK(cache_entry_key(ec_traditional, id_a) == ec_a);
+}
+
+namespace {
+
+// Signs as an ordinary key would, counting: stands in for a TPM key's signer.
+class CountingSigner final : public identity_detail::KeySigner {
+ public:
+  std::vector<std::uint8_t> sign(EVP_PKEY* key, std::string_view data, Digest digest) override {
+    ++calls;
+    return identity_detail::evp_sign(key, data, digest);
+  }
+  int calls = 0;
+};
+
+}  // namespace
+
+TEST_CASE("cache key: a key with a signer of its own (a TPM key) takes the token route") {
+  const Identity file_rsa = identity_test::load(identity_test::pki("rsa2048.crt.pem"),
+                                                identity_test::pki("rsa2048.key.pem"));
+  const Identity rsa = identity_test::load(identity_test::pki("rsa2048.crt.pem"),
+                                           identity_test::pki("rsa2048.key.pem"));
+  auto signer = std::make_shared<CountingSigner>();
+  identity_detail::attach_signer(rsa.key(), signer);
+  const std::string id(64, 'a');
+  const std::optional<SecretString> key = cache_entry_key(rsa, id);
+  REQUIRE(key);
+  CHECK(signer->calls == 1);                    // derived from a signature,
+  CHECK(key != cache_entry_key(file_rsa, id));  // not from the private key's encoding
+
+  const Identity ec =
+      identity_test::load(identity_test::pki("p256.crt.pem"), identity_test::pki("p256.key.pem"));
+  identity_detail::attach_signer(ec.key(), std::make_shared<CountingSigner>());
+  CHECK_FALSE(cache_entry_key(ec, id).has_value());
 }
 
 TEST_CASE("cache key: the default directory follows XDG_CACHE_HOME, else HOME") {
