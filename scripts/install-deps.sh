@@ -6,8 +6,10 @@ packages=(build-essential cmake pkg-config openssl libssl-dev libcurl4-openssl-d
   nlohmann-json3-dev libcxxopts-dev libmicrohttpd-dev libp11-dev libp11-kit-dev p11-kit curl python3)
 if [ "${1:-}" = "--test" ]; then
   # softhsm2/opensc/gnutls-bin: a real PKCS#11 token and the tools that fill it;
-  # wrk: the benchmarks; clang: CI checks that the code compiles with it too.
-  packages+=(doctest-dev xxd time softhsm2 opensc gnutls-bin wrk clang)
+  # wrk: the benchmarks; clang: CI checks that the code compiles with it too;
+  # libclang-rt-dev: libFuzzer and the sanitizer runtimes for scripts/fuzz.sh (clang only
+  # recommends it).
+  packages+=(doctest-dev xxd time softhsm2 opensc gnutls-bin wrk clang libclang-rt-dev)
 fi
 
 # Node.js and npm run the AWS SDK for JavaScript test; a machine that has them from elsewhere
