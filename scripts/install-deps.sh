@@ -8,8 +8,10 @@ if [ "${1:-}" = "--test" ]; then
   # softhsm2/opensc/gnutls-bin: a real PKCS#11 token and the tools that fill it;
   # wrk: the benchmarks; clang: CI checks that the code compiles with it too;
   # swtpm/swtpm-tools/tpm2-tools/tpm2-openssl/libtss2-tcti-swtpm0: a software TPM, the tools that
-  # make keys in it and the OpenSSL provider the helper signs through.
-  packages+=(doctest-dev xxd time softhsm2 opensc gnutls-bin wrk clang
+  # make keys in it and the OpenSSL provider the helper signs through;
+  # libclang-rt-dev: libFuzzer and the sanitizer runtimes for scripts/fuzz.sh (clang only
+  # recommends it).
+  packages+=(doctest-dev xxd time softhsm2 opensc gnutls-bin wrk clang libclang-rt-dev
     swtpm swtpm-tools tpm2-tools tpm2-openssl libtss2-tcti-swtpm0)
 fi
 
