@@ -5,6 +5,7 @@
 // caller named one, and what is wrong.
 #pragma once
 
+#include "identity/identity_detail.hpp"
 #include "rolesanywhere/pkcs11.hpp"
 
 #include <libp11.h>
@@ -98,7 +99,9 @@ std::string object_uri(PKCS11_TOKEN* token, const char* label, const unsigned ch
                        std::size_t id_length, ObjectType type);
 // Reads a pin-source: "file:/path", "file:///path" or "/path"; one trailing newline dropped.
 // The path is named in errors; the PIN never is.
-SecretString read_pin_source(const std::string& source, const std::string& shown_uri);
+SecretString read_pin_source(
+    const std::string& source, const std::string& shown_uri,
+    std::chrono::milliseconds timeout = identity_detail::kInputFileTimeout);
 
 // --- PINs for logins and for CKA_ALWAYS_AUTHENTICATE keys (pin_context.cpp) ---
 

@@ -4,6 +4,7 @@
 
 #include "rolesanywhere/error.hpp"
 
+#include <dlfcn.h>
 #include <p11-kit/p11-kit.h>
 
 #include <cstdlib>
@@ -41,6 +42,15 @@ std::string registered_module_path(const std::string& name, const std::string& s
   return path;
 }
 
+// Keeps the module mapped until the process exits, whatever libp11 does when it unloads it:
+// some vendor modules leave threads or atexit handlers behind after C_Finalize, which crash once
+// their code is unmapped, and LeakSanitizer can attribute a module's leaks only while it is
+// mapped. A module that cannot be opened here is left for libp11 to report.
+void keep_module_mapped(const std::string& path) {
+  if (void* handle = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE))
+    ::dlclose(handle);
+}
+
 }  // namespace
 
 std::string resolve_module_path(const std::string& flag_module, const Uri* uri) {
@@ -58,6 +68,7 @@ Module::Module(const std::string& path, PinContext* pins, const std::string& mod
   context_ = libp11().CTX_new();
   if (!context_) throw Error(Error::Kind::kInternal, "cannot create a libp11 context");
   libp11().set_ui_method(context_, context_pin_ui_method(), pins);
+  keep_module_mapped(path);
   if (libp11().CTX_load(context_, path.c_str()) != 0) {
     const std::string reason = take_failure_reason();
     libp11().CTX_free(context_);

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 
 #include <openssl/crypto.h>
@@ -127,7 +126,8 @@ std::optional<SecretString> Uri::pin() const {
   return std::nullopt;
 }
 
-SecretString read_pin_source(const std::string& source, const std::string& shown_uri) {
+SecretString read_pin_source(const std::string& source, const std::string& shown_uri,
+                             std::chrono::milliseconds timeout) {
   std::string path = source;
   if (path.rfind("file://", 0) == 0 && path.size() > 7 && path[7] == '/')
     path = path.substr(7);
@@ -137,15 +137,14 @@ SecretString read_pin_source(const std::string& source, const std::string& shown
     throw Error(Error::Kind::kInvalidArgument,
                 shown_uri + ": pin-source " + source +
                     " must be file:/absolute/path (a file holding the PIN)");
-  std::ifstream file(path, std::ios::binary);
-  if (!file)
-    throw Error(Error::Kind::kInput, shown_uri + ": cannot read the PIN file " + path + " (" +
-                                         std::strerror(errno) + ")");
-  std::string text{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  // Read as identity files are: a FIFO (pin-source=file:<(vault ...)) that never delivers
+  // gives up after the same bounded time instead of hanging.
+  const SecretString bytes =
+      identity_detail::read_input_file(path, shown_uri + ": the PIN file " + path, timeout);
+  std::string_view text = bytes.reveal();
   // Editors and `echo` end the file with a newline that is not part of the PIN.
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  SecretString pin(text);
-  OPENSSL_cleanse(text.data(), text.size());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  SecretString pin{std::string(text)};
   if (pin.empty())
     throw Error(Error::Kind::kInput, shown_uri + ": the PIN file " + path + " is empty");
   return pin;

@@ -22,7 +22,7 @@ printf '%s\n' "$WRONG_PIN" >"$WORK/wrong-pin"
 expect_error "wrong PIN from pin-source" "the PIN from --private-key was refused" \
   credential-process --certificate "$PKI/p256.crt.pem" \
   --private-key "$TOKEN;object=p256?pin-source=file:$WORK/wrong-pin" "${SESSION[@]}"
-expect_error "a PIN file that does not exist" "cannot read the PIN file $WORK/absent" \
+expect_error "a PIN file that does not exist" "the PIN file $WORK/absent does not exist" \
   credential-process --certificate "$TOKEN;object=p256?pin-source=file:$WORK/absent" "${SESSION[@]}"
 
 # No PIN anywhere and no terminal to ask on.

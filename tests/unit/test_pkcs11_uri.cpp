@@ -3,8 +3,10 @@
 #include "pkcs11/p11_api.hpp"
 #include "pkcs11/pkcs11_detail.hpp"
 #include "test_identity_fixtures.hpp"
+#include "test_temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <initializer_list>
@@ -321,7 +323,7 @@ TEST_CASE("pkcs11 uri: pin-source problems are errors naming the file but not th
     FAIL("a missing PIN file was accepted");
   } catch (const Error& error) {
     CHECK(error.kind() == Error::Kind::kInput);
-    CHECK(std::string(error.what()).find("cannot read the PIN file /nonexistent/pin") !=
+    CHECK(std::string(error.what()).find("the PIN file /nonexistent/pin does not exist") !=
           std::string::npos);
   }
   try {
@@ -372,4 +374,19 @@ TEST_CASE("pkcs11 uri: without labels messages show the URI and the module, and 
   CHECK(unlabelled.find("--") == std::string::npos);
   CHECK(listing_error(identity_test::cli_labels())
             .find("name an installed module with --pkcs11-lib") != std::string::npos);
+}
+
+TEST_CASE("pkcs11 uri: a pin-source FIFO that never delivers gives up instead of hanging") {
+  const test_support::TempDir directory;
+  const std::string fifo = (directory.path / "pin.fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  try {
+    read_pin_source("file:" + fifo, "--certificate u", std::chrono::milliseconds(200));
+    FAIL("a FIFO with no writer was read");
+  } catch (const Error& error) {
+    CHECK(error.kind() == Error::Kind::kInput);
+    CHECK(std::string(error.what()) == "--certificate u: the PIN file " + fifo +
+                                           " delivered no data within 200 ms: is "
+                                           "anything writing to it?");
+  }
 }
