@@ -132,6 +132,8 @@ std::string serial_hex(X509* certificate);
 std::string subject_name(X509* certificate);  // RFC 2253
 std::string issuer_name(X509* certificate);
 std::string der_base64(X509* certificate);
+// Dates TimePoint cannot hold (before 1678, after 2262: RFC 5280's 99991231235959Z "no
+// expiration" among them) come back as TimePoint::min() or max().
 TimePoint not_before(X509* certificate);
 TimePoint not_after(X509* certificate);
 

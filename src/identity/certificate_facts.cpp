@@ -1,5 +1,6 @@
 // Facts about a certificate in the forms the protocol and the CLI want them: the serial in
 // decimal (the Credential scope), base64 DER (the X-Amz-X509 headers), names and validity.
+#include "common/time_point_range.hpp"
 #include "identity_detail.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/text.hpp"
@@ -8,6 +9,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <optional>
 
 namespace rolesanywhere {
 namespace {
@@ -28,7 +30,7 @@ std::string name_rfc2253(const X509_NAME* name) {
   return std::string(data, static_cast<std::size_t>(length));
 }
 
-TimePoint to_time_point(const ASN1_TIME* time) {
+TimePoint asn1_to_time_point(const ASN1_TIME* time) {
   std::tm parts{};
   if (ASN1_TIME_to_tm(time, &parts) != 1) {
     throw Error(Error::Kind::kInput, "the certificate has a malformed validity date");
@@ -36,7 +38,12 @@ TimePoint to_time_point(const ASN1_TIME* time) {
   using namespace std::chrono;
   const sys_days day = year{parts.tm_year + 1900} / month{static_cast<unsigned>(parts.tm_mon + 1)} /
                        static_cast<unsigned>(parts.tm_mday);
-  return TimePoint{day} + hours{parts.tm_hour} + minutes{parts.tm_min} + seconds{parts.tm_sec};
+  const sys_seconds whole =
+      day + hours{parts.tm_hour} + minutes{parts.tm_min} + seconds{parts.tm_sec};
+  if (const std::optional<TimePoint> point = to_time_point(whole)) return *point;
+  // RFC 5280's 99991231235959Z ("no well-defined expiration date") and dates before 1678 lie
+  // past what TimePoint holds: the nearest end keeps every comparison with a real clock right.
+  return whole.time_since_epoch() > seconds{0} ? TimePoint::max() : TimePoint::min();
 }
 
 }  // namespace
@@ -76,6 +83,10 @@ std::string der_base64(X509* certificate) {
   return base64;
 }
 
-TimePoint not_before(X509* certificate) { return to_time_point(X509_get0_notBefore(certificate)); }
-TimePoint not_after(X509* certificate) { return to_time_point(X509_get0_notAfter(certificate)); }
+TimePoint not_before(X509* certificate) {
+  return asn1_to_time_point(X509_get0_notBefore(certificate));
+}
+TimePoint not_after(X509* certificate) {
+  return asn1_to_time_point(X509_get0_notAfter(certificate));
+}
 }  // namespace rolesanywhere

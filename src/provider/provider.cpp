@@ -124,8 +124,10 @@ void RolesAnywhereProvider::check_certificate_in_use(TimePoint now) {
   // works).
   constexpr auto kWarnEvery = std::chrono::hours(24);
   const TimePoint expiry = not_after(certificate);
-  const auto warn_within = std::min<TimePoint::duration>(std::chrono::hours(24 * 7),
-                                                         (expiry - not_before(certificate)) / 4);
+  // Quartered before the difference: a lifetime from 1600 to 9999 (both clamped) would overflow.
+  const auto quarter_life =
+      expiry.time_since_epoch() / 4 - not_before(certificate).time_since_epoch() / 4;
+  const auto warn_within = std::min<TimePoint::duration>(std::chrono::hours(24 * 7), quarter_life);
   if (!observer_ || expiry - now > warn_within ||
       (last_expiry_warning_ && now - *last_expiry_warning_ < kWarnEvery))
     return;

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <ctime>
 
+#include <openssl/x509.h>
+
 using namespace rolesanywhere;
 using namespace identity_test;
 using namespace std::chrono_literals;
@@ -35,6 +37,28 @@ std::string utc_text(TimePoint time) {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
   return text;
+}
+
+// A self-signed P-256 certificate valid between two dates written as in a certificate
+// (GeneralizedTime, "YYYYMMDDHHMMSSZ"), made with OpenSSL's API: the openssl CLI of Debian 12
+// cannot set arbitrary dates.
+X509Ptr certificate_valid(const char* from, const char* until) {
+  EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  REQUIRE(key);
+  X509Ptr certificate(X509_new());
+  X509* cert = certificate.get();
+  REQUIRE(X509_set_version(cert, X509_VERSION_3) == 1);
+  REQUIRE(ASN1_INTEGER_set(X509_get_serialNumber(cert), 4711) == 1);
+  REQUIRE(ASN1_TIME_set_string(X509_getm_notBefore(cert), from) == 1);
+  REQUIRE(ASN1_TIME_set_string(X509_getm_notAfter(cert), until) == 1);
+  X509_NAME* name = X509_get_subject_name(cert);
+  REQUIRE(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                     reinterpret_cast<const unsigned char*>("forever"), -1, -1,
+                                     0) == 1);
+  REQUIRE(X509_set_issuer_name(cert, name) == 1);
+  REQUIRE(X509_set_pubkey(cert, key.get()) == 1);
+  REQUIRE(X509_sign(cert, key.get(), EVP_sha256()) > 0);
+  return certificate;
 }
 
 }  // namespace
@@ -164,4 +188,20 @@ TEST_CASE("identity: the expired and not-yet-valid fixtures are refused with the
             .find("is not valid until " +
                   utc_text(not_before(read_certificate(pki("notyet.crt.pem")).get()))) !=
         std::string::npos);
+}
+
+TEST_CASE("identity: dates past what the clock type holds are its ends, never an overflow") {
+  // RFC 5280's "no well-defined expiration date" was read as 1816 and refused as expired.
+  const X509Ptr forever = certificate_valid("20200101000000Z", "99991231235959Z");
+  CHECK(not_after(forever.get()) == TimePoint::max());
+  CHECK(not_before(forever.get()) < std::chrono::system_clock::now());
+  CHECK_NOTHROW(check_certificate_validity(forever.get(), std::chrono::system_clock::now()));
+
+  const X509Ptr ancient = certificate_valid("16000101000000Z", "99991231235959Z");
+  CHECK(not_before(ancient.get()) == TimePoint::min());
+  CHECK_NOTHROW(check_certificate_validity(ancient.get(), std::chrono::system_clock::now()));
+
+  const X509Ptr future = certificate_valid("99990101000000Z", "99991231235959Z");
+  CHECK_THROWS_WITH_AS(check_certificate_validity(future.get(), std::chrono::system_clock::now()),
+                       doctest::Contains("is not valid until"), Error);
 }
