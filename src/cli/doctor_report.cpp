@@ -121,7 +121,8 @@ std::string doctor_json_report(const doctor::Findings& findings) {
       {"checks", checks},
       {"problems", doctor::count_verdict(findings, Verdict::kProblem)},
       {"warnings", doctor::count_verdict(findings, Verdict::kWarning)}};
-  return report.dump(2) + "\n";
+  // A path or name given in another encoding than UTF-8 is shown with U+FFFD, not refused.
+  return report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 bool use_colour_on_stdout() {

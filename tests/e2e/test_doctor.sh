@@ -250,6 +250,13 @@ fi
 run_helper doctor "${GOOD[@]}" "${arns[@]}"
 check "readable in 80 columns" bash -c 'printf "%s\n" "$1" | awk "length > 80 && !/\// && !/arn:/ { bad = 1 } END { exit bad }"' _ "$STDOUT"
 
+# A file name that is not UTF-8 still makes valid JSON (the byte shown as U+FFFD).
+latin1=$WORK/$'caf\xe9.pem'
+cp "$DPKI/good-p256.pem" "$latin1"
+run_helper doctor --format json --certificate "$latin1" --private-key "$DPKI/leaf.key"
+check "a certificate path in Latin-1 still makes valid JSON" \
+  json_check "'caf\\ufffd.pem' in check('files.certificate')['what']"
+
 # --- usage errors: exit 2, nothing on stdout ---
 run_helper doctor --format xml
 check "--format xml is a usage error (exit 2)" test "$STATUS" = 2 -a -z "$STDOUT" -a "${STDERR/--format xml/}" != "$STDERR"
