@@ -46,7 +46,8 @@ std::string describe_provider_event(const ProviderEvent& event) {
       event.watches_files
           ? "renew the certificate file: it is read again before every attempt, and at once on "
             "SIGHUP"
-          : "put a renewed certificate on the token and restart";
+          : "put a renewed certificate in place (on the token, or in the variable or descriptor "
+            "it was given through) and restart";
   switch (event.kind) {
     case ProviderEvent::Kind::kRenewed:
       return "the certificate or key files changed on disk; signing from now on with the renewed "
