@@ -7,9 +7,30 @@
 
 namespace rolesanywhere::cli {
 
+namespace {
+
+// Flags of credential-process, serve and update only (not sign-string's session-less set).
+void add_request_option_flags(cxxopts::Options& options) {
+  options.add_options("Session")  //
+      ("instance-property",
+       "KEY=VALUE sent in CreateSession's instanceProperties (repeatable; at most 50, keys and "
+       "values 1-200 characters), for profiles that require instance properties",
+       cxxopts::value<std::vector<std::string>>());
+}
+
+void read_request_option_flags(const cxxopts::ParseResult& result, CreateSessionParams& params) {
+  params.labels.instance_property = "--instance-property";
+  if (result.count("instance-property"))
+    for (const std::string& text : result["instance-property"].as<std::vector<std::string>>())
+      add_instance_property(params.instance_properties, text, params.labels.instance_property);
+}
+
+}  // namespace
+
 void add_provider_flags(cxxopts::Options& options) {
   add_identity_flags(options, FlagSet::kCredentials);
   add_session_flags(options);
+  add_request_option_flags(options);
   add_debug_flag(options);
 }
 
@@ -18,6 +39,7 @@ ProviderOptions read_provider_flags(const cxxopts::ParseResult& result, std::sto
   options.debug = stderr_debug_sink(result.count("debug") > 0);
   IdentityFlags identity_flags = read_identity_flags(result, FlagSet::kCredentials);
   options.session = read_session_flags(result);
+  read_request_option_flags(result, options.session);
   options.transport = read_transport_flags(result);
   options.transport.cancel = std::move(cancel);
   options.identity = identity_source(std::move(identity_flags));
