@@ -43,7 +43,8 @@ struct SessionLabels {
   std::string region;             // "--region"
   std::string endpoint;           // "--endpoint"
   std::string instance_property;  // "--instance-property"
-  std::string use_fips_endpoint;  // "--use-fips-endpoint"
+  // "--use-fips-endpoint", or "AWS_USE_FIPS_ENDPOINT=true" when the environment asked for it
+  std::string use_fips_endpoint;
 };
 
 // CreateSession's instanceProperties map: at most 50 entries, keys and values 1 to 200
@@ -59,6 +60,9 @@ struct CreateSessionParams {
   std::optional<std::string> role_session_name;
   std::optional<std::string> region;    // --region
   std::optional<std::string> endpoint;  // --endpoint: URL or host
+  // The partition's FIPS host (rolesanywhere-fips.<region>...), signing region unchanged. An
+  // explicit `endpoint` wins; a partition without FIPS endpoints is an error.
+  bool use_fips_endpoint = false;
   // Sent as the body's instanceProperties (a profile may require them); empty: not sent.
   std::map<std::string, std::string> instance_properties;
   SessionLabels labels;  // for messages only; never sent
@@ -76,7 +80,8 @@ struct Endpoint {
   std::string host;    // Host header value (with port when not the scheme's default)
   std::string region;  // signing region
 };
-// Region from the trust anchor ARN unless overridden; partition suffix from the ARN.
+// Region from the trust anchor ARN unless overridden; partition suffix from the ARN; the FIPS
+// host when params.use_fips_endpoint (aws and aws-us-gov only), unless `endpoint` is given.
 Endpoint resolve_endpoint(const CreateSessionParams& params);
 
 // The request as the official helper sends it, unsigned: POST /sessions, ARNs in the query,

@@ -4,6 +4,9 @@
 #include "output.hpp"
 
 #include "rolesanywhere/credentials.hpp"
+#include "rolesanywhere/text.hpp"
+
+#include <cstdlib>
 
 namespace rolesanywhere::cli {
 
@@ -15,7 +18,16 @@ void add_request_option_flags(cxxopts::Options& options) {
       ("instance-property",
        "KEY=VALUE sent in CreateSession's instanceProperties (repeatable; at most 50, keys and "
        "values 1-200 characters), for profiles that require instance properties",
-       cxxopts::value<std::vector<std::string>>());
+       cxxopts::value<std::vector<std::string>>())  //
+      ("use-fips-endpoint",
+       "Call the FIPS endpoint rolesanywhere-fips.<region>.amazonaws.com (aws and aws-us-gov "
+       "partitions); also AWS_USE_FIPS_ENDPOINT=true. --endpoint, when given, wins");
+}
+
+// As the AWS SDKs read it: "true" in any case turns it on, anything else leaves it off.
+bool fips_endpoint_from_environment() {
+  const char* value = std::getenv("AWS_USE_FIPS_ENDPOINT");
+  return value && to_lower(value) == "true";
 }
 
 void read_request_option_flags(const cxxopts::ParseResult& result, CreateSessionParams& params) {
@@ -23,6 +35,13 @@ void read_request_option_flags(const cxxopts::ParseResult& result, CreateSession
   if (result.count("instance-property"))
     for (const std::string& text : result["instance-property"].as<std::vector<std::string>>())
       add_instance_property(params.instance_properties, text, params.labels.instance_property);
+  if (result.count("use-fips-endpoint")) {
+    params.use_fips_endpoint = true;
+    params.labels.use_fips_endpoint = "--use-fips-endpoint";
+  } else if (fips_endpoint_from_environment()) {
+    params.use_fips_endpoint = true;
+    params.labels.use_fips_endpoint = "AWS_USE_FIPS_ENDPOINT=true";
+  }
 }
 
 }  // namespace
