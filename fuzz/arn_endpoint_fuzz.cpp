@@ -91,8 +91,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto parsed = std::from_chars(lines[5].data(), lines[5].data() + lines[5].size(), duration);
   params.duration_seconds = parsed.ec == std::errc() ? duration : 3600;
   if (lines.size() > 6) params.role_session_name = lines[6];
-  params.labels = {"--trust-anchor-arn",  "--profile-arn", "--role-arn", "--session-duration",
-                   "--role-session-name", "--region",      "--endpoint"};
+  params.labels = {"--trust-anchor-arn", "--profile-arn",       "--role-arn",
+                   "--session-duration", "--role-session-name", "--region",
+                   "--endpoint",         "--instance-property", "--use-fips-endpoint"};
 
   for (std::size_t i = 0; i < 3; ++i) check_arn_round_trip(lines[i]);
 

@@ -125,6 +125,23 @@ struct FileIdentityOptions {
 // Loads, checks support, match and validity, and builds the identity.
 Identity load_file_identity(const FileIdentityOptions& options, const Clock& clock);
 
+// --- certificate, key or intermediates given without a file ---
+
+// "env:NAME": the PEM, or base64 DER, in the environment variable NAME; "fd:N": what the inherited
+// file descriptor N holds (PEM, DER or base64 DER), read once, to its end. Every loader above
+// takes such a value wherever it takes a path. Such an input cannot be read again, so an identity
+// using one is never watched for renewal.
+bool is_inline_source(std::string_view value);
+
+// Reads every inline source among `values` now, once per distinct value however often it
+// appears: a variable is then removed from the environment (so nothing the process starts
+// inherits it; call this before any thread, as setenv and getenv must not race), a descriptor read
+// and closed. The bytes are kept for the loads, and wiped after the last one that names the value.
+// A problem (a variable not set, a descriptor not open) is kept too and thrown by that load, under
+// its label. Values that are not inline sources are ignored. A source not preloaded is read when
+// loaded, and its variable left in the environment.
+void preload_inline_sources(const std::vector<std::string>& values);
+
 // --- certificate facts, for read-certificate-data and --debug ---
 
 std::string serial_decimal(X509* certificate);

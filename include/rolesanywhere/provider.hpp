@@ -23,9 +23,10 @@
 
 namespace rolesanywhere {
 
-// Where the certificate and key come from. Each of the three is a file path or, for the
-// certificate and key, a pkcs11: URI, or for the key a TPM key (a TSS2 key file, or
-// handle:0x81...); this is the one place that knows which key sources exist.
+// Where the certificate and key come from. Each of the three is a file path, or in its place
+// env:NAME or fd:N (is_inline_source, identity.hpp), or, for the certificate and key, a pkcs11:
+// URI, or for the key a TPM key (a TSS2 key file, or handle:0x81...); this is the one place that
+// knows which key sources exist.
 struct IdentitySource {
   std::string certificate;  // a certificate file, a PKCS#12 file, or a pkcs11: URI
   // A key file, a PKCS#12 file, a pkcs11: URI, a TSS2 key file or a TPM handle; may be empty.
@@ -49,8 +50,8 @@ struct IdentitySource {
 // Under `debug`, says what was loaded, never a secret.
 Identity load_identity(const IdentitySource& source, const Clock& clock, const DebugSink& debug);
 // The files an identity from `source` is read from, to watch for renewals; empty when a PKCS#11
-// token holds any part of it (a token is not renewed under our feet). A TPM handle is no file;
-// a TSS2 key file is one.
+// token holds any part of it (a token is not renewed under our feet), or any part is an inline
+// source (env:NAME, fd:N: read once). A TPM handle is no file; a TSS2 key file is one.
 std::vector<std::string> identity_files(const IdentitySource& source);
 // Just the private key (sign-string needs no certificate): from `private_key`, or the key in a
 // PKCS#12 `certificate`. With both given, they must match.

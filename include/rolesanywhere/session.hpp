@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -41,7 +42,15 @@ struct SessionLabels {
   std::string role_session_name;  // "--role-session-name"
   std::string region;             // "--region"
   std::string endpoint;           // "--endpoint"
+  std::string instance_property;  // "--instance-property"
+  // "--use-fips-endpoint", or "AWS_USE_FIPS_ENDPOINT=true" when the environment asked for it
+  std::string use_fips_endpoint;
 };
+
+// CreateSession's instanceProperties map: at most 50 entries, keys and values 1 to 200
+// characters (the API reference's InstanceProperty limits).
+inline constexpr std::size_t kMaxInstanceProperties = 50;
+inline constexpr std::size_t kMaxInstancePropertyLength = 200;
 
 struct CreateSessionParams {
   std::string trust_anchor_arn;
@@ -51,8 +60,18 @@ struct CreateSessionParams {
   std::optional<std::string> role_session_name;
   std::optional<std::string> region;    // --region
   std::optional<std::string> endpoint;  // --endpoint: URL or host
-  SessionLabels labels;                 // for messages only; never sent
+  // The partition's FIPS host (rolesanywhere-fips.<region>...), signing region unchanged. An
+  // explicit `endpoint` wins; a partition without FIPS endpoints is an error.
+  bool use_fips_endpoint = false;
+  // Sent as the body's instanceProperties (a profile may require them); empty: not sent.
+  std::map<std::string, std::string> instance_properties;
+  SessionLabels labels;  // for messages only; never sent
 };
+// "KEY=VALUE" (the value may hold '='), added to `properties`; throws Error(kInvalidArgument)
+// naming `flag` for a missing '=', an empty key or value, one over the API's limits, or a key
+// given twice.
+void add_instance_property(std::map<std::string, std::string>& properties, std::string_view text,
+                           std::string_view flag);
 // Checks the ARNs and duration; throws Error(kInvalidArgument) naming the flag (labels).
 void validate(const CreateSessionParams& params);
 
@@ -61,11 +80,13 @@ struct Endpoint {
   std::string host;    // Host header value (with port when not the scheme's default)
   std::string region;  // signing region
 };
-// Region from the trust anchor ARN unless overridden; partition suffix from the ARN.
+// Region from the trust anchor ARN unless overridden; partition suffix from the ARN; the FIPS
+// host when params.use_fips_endpoint (aws and aws-us-gov only), unless `endpoint` is given.
 Endpoint resolve_endpoint(const CreateSessionParams& params);
 
 // The request as the official helper sends it, unsigned: POST /sessions, ARNs in the query,
-// {"durationSeconds":N[,"roleSessionName":...]} as the body, Host, Content-Type, User-Agent.
+// {"durationSeconds":N[,"roleSessionName":...][,"instanceProperties":{...}]} as the body, Host,
+// Content-Type, User-Agent.
 HttpRequest build_create_session_request(const CreateSessionParams& params,
                                          const Endpoint& endpoint);
 

@@ -107,19 +107,24 @@ int parse_int_flag(std::string_view flag, const std::string& text, int min, int 
 void add_identity_flags(cxxopts::Options& options, FlagSet set) {
   auto add = options.add_options("Identity");
   add("certificate",
-      "Path to certificate file (PEM or DER; or a PKCS#12 file), or a pkcs11: URI of a "
-      "certificate on a token",
+      "Path to certificate file (PEM or DER; or a PKCS#12 file), env:NAME (PEM or base64 DER in "
+      "that environment variable, removed from the environment once read) or fd:N (read once "
+      "from that inherited file descriptor), or a pkcs11: URI of a certificate on a token. A "
+      "certificate given by env: or fd: is not watched for renewal",
       cxxopts::value<std::string>());
   if (set != FlagSet::kReadCertificate) {
     add("private-key",
-        "Path to private key file (PEM or DER; PKCS#1, SEC1, PKCS#8, PKCS#12), a pkcs11: URI "
-        "of a key on a token, or a TPM key: a TSS2 key file or handle:0x81xxxxxx",
+        "Path to private key file (PEM or DER; PKCS#1, SEC1, PKCS#8, PKCS#12), env:NAME or fd:N "
+        "(as for --certificate), a pkcs11: URI of a key on a token, or a TPM key: a TSS2 key "
+        "file or handle:0x81xxxxxx",
         cxxopts::value<std::string>());
     add("pkcs8-password", "Password for an encrypted PKCS#8 or PKCS#12 private key",
         cxxopts::value<std::string>());
   }
   if (set == FlagSet::kCredentials)
-    add("intermediates", "Path to intermediate certificate bundle file (PEM)",
+    add("intermediates",
+        "Path to intermediate certificate bundle file (PEM), or env:NAME or fd:N (as for "
+        "--certificate)",
         cxxopts::value<std::string>());
   add("cert-selector", "Certificate store selector (not supported on this platform yet)",
       cxxopts::value<std::string>());

@@ -5,7 +5,9 @@
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/tpm.hpp"
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace rolesanywhere::cli {
 
@@ -21,6 +23,20 @@ void reject_certificate_handle(const std::string& value) {
 }
 
 }  // namespace
+
+void preload_inline_identity_flags(int argc, char** argv) {
+  constexpr std::string_view kFlags[] = {"--certificate", "--private-key", "--intermediates"};
+  std::vector<std::string> values;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    for (std::string_view flag : kFlags) {
+      if (arg == flag && i + 1 < argc) values.emplace_back(argv[i + 1]);
+      if (arg.size() > flag.size() && arg.starts_with(flag) && arg[flag.size()] == '=')
+        values.emplace_back(arg.substr(flag.size() + 1));
+    }
+  }
+  preload_inline_sources(values);
+}
 
 void reject_unsupported_sources(const IdentityFlags& flags) {
   if (!flags.unsupported_flags_given.empty())

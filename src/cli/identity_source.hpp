@@ -8,6 +8,11 @@
 
 namespace rolesanywhere::cli {
 
+// Reads the env:NAME and fd:N values of --certificate, --private-key and --intermediates in argv
+// (a subcommand's flags), removing the variables from the environment: from main, before any
+// thread. A missing variable or closed descriptor is reported when the identity is loaded.
+void preload_inline_identity_flags(int argc, char** argv);
+
 // Refuses flags and URIs of key sources that are not built yet, with a message naming them.
 void reject_unsupported_sources(const IdentityFlags& flags);
 

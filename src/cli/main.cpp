@@ -1,5 +1,6 @@
 // rolesanywhere-helper: the front end. The only place that prints or chooses an exit code.
 #include "commands.hpp"
+#include "identity_source.hpp"
 #include "output.hpp"
 
 #include "rolesanywhere/error.hpp"
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
   // from the environment, and setenv must not race getenv on another thread.
   rolesanywhere::prepare_tss_environment();
   try {
+    // Also before any thread (unsetenv): env:NAME identity inputs leave the environment here, so
+    // nothing the helper starts inherits a key.
+    if (argc > 1) rolesanywhere::cli::preload_inline_identity_flags(argc - 1, argv + 1);
     return dispatch(argc, argv);
   } catch (const rolesanywhere::Error& e) {
     rolesanywhere::cli::report_error(e.what());

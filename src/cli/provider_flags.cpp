@@ -4,12 +4,52 @@
 #include "output.hpp"
 
 #include "rolesanywhere/credentials.hpp"
+#include "rolesanywhere/text.hpp"
+
+#include <cstdlib>
 
 namespace rolesanywhere::cli {
+
+namespace {
+
+// Flags of credential-process, serve and update only (not sign-string's session-less set).
+void add_request_option_flags(cxxopts::Options& options) {
+  options.add_options("Session")  //
+      ("instance-property",
+       "KEY=VALUE sent in CreateSession's instanceProperties (repeatable; at most 50, keys and "
+       "values 1-200 characters), for profiles that require instance properties",
+       cxxopts::value<std::vector<std::string>>())  //
+      ("use-fips-endpoint",
+       "Call the FIPS endpoint rolesanywhere-fips.<region>.amazonaws.com (aws and aws-us-gov "
+       "partitions); also AWS_USE_FIPS_ENDPOINT=true. --endpoint, when given, wins");
+}
+
+// As the AWS SDKs read it: "true" in any case turns it on, anything else leaves it off.
+bool fips_endpoint_from_environment() {
+  const char* value = std::getenv("AWS_USE_FIPS_ENDPOINT");
+  return value && to_lower(value) == "true";
+}
+
+void read_request_option_flags(const cxxopts::ParseResult& result, CreateSessionParams& params) {
+  params.labels.instance_property = "--instance-property";
+  if (result.count("instance-property"))
+    for (const std::string& text : result["instance-property"].as<std::vector<std::string>>())
+      add_instance_property(params.instance_properties, text, params.labels.instance_property);
+  if (result.count("use-fips-endpoint")) {
+    params.use_fips_endpoint = true;
+    params.labels.use_fips_endpoint = "--use-fips-endpoint";
+  } else if (fips_endpoint_from_environment()) {
+    params.use_fips_endpoint = true;
+    params.labels.use_fips_endpoint = "AWS_USE_FIPS_ENDPOINT=true";
+  }
+}
+
+}  // namespace
 
 void add_provider_flags(cxxopts::Options& options) {
   add_identity_flags(options, FlagSet::kCredentials);
   add_session_flags(options);
+  add_request_option_flags(options);
   add_debug_flag(options);
 }
 
@@ -18,6 +58,7 @@ ProviderOptions read_provider_flags(const cxxopts::ParseResult& result, std::sto
   options.debug = stderr_debug_sink(result.count("debug") > 0);
   IdentityFlags identity_flags = read_identity_flags(result, FlagSet::kCredentials);
   options.session = read_session_flags(result);
+  read_request_option_flags(result, options.session);
   options.transport = read_transport_flags(result);
   options.transport.cancel = std::move(cancel);
   options.identity = identity_source(std::move(identity_flags));
@@ -46,7 +87,8 @@ std::string describe_provider_event(const ProviderEvent& event) {
       event.watches_files
           ? "renew the certificate file: it is read again before every attempt, and at once on "
             "SIGHUP"
-          : "put a renewed certificate on the token and restart";
+          : "put a renewed certificate in place (on the token, or in the variable or descriptor "
+            "it was given through) and restart";
   switch (event.kind) {
     case ProviderEvent::Kind::kRenewed:
       return "the certificate or key files changed on disk; signing from now on with the renewed "

@@ -24,6 +24,9 @@ struct EmulatorConfig {
   // Sessions last at most this long, whatever durationSeconds asks (the service's minimum is
   // 900 s): short sessions for soak tests of refreshing clients. 0: as asked.
   int max_session_seconds = 0;
+  // The profile requires instance properties (its requireInstanceProperties): a CreateSession
+  // without any is refused.
+  bool require_instance_properties = false;
   std::vector<X509Ptr> trust_anchor_certificates;  // the CA(s) of the trust anchor
 };
 

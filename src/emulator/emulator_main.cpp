@@ -58,6 +58,7 @@ cxxopts::Options define_flags() {
     ("tls-cert", "serve HTTPS with this PEM certificate (chain)", cxxopts::value<std::string>())
     ("tls-key", "the PEM private key of --tls-cert (unencrypted)", cxxopts::value<std::string>())
     ("clock-offset", "pretend the time is now + SECONDS (may be negative)", cxxopts::value<long>()->default_value("0"))
+    ("require-instance-properties", "the profile requires instance properties: refuse a CreateSession without instanceProperties")
     ("max-session-seconds", "issue sessions of at most N seconds, below the 900 s minimum too (0: as asked)", cxxopts::value<int>()->default_value("0"))
     ("fail-count", "the first N CreateSession requests get the fault", cxxopts::value<int>()->default_value("0"))
     ("fail-cycle", "PASS:FAIL: over and over, PASS CreateSession requests answered, then FAIL get the fault", cxxopts::value<std::string>())
@@ -88,6 +89,7 @@ EmulatorConfig read_config(const cxxopts::ParseResult& flags) {
   config.role_arn = flags["role-arn"].as<std::string>();
   if (flags.count("region")) config.region = flags["region"].as<std::string>();
   config.max_session_seconds = flags["max-session-seconds"].as<int>();
+  config.require_instance_properties = flags.count("require-instance-properties") > 0;
   if (!flags.count("ca"))
     throw Error(Error::Kind::kInvalidArgument, "--ca is required: name the trust anchor's CA file");
   config.trust_anchor_certificates =

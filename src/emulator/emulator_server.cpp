@@ -63,6 +63,12 @@ namespace {
 
 using State = EmulatorServer::State;
 
+// ' with instance properties {"k":"v"}' for the verdict line, so tests see what arrived.
+std::string instance_properties_text(const std::map<std::string, std::string>& properties) {
+  if (properties.empty()) return {};
+  return " with instance properties " + json_text(nlohmann::json(properties));
+}
+
 MHD_Result send(MHD_Connection* connection, int status, const std::string& body,
                 const std::vector<HttpHeader>& headers = {}) {
   MhdResponsePtr response(mhd_api().create_response_from_buffer(
@@ -191,7 +197,8 @@ MHD_Result handle_create_session(State& state, MHD_Connection* connection,
   const std::string body = create_session_response_body(grant, now);
   ++state.sessions_issued;
   state.log(line_start + "201 session for '" + grant.subject + "' (serial " + grant.serial_decimal +
-            ") as " + grant.role_arn + " for " + std::to_string(grant.duration_seconds) + "s");
+            ") as " + grant.role_arn + " for " + std::to_string(grant.duration_seconds) + "s" +
+            instance_properties_text(grant.instance_properties));
   return send(connection, 201, body, {date_header(now)});
 }
 

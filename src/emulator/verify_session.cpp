@@ -77,7 +77,32 @@ struct RequestedSession {
   std::string role_arn;
   int duration_seconds = kDefaultDurationSeconds;
   std::optional<std::string> role_session_name;
+  std::map<std::string, std::string> instance_properties;
 };
+
+// The API's limits on instanceProperties (InstanceProperty in the API reference).
+constexpr std::size_t kMaxInstanceProperties = 50;
+constexpr std::size_t kMaxInstancePropertyLength = 200;
+
+std::map<std::string, std::string> read_instance_properties(const nlohmann::json& value) {
+  if (!value.is_object()) invalid("instanceProperties must be a map of strings to strings");
+  if (value.size() > kMaxInstanceProperties)
+    invalid("instanceProperties has " + std::to_string(value.size()) + " entries; at most " +
+            std::to_string(kMaxInstanceProperties) + " are allowed");
+  std::map<std::string, std::string> properties;
+  for (const auto& item : value.items()) {
+    const std::string& key = item.key();
+    if (key.empty() || key.size() > kMaxInstancePropertyLength)
+      invalid("instanceProperties key '" + key + "' must be 1 to 200 characters");
+    if (!item.value().is_string())
+      invalid("instanceProperties value of '" + key + "' must be a string");
+    const std::string text = item.value().get<std::string>();
+    if (text.empty() || text.size() > kMaxInstancePropertyLength)
+      invalid("instanceProperties value of '" + key + "' must be 1 to 200 characters");
+    properties.emplace(key, text);
+  }
+  return properties;
+}
 
 nlohmann::json parse_body(const std::string& body) {
   // An empty body is treated as {}: every body field is optional when the ARNs are in the query.
@@ -138,6 +163,8 @@ RequestedSession read_parameters(const HttpRequest& request) {
               "' must be 2 to 64 characters of letters, digits and _+=,.@-");
     session.role_session_name = name;
   }
+  if (auto it = body.find("instanceProperties"); it != body.end())
+    session.instance_properties = read_instance_properties(*it);
   return session;
 }
 
@@ -153,6 +180,9 @@ void check_served_arns(const RequestedSession& session, const EmulatorConfig& co
   check("trustAnchorArn", session.trust_anchor_arn, config.trust_anchor_arn);
   check("profileArn", session.profile_arn, config.profile_arn);
   check("roleArn", session.role_arn, config.role_arn);
+  if (config.require_instance_properties && session.instance_properties.empty())
+    deny("Instance properties are required by profile '" + config.profile_arn +
+         "' (requireInstanceProperties), and the request has none");
 }
 
 // --- signing headers ---
@@ -374,6 +404,7 @@ SessionGrant grant_session(const RequestedSession& session, X509* leaf) {
   grant.trust_anchor_arn = session.trust_anchor_arn;
   grant.duration_seconds = session.duration_seconds;
   grant.role_session_name = session.role_session_name;
+  grant.instance_properties = session.instance_properties;
   grant.serial_decimal = certificate_serial_decimal(leaf);
   grant.serial_hex = certificate_serial_hex(leaf);
   grant.subject = certificate_subject(leaf);

@@ -6,13 +6,15 @@
 //   404 UnknownOperationException  not POST /sessions
 //   400 ValidationException        a request that is malformed whoever sent it: a missing or
 //                                  malformed ARN, a bad body, durationSeconds outside 900..43200,
-//                                  a bad roleSessionName
+//                                  a bad roleSessionName, instanceProperties that are not a
+//                                  map of 1..50 strings of 1..200 characters
 //   403 AccessDeniedException      everything about who is asking: ARNs that are well formed
 //                                  but do not belong together or are not the ones served, missing
 //                                  or malformed signing headers, a stale X-Amz-Date, a wrong scope,
 //                                  headers left unsigned, a signature that does not verify, a
 //                                  certificate that does not chain to the trust anchor, is expired
-//                                  or is a CA
+//                                  or is a CA; no instanceProperties for a profile that requires
+//                                  them
 #pragma once
 
 #include "emulator_config.hpp"
@@ -21,6 +23,7 @@
 #include "rolesanywhere/http.hpp"
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -48,6 +51,7 @@ struct SessionGrant {
   std::string trust_anchor_arn;
   int duration_seconds = kDefaultDurationSeconds;
   std::optional<std::string> role_session_name;
+  std::map<std::string, std::string> instance_properties;  // as the request sent them
   std::string serial_decimal;
   std::string serial_hex;
   std::string subject;      // RFC 2253

@@ -93,7 +93,7 @@ std::vector<X509Ptr> without_leaf(std::vector<X509Ptr> chain, X509* leaf) {
 CertificateBundle load_certificate_file(const std::string& path, const IdentityLabels& labels) {
   using namespace identity_detail;
   const std::string label = "certificate file " + path;
-  const SecretString contents = read_input_file(path, label);
+  const SecretString contents = read_identity_input(path, label);
   const std::string& bytes = contents.reveal();
   if (looks_like_pkcs12(bytes)) {
     // Only a PKCS#12 without a password can be read here; the password travels with the key.
@@ -108,7 +108,7 @@ CertificateBundle load_certificate_file(const std::string& path, const IdentityL
 std::vector<X509Ptr> load_certificate_bundle_file(const std::string& path) {
   using namespace identity_detail;
   const std::string label = "intermediates file " + path;
-  return parse_certificate_bundle(read_input_file(path, label).reveal(), label);
+  return parse_certificate_bundle(read_identity_input(path, label).reveal(), label);
 }
 
 }  // namespace rolesanywhere

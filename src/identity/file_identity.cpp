@@ -19,7 +19,7 @@ struct FileContents {
 
 FileContents read_certificate_source(const std::string& path, KeyPassword& password,
                                      const std::string& label) {
-  const SecretString contents = read_input_file(path, label);
+  const SecretString contents = read_identity_input(path, label);
   const std::string& bytes = contents.reveal();
   if (looks_like_pkcs12(bytes)) {
     PrivateKeyFile file = parse_pkcs12(bytes, password, label);
@@ -31,7 +31,8 @@ FileContents read_certificate_source(const std::string& path, KeyPassword& passw
 
 FileContents read_key_source(const std::string& path, KeyPassword& password,
                              const std::string& label) {
-  PrivateKeyFile file = parse_private_key(read_input_file(path, label).reveal(), password, label);
+  PrivateKeyFile file =
+      parse_private_key(read_identity_input(path, label).reveal(), password, label);
   return FileContents{std::move(file.certificates), std::move(file.key)};
 }
 
@@ -40,7 +41,7 @@ std::vector<X509Ptr> choose_chain(const FileIdentityOptions& options,
   if (options.intermediates_path.empty()) return after_leaf;
   const std::string label =
       file_label(options.labels.intermediates, "intermediates file", options.intermediates_path);
-  return parse_certificate_bundle(read_input_file(options.intermediates_path, label).reveal(),
+  return parse_certificate_bundle(read_identity_input(options.intermediates_path, label).reveal(),
                                   label);
 }
 

@@ -29,6 +29,16 @@ inline constexpr std::chrono::milliseconds kInputFileTimeout{10'000};
 SecretString read_input_file(const std::string& path, const std::string& label,
                              std::chrono::milliseconds timeout = kInputFileTimeout);
 
+// What an inherited descriptor holds, read to its end under the same rules (and `timeout`) as a
+// FIFO; the caller closes it.
+SecretString read_input_descriptor(int fd, const std::string& label,
+                                   std::chrono::milliseconds timeout = kInputFileTimeout);
+
+// The bytes of a certificate, key or intermediates input: a file (read_input_file), or an
+// inline source (env:NAME, fd:N), kept by preload_inline_sources or else read now. Base64 text
+// that is not PEM is decoded into the DER it carries.
+SecretString read_identity_input(const std::string& value, const std::string& label);
+
 bool looks_like_pem(std::string_view bytes);
 bool looks_like_pkcs12(std::string_view bytes);
 

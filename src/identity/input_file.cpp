@@ -124,4 +124,44 @@ SecretString read_input_file(const std::string& path, const std::string& label,
   return SecretString(std::move(contents));
 }
 
+SecretString read_input_descriptor(int fd, const std::string& label,
+                                   std::chrono::milliseconds timeout) {
+  const Deadline deadline = std::chrono::steady_clock::now() + timeout;
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) {
+    if (errno == EBADF)
+      throw Error(Error::Kind::kInput, label + ": file descriptor " + std::to_string(fd) +
+                                           " is not open (was it passed to the helper?)");
+    throw_os_error(label, errno);
+  }
+  if ((flags & O_ACCMODE) == O_WRONLY)
+    throw Error(Error::Kind::kInput,
+                label + ": file descriptor " + std::to_string(fd) + " is open for writing only");
+  struct stat status {};
+  if (::fstat(fd, &status) == 0 && S_ISDIR(status.st_mode))
+    throw Error(Error::Kind::kInput, label + " is a directory, not a file");
+
+  // The descriptor is inherited and may be blocking: poll before every read, so a writer that
+  // never finishes is given up on as with a FIFO. Its flags are left as they are, since the
+  // file description is shared with whoever passed it.
+  std::string contents;
+  char buffer[8192];
+  const WipeOnExit wipe_contents{contents};
+  const WipeOnExit wipe_buffer{buffer};
+  while (true) {
+    wait_readable(fd, deadline, label, !contents.empty(), timeout);
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+      throw_os_error(label, errno);
+    }
+    append_wiping(contents, std::string_view(buffer, static_cast<std::size_t>(got)));
+    if (contents.size() > kMaxFileSize)
+      throw Error(Error::Kind::kInput, label + " is too large to be a key or certificate");
+  }
+  if (contents.empty()) throw Error(Error::Kind::kInput, label + " is empty");
+  return SecretString(std::move(contents));
+}
+
 }  // namespace rolesanywhere::identity_detail

@@ -137,7 +137,7 @@ PrivateKeyFile load_private_key_file(const std::string& path,
   using namespace identity_detail;
   const std::string label = "private key file " + path;
   KeyPassword key_password(password, ask_password, labels.key_password);
-  return parse_private_key(read_input_file(path, label).reveal(), key_password, label);
+  return parse_private_key(read_identity_input(path, label).reveal(), key_password, label);
 }
 
 }  // namespace rolesanywhere

@@ -1,5 +1,5 @@
-// The one place that knows which key sources exist: files, PKCS#11 tokens named by URIs, and TPM
-// keys (a TSS2 key file, or handle:0x81...).
+// The one place that knows which key sources exist: files (or env:NAME and fd:N in their place),
+// PKCS#11 tokens named by URIs, and TPM keys (a TSS2 key file, or handle:0x81...).
 #include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/pkcs11.hpp"
@@ -21,7 +21,7 @@ bool uses_pkcs11(const IdentitySource& source) {
 // the TPM stack is loaded for TPM keys alone.
 bool uses_tpm(const IdentitySource& source) {
   return !source.private_key.empty() && !is_pkcs11_uri(source.private_key) &&
-         is_tpm_key(source.private_key);
+         !is_inline_source(source.private_key) && is_tpm_key(source.private_key);
 }
 
 TpmKeyOptions tpm_key_options(const IdentitySource& source, const DebugSink& debug) {
@@ -132,6 +132,10 @@ Identity load_identity(const IdentitySource& source, const Clock& clock, const D
 
 std::vector<std::string> identity_files(const IdentitySource& source) {
   if (uses_pkcs11(source)) return {};
+  // An inline source cannot be read again, so the files beside it are no use either: a renewed
+  // certificate file would need its key.
+  for (const std::string* value : {&source.certificate, &source.private_key, &source.intermediates})
+    if (is_inline_source(*value)) return {};
   std::vector<std::string> files;
   for (const std::string* path : {&source.certificate, &source.private_key, &source.intermediates})
     if (!path->empty() && !is_tpm_handle(*path)) files.push_back(*path);

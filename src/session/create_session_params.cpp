@@ -71,7 +71,38 @@ bool is_role_session_name(std::string_view name) {
   return true;
 }
 
+// A key or value as the service will store it: printable (no control characters, which would
+// also break log lines), 1 to 200 characters (bytes here: UTF-8 is counted generously).
+void check_instance_property_part(std::string_view part, std::string_view what,
+                                  std::string_view text, std::string_view flag) {
+  const std::string prefix = std::string(flag.empty() ? "the instance property" : flag) + " " +
+                             quoted(text) + ": the " + std::string(what);
+  if (part.empty()) invalid(prefix + " is empty (expected KEY=VALUE)");
+  if (part.size() > kMaxInstancePropertyLength)
+    invalid(prefix + " is " + std::to_string(part.size()) + " characters long; at most " +
+            std::to_string(kMaxInstancePropertyLength) + " are allowed");
+  for (char c : part)
+    if (std::iscntrl(static_cast<unsigned char>(c)))
+      invalid(prefix + " contains a control character");
+}
+
 }  // namespace
+
+void add_instance_property(std::map<std::string, std::string>& properties, std::string_view text,
+                           std::string_view flag) {
+  const std::string name(flag.empty() ? "the instance property" : flag);
+  const auto equals = text.find('=');
+  if (equals == std::string_view::npos) invalid(name + " " + quoted(text) + " must be KEY=VALUE");
+  const std::string_view key = text.substr(0, equals);
+  const std::string_view value = text.substr(equals + 1);
+  check_instance_property_part(key, "key", text, flag);
+  check_instance_property_part(value, "value", text, flag);
+  if (properties.count(std::string(key))) invalid(name + " " + quoted(key) + " is given twice");
+  if (properties.size() >= kMaxInstanceProperties)
+    invalid(name + ": at most " + std::to_string(kMaxInstanceProperties) +
+            " instance properties may be sent");
+  properties.emplace(key, value);
+}
 
 void validate(const CreateSessionParams& params) {
   const SessionLabels& labels = params.labels;

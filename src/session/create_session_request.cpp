@@ -48,6 +48,11 @@ HttpRequest build_create_session_request(const CreateSessionParams& params,
   nlohmann::ordered_json body;
   body["durationSeconds"] = params.duration_seconds;
   if (params.role_session_name) body["roleSessionName"] = *params.role_session_name;
+  if (!params.instance_properties.empty()) {
+    nlohmann::ordered_json properties = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : params.instance_properties) properties[key] = value;
+    body["instanceProperties"] = std::move(properties);
+  }
   request.body = body.dump();
 
   request.headers = {

@@ -77,6 +77,12 @@ Endpoint parse_endpoint_override(std::string_view endpoint, const std::string& r
   return Endpoint{scheme + "://" + std::string(rest), host_header, region};
 }
 
+// The partitions whose IAM Roles Anywhere has FIPS endpoints (the service's endpoint list:
+// the US regions of aws, and aws-us-gov); aws-cn has none.
+bool has_fips_endpoints(const std::string& partition) {
+  return partition == "aws" || partition == "aws-us-gov";
+}
+
 }  // namespace
 
 Endpoint resolve_endpoint(const CreateSessionParams& params) {
@@ -90,11 +96,20 @@ Endpoint resolve_endpoint(const CreateSessionParams& params) {
         "no region: " + trust_anchor_name + " has none and " +
             (labels.region.empty() ? "no region was given" : labels.region + " was not given"));
 
+  // An explicit endpoint wins over the FIPS choice: it may be a FIPS VPC endpoint already.
   if (params.endpoint && !params.endpoint->empty())
     return parse_endpoint_override(*params.endpoint, region, labels);
 
-  const std::string host =
-      "rolesanywhere." + region + "." + dns_suffix(trust_anchor.partition, labels);
+  const std::string suffix = dns_suffix(trust_anchor.partition, labels);
+  if (params.use_fips_endpoint && !has_fips_endpoints(trust_anchor.partition))
+    throw Error(Error::Kind::kInvalidArgument,
+                named(labels.use_fips_endpoint, "the FIPS endpoint") + ": " + trust_anchor_name +
+                    " is in partition \"" + trust_anchor.partition +
+                    "\", where IAM Roles Anywhere has no FIPS endpoint (only aws and aws-us-gov "
+                    "have them)" +
+                    (labels.endpoint.empty() ? "" : "; name one with " + labels.endpoint));
+  const std::string service = params.use_fips_endpoint ? "rolesanywhere-fips." : "rolesanywhere.";
+  const std::string host = service + region + "." + suffix;
   return Endpoint{"https://" + host, host, region};
 }
 

@@ -18,13 +18,13 @@ Identity load_tpm_identity(const TpmIdentityOptions& options, const Clock& clock
   const std::string certificate_label =
       file_label(labels.certificate, "certificate file", options.certificate_path);
   CertificateBundle certificates = parse_certificates(
-      read_input_file(options.certificate_path, certificate_label).reveal(), certificate_label);
+      read_identity_input(options.certificate_path, certificate_label).reveal(), certificate_label);
   std::vector<X509Ptr> chain = std::move(certificates.chain);
   if (!options.intermediates_path.empty()) {
     const std::string label =
         file_label(labels.intermediates, "intermediates file", options.intermediates_path);
-    chain = parse_certificate_bundle(read_input_file(options.intermediates_path, label).reveal(),
-                                     label);
+    chain = parse_certificate_bundle(
+        read_identity_input(options.intermediates_path, label).reveal(), label);
   }
   if (auto problem = validity_problem(certificates.leaf.get(), clock.now()))
     throw Error(Error::Kind::kCrypto, "the certificate in " + certificate_label + " " + *problem);
