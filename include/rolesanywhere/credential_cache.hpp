@@ -24,6 +24,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ struct CacheKey {
   std::string role_arn;
   std::string role_session_name;  // empty when none is sent
   int duration_seconds = 3600;
+  // --instance-property: sent to the service, which may grant by them.
+  std::map<std::string, std::string> instance_properties;
   // The resolved endpoint (resolve_endpoint(params).region and .url), so "--region" left out and
   // the same region given explicitly share an entry.
   std::string region;

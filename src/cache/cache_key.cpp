@@ -90,6 +90,11 @@ std::string cache_entry_id(const CacheKey& key) {
   append_field(encoding, key.role_arn);
   append_field(encoding, key.role_session_name);
   append_field(encoding, std::to_string(key.duration_seconds));
+  append_field(encoding, std::to_string(key.instance_properties.size()));
+  for (const auto& property : key.instance_properties) {
+    append_field(encoding, property.first);
+    append_field(encoding, property.second);
+  }
   append_field(encoding, key.region);
   append_field(encoding, key.endpoint_url);
   append_field(encoding, key.transport);

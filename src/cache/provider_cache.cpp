@@ -14,6 +14,7 @@ CachedCredentials fetch_through_cache(RolesAnywhereProvider& provider,
   key.role_arn = params.role_arn;
   key.role_session_name = params.role_session_name.value_or("");
   key.duration_seconds = params.duration_seconds;
+  key.instance_properties = params.instance_properties;
   key.region = endpoint.region;
   key.endpoint_url = endpoint.url;
   key.transport = std::string("verify-tls=") + (transport.verify_tls ? "yes" : "no") +

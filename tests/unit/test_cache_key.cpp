@@ -29,6 +29,7 @@ CacheKey sample_key() {
   key.role_arn = "arn:aws:iam::123456789012:role/r";
   key.role_session_name = "session";
   key.duration_seconds = 3600;
+  key.instance_properties = {{"site", "a"}};
   key.region = "us-east-1";
   key.endpoint_url = "https://rolesanywhere.us-east-1.amazonaws.com";
   return key;
@@ -61,6 +62,9 @@ TEST_CASE("cache key: every field makes another entry") {
       {"session name", [](CacheKey& k) { k.role_session_name = "other"; }},
       {"no session name", [](CacheKey& k) { k.role_session_name.clear(); }},
       {"duration", [](CacheKey& k) { k.duration_seconds = 900; }},
+      {"an instance property", [](CacheKey& k) { k.instance_properties["rack"] = "r1"; }},
+      {"another property value", [](CacheKey& k) { k.instance_properties["site"] = "b"; }},
+      {"no instance properties", [](CacheKey& k) { k.instance_properties.clear(); }},
       {"region", [](CacheKey& k) { k.region = "eu-west-1"; }},
       {"endpoint", [](CacheKey& k) { k.endpoint_url = "https://127.0.0.1:8443"; }},
       {"transport", [](CacheKey& k) { k.transport = "verify-tls=no"; }},
