@@ -14,5 +14,6 @@ int read_certificate_data_command(int argc, char** argv);
 int version_command(int argc, char** argv);
 int serve_command(int argc, char** argv);
 int update_command(int argc, char** argv);
+int doctor_command(int argc, char** argv);
 
 }  // namespace rolesanywhere::cli

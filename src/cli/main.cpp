@@ -28,6 +28,8 @@ constexpr const char* kUsage =
     "  update                 Write credentials into a profile of ~/.aws/credentials and keep\n"
     "                         them fresh\n"
     "  serve                  Serve credentials on a local IMDSv2 endpoint\n"
+    "  doctor                 Explain why Roles Anywhere would refuse a certificate, chain,\n"
+    "                         trust anchor, ARNs or clock (exit 1 when something is a problem)\n"
     "\n"
     "Run 'rolesanywhere-helper <command> --help' for the flags of a command.\n";
 
@@ -49,6 +51,7 @@ int dispatch(int argc, char** argv) {
   if (command == "version" || command == "--version") return version_command(sub_argc, sub_argv);
   if (command == "serve") return serve_command(sub_argc, sub_argv);
   if (command == "update") return update_command(sub_argc, sub_argv);
+  if (command == "doctor") return doctor_command(sub_argc, sub_argv);
   throw rolesanywhere::Error(
       rolesanywhere::Error::Kind::kInvalidArgument,
       "unknown command '" + command + "'; run 'rolesanywhere-helper --help' for the list");

@@ -1,4 +1,5 @@
-// Does the signing certificate chain up to the trust anchor at the given time?
+// Would the service trust the signing certificate and its chain at the given time? The rules are
+// doctor's (doctor.hpp): the emulator refuses exactly what doctor calls a problem.
 #pragma once
 
 #include "rolesanywhere/clock.hpp"
@@ -10,9 +11,9 @@
 
 namespace rolesanywhere::emulator {
 
-// nullopt when `leaf` is an end-entity certificate that chains to one of `anchors` through
-// `intermediates` (in any order) and every certificate on the way is valid at `now`;
-// otherwise a sentence saying what failed, naming the certificate and OpenSSL's verify error.
+// nullopt when `leaf` passes every certificate rule (doctor::check_certificates) with
+// `intermediates` as sent (in any order) and `anchors` as the trust anchor; otherwise the first
+// problem, what was found and what to do, with doctor's id for it ("[doctor: chain.anchor]").
 // An anchor may itself be an intermediate CA: the chain may stop at any configured certificate.
 std::optional<std::string> chain_problem(X509* leaf, const std::vector<X509Ptr>& intermediates,
                                          const std::vector<X509Ptr>& anchors, TimePoint now);

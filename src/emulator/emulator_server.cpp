@@ -3,6 +3,7 @@
 #include "httpd/mhd_api.hpp"
 #include "httpd/mhd_daemon.hpp"
 #include "json_text.hpp"
+#include "rolesanywhere/doctor.hpp"
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/http.hpp"
 #include "session_response.hpp"
@@ -74,9 +75,14 @@ MHD_Result send(MHD_Connection* connection, int status, const std::string& body,
 }
 
 MHD_Result send_fault(MHD_Connection* connection, int status, const std::string& type,
-                      const std::string& message) {
-  return send(connection, status, error_response_body(message), {{"x-amzn-ErrorType", type}});
+                      const std::string& message, std::vector<HttpHeader> headers = {}) {
+  headers.push_back({"x-amzn-ErrorType", type});
+  return send(connection, status, error_response_body(message), headers);
 }
+
+// The emulator's own time (--clock-offset included), as the service's answers carry it: doctor
+// compares the local clock with it. libmicrohttpd adds none of its own when one is set.
+HttpHeader date_header(TimePoint now) { return {"Date", doctor::format_http_date(now)}; }
 
 // The answer when handling a request threw: nothing here may throw in turn, since the exception
 // would unwind into libmicrohttpd's C code. A fixed body, no allocation, no random request id.
@@ -177,7 +183,7 @@ MHD_Result handle_create_session(State& state, MHD_Connection* connection,
     ++state.rejected;
     const ServiceFault& fault = result.fault();
     state.log(line_start + std::to_string(fault.status) + " " + fault.type + ": " + fault.message);
-    return send_fault(connection, fault.status, fault.type, fault.message);
+    return send_fault(connection, fault.status, fault.type, fault.message, {date_header(now)});
   }
   SessionGrant grant = result.grant();
   if (state.config.max_session_seconds > 0)
@@ -186,7 +192,7 @@ MHD_Result handle_create_session(State& state, MHD_Connection* connection,
   ++state.sessions_issued;
   state.log(line_start + "201 session for '" + grant.subject + "' (serial " + grant.serial_decimal +
             ") as " + grant.role_arn + " for " + std::to_string(grant.duration_seconds) + "s");
-  return send(connection, 201, body);
+  return send(connection, 201, body, {date_header(now)});
 }
 
 void* on_request_start(void*, const char* uri, MHD_Connection*) {

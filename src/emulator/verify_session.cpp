@@ -126,9 +126,7 @@ RequestedSession read_parameters(const HttpRequest& request) {
     if (!it->is_number_integer())
       invalid("durationSeconds must be a whole number of seconds, got " + it->dump());
     const auto duration = it->get<long long>();
-    if (duration < kMinDurationSeconds || duration > kMaxDurationSeconds)
-      invalid("durationSeconds " + std::to_string(duration) + " is outside " +
-              std::to_string(kMinDurationSeconds) + ".." + std::to_string(kMaxDurationSeconds));
+    if (auto problem = doctor::duration_problem(duration)) invalid("durationSeconds " + *problem);
     session.duration_seconds = static_cast<int>(duration);
   }
   if (auto it = body.find("roleSessionName"); it != body.end()) {
@@ -144,6 +142,10 @@ RequestedSession read_parameters(const HttpRequest& request) {
 }
 
 void check_served_arns(const RequestedSession& session, const EmulatorConfig& config) {
+  // Resources of different accounts (or a profile of another region) never belong together.
+  if (auto disagreement =
+          arns_disagree(session.trust_anchor_arn, session.profile_arn, session.role_arn))
+    deny("the ARNs do not belong together: " + *disagreement);
   auto check = [](const std::string& name, const std::string& got, const std::string& served) {
     if (got != served)
       deny(name + " '" + got + "' is not served here; this emulator serves '" + served + "'");

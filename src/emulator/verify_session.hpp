@@ -7,15 +7,17 @@
 //   400 ValidationException        a request that is malformed whoever sent it: a missing or
 //                                  malformed ARN, a bad body, durationSeconds outside 900..43200,
 //                                  a bad roleSessionName
-//   403 AccessDeniedException      everything about who is asking: an ARN that is well formed
-//                                  but not the one served, missing or malformed signing headers,
-//                                  a stale X-Amz-Date, a wrong scope, headers left unsigned, a
-//                                  signature that does not verify, a certificate that does not
-//                                  chain to the trust anchor, is expired or is a CA
+//   403 AccessDeniedException      everything about who is asking: ARNs that are well formed
+//                                  but do not belong together or are not the ones served, missing
+//                                  or malformed signing headers, a stale X-Amz-Date, a wrong scope,
+//                                  headers left unsigned, a signature that does not verify, a
+//                                  certificate that does not chain to the trust anchor, is expired
+//                                  or is a CA
 #pragma once
 
 #include "emulator_config.hpp"
 #include "rolesanywhere/clock.hpp"
+#include "rolesanywhere/doctor.hpp"
 #include "rolesanywhere/http.hpp"
 
 #include <chrono>
@@ -25,10 +27,11 @@
 
 namespace rolesanywhere::emulator {
 
-// How far X-Amz-Date may be from the server's time, either way.
-inline constexpr std::chrono::minutes kMaxClockSkew{5};
-inline constexpr int kMinDurationSeconds = 900;
-inline constexpr int kMaxDurationSeconds = 43200;
+// How far X-Amz-Date may be from the server's time, either way, and the durations taken: the
+// service's limits as doctor knows them, so the two agree.
+inline constexpr std::chrono::minutes kMaxClockSkew = doctor::kMaxClockSkew;
+inline constexpr int kMinDurationSeconds = doctor::kMinSessionDuration;
+inline constexpr int kMaxDurationSeconds = doctor::kMaxSessionDuration;
 inline constexpr int kDefaultDurationSeconds = 3600;
 
 // An error answer: HTTP status, x-amzn-ErrorType, and the {"message":...} text.

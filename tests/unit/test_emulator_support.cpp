@@ -62,7 +62,9 @@ const std::string& pki_dir() {
   return directory;
 }
 
-std::string pki_path(const std::string& name) { return pki_dir() + "/" + name; }
+std::string pki_path(const std::string& name) {
+  return name.starts_with('/') ? name : pki_dir() + "/" + name;
+}
 
 X509Ptr load_certificate(const std::string& name) {
   BioPtr bio = open_file(name);
@@ -124,7 +126,15 @@ HttpRequest signed_request(const SignSpec& spec, std::string* canonical) {
                                                  : sigv4x509::Algorithm::kEcdsaSha256);
   params.serial_decimal = spec.serial.value_or(serial_of(certificate.get()));
   params.certificate_b64 = der_base64(certificate.get());
-  if (spec.send_chain) params.chain_b64 = der_base64(load_certificate("intermediate-ca.pem").get());
+  if (!spec.chain_files.empty()) {
+    for (const auto& file : spec.chain_files)
+      for (const auto& item : load_certificates(file)) {
+        if (X509_cmp(item.get(), certificate.get()) == 0) continue;
+        params.chain_b64 += (params.chain_b64.empty() ? "" : ",") + der_base64(item.get());
+      }
+  } else if (spec.send_chain) {
+    params.chain_b64 = der_base64(load_certificate("intermediate-ca.pem").get());
+  }
   params.region = spec.region;
   params.now = spec.signed_at;
 

@@ -16,6 +16,7 @@ namespace emulator_test {
 
 // The directory testdata/make-test-pki.sh filled (shared with the identity tests).
 const std::string& pki_dir();
+// A file of that directory; an absolute path is taken as it is.
 std::string pki_path(const std::string& name);
 
 rolesanywhere::X509Ptr load_certificate(const std::string& name);
@@ -32,6 +33,9 @@ struct SignSpec {
   std::string certificate = "rsa2048.crt.pem";
   std::string key = "rsa2048.key.pem";
   bool send_chain = true;  // the intermediate in X-Amz-X509-Chain
+  // When not empty, X-Amz-X509-Chain holds every certificate of these files instead (in order,
+  // leaving out the signing certificate itself, as the helper does).
+  std::vector<std::string> chain_files;
   std::optional<rolesanywhere::sigv4x509::Algorithm> algorithm;  // default: fits the key
   std::optional<std::string> serial;                             // default: the certificate's
   std::string region = "us-east-1";

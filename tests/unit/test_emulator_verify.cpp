@@ -139,7 +139,9 @@ TEST_CASE("emulator verify: a certificate from an untrusted CA is refused") {
   spec.send_chain = false;
   const auto message = refused(verify(signed_request(spec)), 403, "AccessDeniedException");
   CHECK(contains(message, "Untrusted signing certificate"));
-  CHECK(contains(message, "unable to get local issuer certificate"));
+  CAPTURE(message);
+  CHECK(contains(message, "missing issuer O=rolesanywhere-helper tests,CN=Untrusted Other CA"));
+  CHECK(contains(message, "[doctor: chain.anchor]"));
 }
 
 TEST_CASE("emulator verify: an expired or not yet valid certificate is refused") {
@@ -149,8 +151,8 @@ TEST_CASE("emulator verify: an expired or not yet valid certificate is refused")
     spec.certificate = name;
     const auto message = refused(verify(signed_request(spec)), 403, "AccessDeniedException");
     CHECK(contains(message, "Untrusted signing certificate"));
-    CHECK(contains(message, name == "expired.crt.pem" ? "certificate has expired"
-                                                      : "certificate is not yet valid"));
+    CHECK(contains(message, name == "expired.crt.pem" ? "expired on" : "not valid until"));
+    CHECK(contains(message, "[doctor: leaf.validity]"));
   }
 }
 
@@ -160,7 +162,7 @@ TEST_CASE("emulator verify: the verification time is the injected one and not th
   SignSpec spec;
   spec.signed_at = later;
   CHECK(contains(refused(verify(signed_request(spec), later), 403, "AccessDeniedException"),
-                 "certificate has expired"));
+                 "[doctor: leaf.validity]"));
 }
 
 TEST_CASE("emulator verify: a CA certificate (CA:TRUE) as the signer is refused") {
@@ -168,15 +170,16 @@ TEST_CASE("emulator verify: a CA certificate (CA:TRUE) as the signer is refused"
   spec.certificate = "ca-leaf.crt.pem";
   spec.key = "p256.key.pem";
   const auto message = refused(verify(signed_request(spec)), 403, "AccessDeniedException");
-  CHECK(contains(message, "is a CA certificate"));
+  CHECK(contains(message, "basicConstraints says CA:TRUE"));
+  CHECK(contains(message, "[doctor: leaf.ca]"));
 }
 
 TEST_CASE("emulator verify: the leaf signed by the intermediate needs the intermediate sent") {
   SignSpec spec;
   spec.send_chain = false;
   const auto message = refused(verify(signed_request(spec)), 403, "AccessDeniedException");
-  CHECK(contains(message, "unable to get local issuer certificate"));
-  CHECK(contains(message, "X-Amz-X509-Chain"));
+  CHECK(contains(message, "missing issuer"));
+  CHECK(contains(message, "send its certificate in X-Amz-X509-Chain"));
   spec.send_chain = true;
   CHECK(verify(signed_request(spec)).accepted());
 }
@@ -324,4 +327,12 @@ TEST_CASE("emulator verify: only POST /sessions is an operation") {
   request = signed_request();
   request.path = "/session";
   refused(verify(request), 404, "UnknownOperationException");
+}
+
+TEST_CASE("emulator verify: ARNs of different accounts do not belong together") {
+  SignSpec spec;
+  spec.role_arn = "arn:aws:iam::210987654321:role/EmulatorRole";
+  CHECK(contains(refused(verify(signed_request(spec)), 403, "AccessDeniedException"),
+                 "the ARNs do not belong together: the role ARN is in account 210987654321 but "
+                 "the trust anchor ARN in 123456789012"));
 }

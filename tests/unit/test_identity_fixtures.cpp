@@ -61,10 +61,13 @@ void remove_stale_caches(const fs::path& base, const std::string& owner_prefix) 
   }
 }
 
-fs::path generate_pki() {
-  const fs::path script = fs::path(SOURCE_DIR) / "testdata" / "make-test-pki.sh";
+}  // namespace
+
+fs::path generated_once_a_day(const std::string& script_path, const std::string& cache_prefix) {
+  const fs::path script = fs::path(SOURCE_DIR) / script_path;
+  const std::string script_name = script.filename().string();
   const fs::path base = fs::temp_directory_path();
-  const std::string owner_prefix = kCachePrefix + std::to_string(::geteuid()) + "-";
+  const std::string owner_prefix = cache_prefix + std::to_string(::geteuid()) + "-";
   const fs::path cached =
       base / (owner_prefix + fingerprint(read_file(script.string())) + "-" + today());
   // Only complete directories are ever renamed into place, so existing means ready.
@@ -72,18 +75,21 @@ fs::path generate_pki() {
 
   remove_stale_caches(base, owner_prefix);
   const fs::path staging = make_temp_dir(owner_prefix + "staging-");
-  const std::string command = "bash '" + script.string() + "' '" + staging.string() + "' >'" +
-                              (staging / "make-test-pki.log").string() + "' 2>&1";
+  const fs::path log_path = staging / (script_name + ".log");
+  const std::string command =
+      "bash '" + script.string() + "' '" + staging.string() + "' >'" + log_path.string() + "' 2>&1";
   if (std::system(command.c_str()) != 0) {
-    const std::string log = read_file((staging / "make-test-pki.log").string());
+    const std::string log = read_file(log_path.string());
     fs::remove_all(staging);
-    throw std::runtime_error("make-test-pki.sh failed:\n" + log);
+    throw std::runtime_error(script_name + " failed:\n" + log);
   }
   std::error_code lost_race;
   fs::rename(staging, cached, lost_race);
   if (lost_race) fs::remove_all(staging);  // another test process finished first: use theirs
   return cached;
 }
+
+namespace {
 
 struct ScratchDir {
   fs::path path = make_temp_dir("rolesanywhere-identity-test-");
@@ -101,7 +107,7 @@ const fs::path& scratch_dir() {
 }  // namespace
 
 const fs::path& pki_dir() {
-  static const fs::path dir = generate_pki();
+  static const fs::path dir = generated_once_a_day("testdata/make-test-pki.sh", kCachePrefix);
   return dir;
 }
 

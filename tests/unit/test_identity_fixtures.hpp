@@ -21,6 +21,11 @@ inline constexpr const char* kPassword = "test-password";
 // and the script takes seconds on shared cores).
 const std::filesystem::path& pki_dir();
 std::string pki(const std::string& name);
+// What `script_path` (relative to the source tree) writes into the directory it is given, made
+// once a day per machine and script version in a temporary directory named `cache_prefix`...;
+// the test PKIs, whose certificates live 30 days. Throws with the script's output if it fails.
+std::filesystem::path generated_once_a_day(const std::string& script_path,
+                                           const std::string& cache_prefix);
 
 // A per-process scratch directory (removed at exit) for files the tests make themselves.
 std::string scratch(const std::string& name);

@@ -1,0 +1,162 @@
+// What around the helper decides whether CreateSession gets out and in: proxy variables, and the
+// AWS config file's credential_process lines that run this helper.
+#include "rolesanywhere/doctor.hpp"
+#include "rolesanywhere/text.hpp"
+
+#include <algorithm>
+
+namespace rolesanywhere::doctor {
+
+namespace {
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string text;
+  for (const auto& part : parts) text += (text.empty() ? "" : ", ") + part;
+  return text;
+}
+
+// The variables libcurl reads for a URL of this scheme (it ignores an upper-case HTTP_PROXY, a
+// CGI hazard), and the exclusions.
+bool relevant(const std::string& name, bool https) {
+  if (name == "all_proxy" || name == "ALL_PROXY" || name == "no_proxy" || name == "NO_PROXY")
+    return true;
+  return https ? (name == "https_proxy" || name == "HTTPS_PROXY") : name == "http_proxy";
+}
+
+}  // namespace
+
+std::string without_userinfo(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t authority = scheme == std::string_view::npos ? 0 : scheme + 3;
+  const std::size_t end = url.find_first_of("/?#", authority);
+  const std::size_t at = url.substr(0, end).rfind('@');
+  if (at == std::string_view::npos || at < authority) return std::string(url);
+  return std::string(url.substr(0, authority)) + "***" + std::string(url.substr(at));
+}
+
+Finding check_proxy(const Environment& environment, const std::string& endpoint_url,
+                    const Labels& labels) {
+  const bool https = !endpoint_url.starts_with("http://");
+  const std::string with_proxy = label_or(labels.with_proxy, "the proxy option");
+  std::vector<std::string> set;
+  for (const auto& [name, value] : environment.proxy_variables)
+    if (relevant(name, https)) set.push_back(name + "=" + without_userinfo(value));
+  if (set.empty()) {
+    if (environment.with_proxy)
+      return {"env.proxy", Verdict::kWarning,
+              with_proxy + " given, but no proxy variable is set for " +
+                  (https ? "https" : "http") + ": the helper connects directly",
+              "set https_proxy (or drop " + with_proxy + ")"};
+    return {"env.proxy", Verdict::kOk, "no proxy variables set: the helper connects directly", ""};
+  }
+  if (environment.with_proxy)
+    return {"env.proxy", Verdict::kOk, join(set) + ": used (" + with_proxy + ")", ""};
+  return {"env.proxy", Verdict::kWarning,
+          join(set) + " set, but without " + with_proxy +
+              " the helper ignores proxy variables and connects directly (as aws_signing_helper "
+              "does)",
+          "add " + with_proxy + " if this network reaches AWS only through the proxy"};
+}
+
+std::optional<std::vector<std::string>> split_shell_words(std::string_view command) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    const char c = command[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\\') {
+      if (++i < command.size()) word += command[i];
+      continue;
+    }
+    if (c == '\'') {
+      const std::size_t close = command.find('\'', i + 1);
+      if (close == std::string_view::npos) return std::nullopt;
+      word += command.substr(i + 1, close - i - 1);
+      i = close;
+      continue;
+    }
+    if (c == '"') {
+      for (++i;; ++i) {
+        if (i >= command.size()) return std::nullopt;
+        if (command[i] == '"') break;
+        // Inside double quotes a backslash escapes only these; elsewhere it stays.
+        if (command[i] == '\\' && i + 1 < command.size() &&
+            std::string_view("\\\"$`").find(command[i + 1]) != std::string_view::npos)
+          ++i;
+        word += command[i];
+      }
+      continue;
+    }
+    word += c;
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+std::vector<ConfiguredProcess> credential_processes(std::string_view config_text) {
+  std::vector<ConfiguredProcess> processes;
+  std::string section;  // the profile name; empty inside a section that is no profile
+  std::size_t start = 0;
+  while (start <= config_text.size()) {
+    const std::size_t newline = config_text.find('\n', start);
+    const std::string line = trim(config_text.substr(start, newline - start));
+    start = newline == std::string_view::npos ? config_text.size() + 1 : newline + 1;
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.front() == '[') {
+      const std::string name = trim(line.substr(1, line.find(']') - 1));
+      if (name == "default")
+        section = "default";
+      else if (name.starts_with("profile ") || name.starts_with("profile\t"))
+        section = trim(name.substr(8));
+      else
+        section.clear();
+      continue;
+    }
+    const std::size_t equals = line.find('=');
+    if (section.empty() || equals == std::string::npos ||
+        trim(line.substr(0, equals)) != "credential_process")
+      continue;
+    ConfiguredProcess process;
+    process.profile = section;
+    if (auto words = split_shell_words(trim(line.substr(equals + 1))))
+      process.words = std::move(*words);
+    else
+      process.split_error = "a quote is left open";
+    processes.push_back(std::move(process));
+  }
+  return processes;
+}
+
+bool runs_this_helper(const std::vector<std::string>& words) {
+  if (words.size() < 2 || words[1] != "credential-process") return false;
+  const std::string& program = words[0];
+  const std::size_t slash = program.rfind('/');
+  return program.substr(slash == std::string::npos ? 0 : slash + 1) == "rolesanywhere-helper";
+}
+
+Finding summarize_profile(const std::string& profile, const std::string& config_file,
+                          const Findings& findings) {
+  const std::string where = "profile " + profile + " (" + config_file + ")";
+  const std::size_t problems = count_verdict(findings, Verdict::kProblem);
+  const std::size_t warnings = count_verdict(findings, Verdict::kWarning);
+  const Finding* first = first_problem(findings);
+  if (!first)
+    return {"env.config", Verdict::kOk,
+            where + ": its credential_process checks out" +
+                (warnings ? " (" + std::to_string(warnings) + " warnings)" : ""),
+            ""};
+  return {"env.config", Verdict::kProblem,
+          where + ": " + first->id + ": " + first->what +
+              (problems > 1 ? " (and " + std::to_string(problems - 1) + " more problems)" : ""),
+          (first->remedy.empty() ? "" : first->remedy + "; ") +
+              "run doctor with that credential_process line's flags to see every check"};
+}
+
+}  // namespace rolesanywhere::doctor
