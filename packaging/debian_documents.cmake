@@ -2,6 +2,10 @@
 # and `cmake --install` has no business installing, added to each package's staging tree:
 # /usr/share/doc/<package>/copyright and changelog.Debian.gz, and man pages (and the README)
 # compressed with gzip -9n (no name or time stamp, so the bytes are reproducible).
+# CPackSourceConfig.cmake carries the same scripts: the source tarball needs none of this.
+if(NOT CPACK_GENERATOR STREQUAL "DEB")
+  return()
+endif()
 set(source "${CPACK_RAH_SOURCE_DIR}")
 
 # The changelog's version must be the package's, or dpkg and lintian read a different one.

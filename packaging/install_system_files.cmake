@@ -16,12 +16,15 @@ else()
 endif()
 set(RAH_BINDIR "${prefix}/${RAH_INSTALL_BINDIR}")
 
-file(MAKE_DIRECTORY "${RAH_STAGING_DIR}")
+# One staging directory per destination: cpack and a cmake --install may run at once.
+string(MD5 destination "$ENV{DESTDIR}${prefix}")
+set(staging "${RAH_STAGING_DIR}/${destination}")
+file(MAKE_DIRECTORY "${staging}")
 file(GLOB unit_templates "${RAH_SOURCE_DIR}/contrib/systemd/*.service.in")
 foreach(template ${unit_templates})
   get_filename_component(unit "${template}" NAME_WLE)
-  configure_file("${template}" "${RAH_STAGING_DIR}/${unit}" @ONLY)
-  file(INSTALL "${RAH_STAGING_DIR}/${unit}" DESTINATION "${unit_dir}"
+  configure_file("${template}" "${staging}/${unit}" @ONLY)
+  file(INSTALL "${staging}/${unit}" DESTINATION "${unit_dir}"
     PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 endforeach()
 file(INSTALL "${RAH_SOURCE_DIR}/contrib/systemd/rolesanywhere-helper-serve.socket"

@@ -119,7 +119,11 @@ set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/packaging/debian_documents.cma
 
 set(CPACK_SOURCE_GENERATOR TGZ)
 set(CPACK_SOURCE_PACKAGE_FILE_NAME rolesanywhere-helper-${PROJECT_VERSION})
-# Build trees, packages and what tests or tools leave in the checkout.
-set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/\\\\.git$" "/build[^/]*/" "/dist/" "/node_modules/"
-  "/__pycache__/" "\\\\.swp$" "~$" "/compile_commands\\\\.json$")
+# Build trees, packages and what tests or tools leave in the checkout, matched from the source
+# directory (CPack matches whole paths; a checkout under /home/me/build/ still packs).
+string(REGEX REPLACE "([][+.*()^$?|\\])" "\\\\\\1" source_regex "${PROJECT_SOURCE_DIR}")
+set(CPACK_SOURCE_IGNORE_FILES "^${source_regex}/\\.git(/|$)" "^${source_regex}/build[^/]*/"
+  "^${source_regex}/dist/" "/node_modules/" "/__pycache__/" "\\.swp$" "~$")
+# Every CPACK_ value written to the config files as it is here (backslashes, quotes).
+set(CPACK_VERBATIM_VARIABLES ON)
 include(CPack)
