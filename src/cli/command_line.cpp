@@ -1,5 +1,6 @@
 #include "command_line.hpp"
 
+#include "command_flags.hpp"
 #include "flag_labels.hpp"
 
 #include "rolesanywhere/error.hpp"
@@ -111,32 +112,32 @@ void add_identity_flags(cxxopts::Options& options, FlagSet set) {
       "that environment variable, removed from the environment once read) or fd:N (read once "
       "from that inherited file descriptor), or a pkcs11: URI of a certificate on a token. A "
       "certificate given by env: or fd: is not watched for renewal",
-      cxxopts::value<std::string>());
+      cxxopts::value<std::string>(), "FILE");
   if (set != FlagSet::kReadCertificate) {
     add("private-key",
         "Path to private key file (PEM or DER; PKCS#1, SEC1, PKCS#8, PKCS#12), env:NAME or fd:N "
         "(as for --certificate), a pkcs11: URI of a key on a token, or a TPM key: a TSS2 key "
         "file or handle:0x81xxxxxx",
-        cxxopts::value<std::string>());
+        cxxopts::value<std::string>(), "FILE");
     add("pkcs8-password", "Password for an encrypted PKCS#8 or PKCS#12 private key",
-        cxxopts::value<std::string>());
+        cxxopts::value<std::string>(), "PASSWORD");
   }
   if (set == FlagSet::kCredentials)
     add("intermediates",
         "Path to intermediate certificate bundle file (PEM), or env:NAME or fd:N (as for "
         "--certificate)",
-        cxxopts::value<std::string>());
+        cxxopts::value<std::string>(), "FILE");
   add("cert-selector", "Certificate store selector (not supported on this platform yet)",
-      cxxopts::value<std::string>());
+      cxxopts::value<std::string>(), "SELECTOR");
   add("system-store-name", "Windows system store name (not supported on this platform)",
-      cxxopts::value<std::string>()->default_value("MY"));
+      cxxopts::value<std::string>()->default_value("MY"), "NAME");
   if (set != FlagSet::kReadCertificate)
     add("use-latest-expiring-certificate",
         "Pick the latest-expiring certificate among matches (not supported yet)");
   add("pkcs11-lib",
       "PKCS#11 module for pkcs11: URIs (default: p11-kit-proxy, which offers every module "
       "registered with p11-kit)",
-      cxxopts::value<std::string>());
+      cxxopts::value<std::string>(), "FILE");
   if (set != FlagSet::kReadCertificate) {
     add("reuse-pin",
         "Answer the PIN request of a PKCS#11 key with CKA_ALWAYS_AUTHENTICATE with the user PIN "
@@ -144,25 +145,26 @@ void add_identity_flags(cxxopts::Options& options, FlagSet set) {
     add("tpm-key-password",
         "Password (authorization value) of a TPM key; asked on the terminal when the key has one "
         "and this is not given",
-        cxxopts::value<std::string>());
+        cxxopts::value<std::string>(), "PASSWORD");
     add("no-tpm-key-password",
         "The TPM key has no password: needed for a handle:, whose password is otherwise asked");
   }
 }
 
 void add_session_flags(cxxopts::Options& options) {
-  options.add_options("Session")                                                       //
-      ("role-arn", "Target role to assume", cxxopts::value<std::string>())             //
-      ("profile-arn", "Profile to pull policies from", cxxopts::value<std::string>())  //
-      ("trust-anchor-arn", "Trust anchor to use for authentication",
-       cxxopts::value<std::string>())  //
+  options.add_options("Session")                                                              //
+      ("role-arn", "Target role to assume", cxxopts::value<std::string>(), "ARN")             //
+      ("profile-arn", "Profile to pull policies from", cxxopts::value<std::string>(), "ARN")  //
+      ("trust-anchor-arn", "Trust anchor to use for authentication", cxxopts::value<std::string>(),
+       "ARN")  //
       ("session-duration", "Duration, in seconds, for the resulting session (900-43200)",
-       cxxopts::value<std::string>()->default_value("3600"))                                   //
-      ("role-session-name", "An identifier of a role session", cxxopts::value<std::string>())  //
-      ("region", "Signing region (default: the trust anchor ARN's)",
-       cxxopts::value<std::string>())                                                     //
-      ("endpoint", "Endpoint used to call CreateSession", cxxopts::value<std::string>())  //
-      ("no-verify-ssl", "To disable SSL verification")                                    //
+       cxxopts::value<std::string>()->default_value("3600"), "SECONDS")  //
+      ("role-session-name", "An identifier of a role session", cxxopts::value<std::string>(),
+       "NAME")  //
+      ("region", "Signing region (default: the trust anchor ARN's)", cxxopts::value<std::string>(),
+       "REGION")                                                                                 //
+      ("endpoint", "Endpoint used to call CreateSession", cxxopts::value<std::string>(), "URL")  //
+      ("no-verify-ssl", "To disable SSL verification")                                           //
       ("with-proxy", "To make the CreateSession call with a proxy (from the environment)");
 }
 
@@ -230,6 +232,8 @@ TransportOptions read_transport_flags(const cxxopts::ParseResult& result) {
 
 std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int argc,
                                                   char** argv) {
+  // The completion generator reading this command's flags: like --help, nothing runs.
+  if (FlagCapture::offer(options)) return std::nullopt;
   try {
     auto result = options.parse(argc, argv);
     hide_secret_arguments(argc, argv);

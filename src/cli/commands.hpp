@@ -4,6 +4,10 @@
 
 namespace rolesanywhere::cli {
 
+// main's dispatch: `completion` runs every command of `usage` through it, as if with --help, to
+// read the flags it defines (command_flags.hpp).
+using CommandDispatch = int (*)(int argc, char** argv);
+int completion_command(int argc, char** argv, const char* usage, CommandDispatch dispatch);
 int credential_process_command(int argc, char** argv);
 int sign_string_command(int argc, char** argv);
 int read_certificate_data_command(int argc, char** argv);

@@ -29,11 +29,12 @@ void add_cache_flags(cxxopts::Options& options) {
       ("cache-dir",
        "Cache directory, created 0700 (implies --cache; default "
        "$XDG_CACHE_HOME/rolesanywhere-helper, else ~/.cache/rolesanywhere-helper)",
-       cxxopts::value<std::string>())                                        //
+       cxxopts::value<std::string>(), "DIR")                                 //
       ("no-cache", "Ask the service, whatever --cache and --cache-dir say")  //
       ("cache-min-remaining",
        "Use cached credentials only while they stay valid longer than this many seconds",
-       cxxopts::value<std::string>()->default_value(std::to_string(kDefaultMinRemaining)));
+       cxxopts::value<std::string>()->default_value(std::to_string(kDefaultMinRemaining)),
+       "SECONDS");
 }
 
 // nullopt when the cache is off.

@@ -25,6 +25,7 @@ constexpr const char* kUsage =
     "  sign-string            Sign a fixed test string to check a key and digest\n"
     "  read-certificate-data  Print a certificate's key type, serial and algorithms\n"
     "  version                Print the version\n"
+    "  completion             Print a shell completion script: bash, zsh or fish\n"
     "  update                 Write credentials into a profile of ~/.aws/credentials and keep\n"
     "                         them fresh\n"
     "  serve                  Serve credentials on a local IMDSv2 endpoint\n"
@@ -44,6 +45,7 @@ int dispatch(int argc, char** argv) {
   // Each subcommand parses its own flags, as if it were argv[0].
   int sub_argc = argc - 1;
   char** sub_argv = argv + 1;
+  if (command == "completion") return completion_command(sub_argc, sub_argv, kUsage, dispatch);
   if (command == "credential-process") return credential_process_command(sub_argc, sub_argv);
   if (command == "sign-string") return sign_string_command(sub_argc, sub_argv);
   if (command == "read-certificate-data") return read_certificate_data_command(sub_argc, sub_argv);

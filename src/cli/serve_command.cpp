@@ -27,20 +27,21 @@ constexpr auto kDrainTime = std::chrono::seconds(5);
 void add_serve_flags(cxxopts::Options& options) {
   options.add_options("Serve")  //
       ("port", "The port used to run the local server (0: any free port)",
-       cxxopts::value<std::string>()->default_value(std::to_string(serve::kDefaultPort)))  //
+       cxxopts::value<std::string>()->default_value(std::to_string(serve::kDefaultPort)),
+       "PORT")  //
       ("bind", "Address to listen on: 127.0.0.1, ::1, or another with --allow-non-loopback",
-       cxxopts::value<std::string>()->default_value("127.0.0.1"))  //
+       cxxopts::value<std::string>()->default_value("127.0.0.1"), "ADDRESS")  //
       ("allow-non-loopback",
        "Allow --bind (or a systemd socket) on an address other than loopback: anyone who can "
        "reach it can get the credentials")  //
       ("hop-limit", "IP TTL / IPv6 hop limit of the answers (1-255; default 64, or 1 off loopback)",
-       cxxopts::value<std::string>())  //
+       cxxopts::value<std::string>(), "N")  //
       ("container-token-file",
        "Also serve the container credentials path, requiring the token in this file as the "
        "Authorization header (the file is created, mode 0600, with a random token if missing)",
-       cxxopts::value<std::string>())  //
+       cxxopts::value<std::string>(), "FILE")  //
       ("container-path", "Path of the container credentials endpoint",
-       cxxopts::value<std::string>()->default_value("/v1/credentials"));
+       cxxopts::value<std::string>()->default_value("/v1/credentials"), "URL_PATH");
 }
 
 // The flag names the listener's messages point to, as add_serve_flags spells them.

@@ -53,9 +53,9 @@ int sign_string_command(int argc, char** argv) {
   add_identity_flags(options, FlagSet::kSignString);
   options.add_options("Output")  //
       ("format", "Output format: json, text or bin",
-       cxxopts::value<std::string>()->default_value("json"))  //
+       cxxopts::value<std::string>()->default_value("json"), "json|text|bin")  //
       ("digest", "Digest: SHA256, SHA384 or SHA512",
-       cxxopts::value<std::string>()->default_value("SHA256"));
+       cxxopts::value<std::string>()->default_value("SHA256"), "SHA256|SHA384|SHA512");
   add_debug_flag(options);
   auto result = parse_or_help(options, argc, argv);
   if (!result) return 0;

@@ -51,9 +51,10 @@ update::UpdateEvents update_lines(const update::UpdateServiceOptions& options) {
 
 void add_update_flags(cxxopts::Options& options) {
   add_provider_flags(options);
-  options.add_options("Update")                                                                  //
-      ("profile", "Profile to update", cxxopts::value<std::string>()->default_value("default"))  //
-      ("once", "Update the profile once and exit")                                               //
+  options.add_options("Update")  //
+      ("profile", "Profile to update", cxxopts::value<std::string>()->default_value("default"),
+       "NAME")                                      //
+      ("once", "Update the profile once and exit")  //
       ("retry-errors",
        "Also retry when the first attempt fails (later failures are always retried while "
        "running)");

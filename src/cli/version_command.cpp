@@ -1,7 +1,7 @@
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 
-#include "rolesanywhere/error.hpp"
 #include "rolesanywhere/version.hpp"
 
 #include <string>
@@ -9,9 +9,10 @@
 namespace rolesanywhere::cli {
 
 int version_command(int argc, char** argv) {
-  if (argc > 1 && std::string(argv[1]) != "-h" && std::string(argv[1]) != "--help")
-    throw Error(Error::Kind::kInvalidArgument,
-                std::string("version takes no arguments, got '") + argv[1] + "'");
+  // Through cxxopts like every command: --help describes it, and a stray argument is refused.
+  cxxopts::Options options("rolesanywhere-helper version", "Print the version");
+  options.add_options()("h,help", "Show this help");
+  if (!parse_or_help(options, argc, argv)) return 0;
   write_stdout(std::string(kVersion) + "\n");
   return 0;
 }
