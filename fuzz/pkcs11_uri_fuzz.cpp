@@ -4,7 +4,8 @@
 // Input: the URI text (up to the first NUL: a command-line argument cannot hold one).
 //
 // Invariants:
-//   1. what messages show of the URI (hide_pkcs11_uri_secrets, the function Uri uses for them), read
+//   1. what messages show of the URI (hide_pkcs11_uri_secrets, the function Uri uses for them),
+//   read
 //      again by p11-kit, does not give back the PIN p11-kit reads from the URI itself: this
 //      catches a PIN left in clear, percent-encoded or split by whitespace (p11-kit ignores it);
 //   2. what is shown, the explanation of an unrecognised attribute and Uri's error do not
@@ -91,7 +92,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 "the shown URI does not carry the PIN p11-kit reads from the URI", shown);
     other = with_other_pin(text, pin);
     if (other) {
-      fuzz::check(shown == hide_pkcs11_uri_secrets(*other), "the shown URI does not depend on the PIN",
+      fuzz::check(shown == hide_pkcs11_uri_secrets(*other),
+                  "the shown URI does not depend on the PIN",
                   shown + " / " + hide_pkcs11_uri_secrets(*other));
       fuzz::check(explanation == describe_unrecognized_attribute(*other),
                   "the explanation of an unknown attribute does not depend on the PIN",
@@ -102,7 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string prefix = std::string(kFlag) + " " + shown;
   try {
     const Uri uri(text, kFlag);
-    fuzz::check(uri.shown() == prefix, "Uri::shown() is the flag and hide_pkcs11_uri_secrets's text");
+    fuzz::check(uri.shown() == prefix,
+                "Uri::shown() is the flag and hide_pkcs11_uri_secrets's text");
     (void)uri.type();
     (void)uri.names_object();
     (void)uri.module_path();

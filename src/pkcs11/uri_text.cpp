@@ -17,28 +17,28 @@ constexpr std::string_view kUriWhitespace = " \n\r\v";
 
 bool is_uri_whitespace(char c) { return kUriWhitespace.find(c) != std::string_view::npos; }
 
-// Attributes whose values are never secret and help to tell URIs apart in a message. Every
-// other value is hidden: pin-value, and any name p11-kit does not know, which may be a misspelt
-// or percent-encoded pin-value that a person meant as the PIN.
-constexpr std::string_view kShownNames[] = {"token",
-                                            "manufacturer",
-                                            "model",
-                                            "serial",
-                                            "slot-id",
-                                            "slot-description",
-                                            "slot-manufacturer",
-                                            "object",
-                                            "id",
-                                            "type",
-                                            "object-type",
-                                            "objecttype",
-                                            "library-description",
-                                            "library-manufacturer",
-                                            "library-version",
-                                            "pin-source",
-                                            "pinfile",
-                                            "module-name",
-                                            "module-path"};
+// The path attributes that name a token, slot, library or object (RFC 7512 and p11-kit's
+// aliases): never secret, and what tells URIs apart in a message.
+constexpr std::string_view kNamingAttributes[] = {"token",
+                                                  "manufacturer",
+                                                  "model",
+                                                  "serial",
+                                                  "slot-id",
+                                                  "slot-description",
+                                                  "slot-manufacturer",
+                                                  "object",
+                                                  "id",
+                                                  "type",
+                                                  "object-type",
+                                                  "objecttype",
+                                                  "library-description",
+                                                  "library-manufacturer",
+                                                  "library-version"};
+// Shown too: where the PIN or the module comes from, not the PIN. Every other value is hidden:
+// pin-value, and any name p11-kit does not know, which may be a misspelt or percent-encoded
+// pin-value that a person meant as the PIN.
+constexpr std::string_view kShownSources[] = {"pin-source", "pinfile", "module-name",
+                                              "module-path"};
 
 template <std::size_t N>
 bool is_one_of(std::string_view name, const std::string_view (&names)[N]) {
@@ -52,7 +52,7 @@ bool may_hold_secret(const pkcs11_detail::UriAttribute& attribute) {
   // Another attribute joined on with the separator of the other part ("object=x&pin-value=1"
   // is a label to p11-kit): p11-kit's own URIs percent-encode '=' inside values.
   if (attribute.value.find('=') != std::string::npos) return true;
-  return !is_one_of(attribute.name, kShownNames);
+  return !is_one_of(attribute.name, kNamingAttributes) && !is_one_of(attribute.name, kShownSources);
 }
 
 }  // namespace
@@ -150,24 +150,8 @@ std::string describe_unrecognized_attribute(std::string_view uri) {
       "id, type, module-name, module-path, pin-value, pin-source";
   // What p11-kit recognises in each part (pin-value and pin-source in the path for backward
   // compatibility); RFC 7512 lets vendors add query attributes, which it ignores.
-  constexpr std::string_view kPathNames[] = {"token",
-                                             "manufacturer",
-                                             "model",
-                                             "serial",
-                                             "slot-id",
-                                             "slot-description",
-                                             "slot-manufacturer",
-                                             "object",
-                                             "id",
-                                             "type",
-                                             "object-type",
-                                             "objecttype",
-                                             "library-description",
-                                             "library-manufacturer",
-                                             "library-version",
-                                             "pin-value",
-                                             "pin-source",
-                                             "pinfile"};
+  // In the path too, for backward compatibility.
+  constexpr std::string_view kPathPinNames[] = {"pin-value", "pin-source", "pinfile"};
   constexpr std::string_view kQueryNames[] = {"pin-value", "pin-source", "pinfile", "module-name",
                                               "module-path"};
   constexpr std::string_view kTypeNames[] = {"type", "object-type", "objecttype"};
@@ -176,7 +160,8 @@ std::string describe_unrecognized_attribute(std::string_view uri) {
   for (const UriAttribute& attribute : uri_attributes(uri)) {
     if (!attribute.has_value) continue;
     const bool known = attribute.in_query ? is_one_of(attribute.name, kQueryNames)
-                                          : is_one_of(attribute.name, kPathNames);
+                                          : is_one_of(attribute.name, kNamingAttributes) ||
+                                                is_one_of(attribute.name, kPathPinNames);
     if (!known)
       return "'" + attribute.name +
              "' is not an attribute this tool knows; the supported ones are " +
