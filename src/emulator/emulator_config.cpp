@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -49,12 +50,31 @@ void finish_config(EmulatorConfig& config) {
   check(config.trust_anchor_arn, ArnKind::kTrustAnchor, "--trust-anchor-arn");
   check(config.profile_arn, ArnKind::kProfile, "--profile-arn");
   check(config.role_arn, ArnKind::kRole, "--role-arn");
+  for (std::size_t i = 0; i < config.other_role_arns.size(); ++i) {
+    const std::string& arn = config.other_role_arns[i];
+    check(arn, ArnKind::kRole, "--role-arn");
+    const auto earlier = config.other_role_arns.begin() + static_cast<std::ptrdiff_t>(i);
+    if (arn == config.role_arn ||
+        std::find(config.other_role_arns.begin(), earlier, arn) != earlier)
+      throw Error(Error::Kind::kInvalidArgument, "--role-arn '" + arn + "' is given twice");
+  }
   if (config.region.empty()) config.region = split_arn(config.trust_anchor_arn)->region;
   if (config.trust_anchor_certificates.empty())
     throw Error(Error::Kind::kInvalidArgument, "--ca is required: name the trust anchor's CA file");
   if (config.max_session_seconds < 0 || config.max_session_seconds > 43200)
     throw Error(Error::Kind::kInvalidArgument,
                 "--max-session-seconds must be within 1..43200, or 0 for the duration asked");
+}
+
+bool EmulatorConfig::serves_role(const std::string& arn) const {
+  return arn == role_arn ||
+         std::find(other_role_arns.begin(), other_role_arns.end(), arn) != other_role_arns.end();
+}
+
+std::string EmulatorConfig::served_roles_text() const {
+  std::string text = "'" + role_arn + "'";
+  for (const auto& arn : other_role_arns) text += ", '" + arn + "'";
+  return text;
 }
 
 }  // namespace rolesanywhere::emulator

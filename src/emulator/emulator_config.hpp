@@ -1,4 +1,5 @@
-// What the emulator serves: one trust anchor with its CA certificates, one profile, one role.
+// What the emulator serves: one trust anchor with its CA certificates, one profile, and one or
+// more roles (a serve with several bindings asks for several).
 #pragma once
 
 #include "rolesanywhere/openssl_ptr.hpp"
@@ -19,7 +20,8 @@ inline constexpr const char* kDefaultRoleArn = "arn:aws:iam::123456789012:role/E
 struct EmulatorConfig {
   std::string trust_anchor_arn = kDefaultTrustAnchorArn;
   std::string profile_arn = kDefaultProfileArn;
-  std::string role_arn = kDefaultRoleArn;
+  std::string role_arn = kDefaultRoleArn;    // the first role served
+  std::vector<std::string> other_role_arns;  // further roles served (--role-arn repeated)
   std::string region;  // the signing region requests must use; finish_config: the anchor's
   // Sessions last at most this long, whatever durationSeconds asks (the service's minimum is
   // 900 s): short sessions for soak tests of refreshing clients. 0: as asked.
@@ -28,15 +30,19 @@ struct EmulatorConfig {
   // without any is refused.
   bool require_instance_properties = false;
   std::vector<X509Ptr> trust_anchor_certificates;  // the CA(s) of the trust anchor
+
+  bool serves_role(const std::string& arn) const;
+  // "'a'" or "'a', 'b'": for messages that say what is served.
+  std::string served_roles_text() const;
 };
 
 // Every certificate in each PEM file; throws Error(kInput) naming the file when one is unreadable
 // or holds no certificate.
 std::vector<X509Ptr> load_ca_certificates(const std::vector<std::string>& paths);
 
-// Checks the ARNs' shapes, that a region is known and max_session_seconds is within 0..43200;
-// throws Error(kInvalidArgument) naming the flag. The region defaults to the trust anchor's when
-// `region` is empty.
+// Checks the ARNs' shapes (every role's, none twice), that a region is known and
+// max_session_seconds is within 0..43200; throws Error(kInvalidArgument) naming the flag. The
+// region defaults to the trust anchor's when `region` is empty.
 void finish_config(EmulatorConfig& config);
 
 }  // namespace rolesanywhere::emulator

@@ -52,7 +52,7 @@ cxxopts::Options define_flags() {
     ("port-file", "write the bound port here (atomically) once listening", cxxopts::value<std::string>())
     ("trust-anchor-arn", "the trust anchor served", cxxopts::value<std::string>()->default_value(kDefaultTrustAnchorArn))
     ("profile-arn", "the profile served", cxxopts::value<std::string>()->default_value(kDefaultProfileArn))
-    ("role-arn", "the role served", cxxopts::value<std::string>()->default_value(kDefaultRoleArn))
+    ("role-arn", "a role served; repeatable: every role given is served", cxxopts::value<std::vector<std::string>>()->default_value(kDefaultRoleArn))
     ("region", "signing region requests must use (default: the trust anchor's)", cxxopts::value<std::string>())
     ("ca", "trust anchor CA certificate(s), PEM; repeatable, required", cxxopts::value<std::vector<std::string>>())
     ("tls-cert", "serve HTTPS with this PEM certificate (chain)", cxxopts::value<std::string>())
@@ -66,6 +66,7 @@ cxxopts::Options define_flags() {
     ("delay-ms", "sleep this long before answering CreateSession", cxxopts::value<int>()->default_value("0"))
     ("garbage-body", "answer 201 with a body that is not JSON")
     ("drop-connection", "close the connection without answering")
+    ("refuse-role", "answer 403 AccessDeniedException to CreateSession for this role; repeatable", cxxopts::value<std::vector<std::string>>())
     ("verbose", "log each request's verdict and canonical request to stderr")
     ("h,help", "show this help");
   // clang-format on
@@ -77,8 +78,10 @@ void print_help(const cxxopts::Options& options) {
             << "Control endpoints: POST /_emulator/faults {\"fail_count\":N,\"cycle_pass\":N,"
                "\"cycle_fail\":N,"
                "\"fail_status\":S,"
-               "\"delay_ms\":N,\"garbage_body\":bool,\"drop_connection\":bool}; "
-               "GET /_emulator/stats.\n";
+               "\"delay_ms\":N,\"garbage_body\":bool,\"drop_connection\":bool,"
+               "\"refuse_roles\":[\"arn:...\"]}; "
+               "GET /_emulator/stats (counts, and the sessions issued: access key id, role, "
+               "expiration).\n";
 }
 
 // What the emulator serves and which CAs it trusts.
@@ -86,7 +89,9 @@ EmulatorConfig read_config(const cxxopts::ParseResult& flags) {
   EmulatorConfig config;
   config.trust_anchor_arn = flags["trust-anchor-arn"].as<std::string>();
   config.profile_arn = flags["profile-arn"].as<std::string>();
-  config.role_arn = flags["role-arn"].as<std::string>();
+  const auto roles = flags["role-arn"].as<std::vector<std::string>>();
+  config.role_arn = roles.front();  // cxxopts gives the default when none is given
+  config.other_role_arns.assign(roles.begin() + 1, roles.end());
   if (flags.count("region")) config.region = flags["region"].as<std::string>();
   config.max_session_seconds = flags["max-session-seconds"].as<int>();
   config.require_instance_properties = flags.count("require-instance-properties") > 0;
@@ -104,6 +109,8 @@ void read_faults(const cxxopts::ParseResult& flags, EmulatorServerOptions& serve
   server_options.faults.delay_ms = flags["delay-ms"].as<int>();
   server_options.faults.garbage_body = flags.count("garbage-body") > 0;
   server_options.faults.drop_connection = flags.count("drop-connection") > 0;
+  if (flags.count("refuse-role"))
+    server_options.faults.refuse_roles = flags["refuse-role"].as<std::vector<std::string>>();
   if (flags.count("fail-cycle"))
     parse_fail_cycle(flags["fail-cycle"].as<std::string>(), "--fail-cycle", server_options.faults);
 }

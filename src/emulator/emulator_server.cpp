@@ -17,6 +17,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <new>
 #include <thread>
 
@@ -50,8 +52,20 @@ struct EmulatorServer::State {
   FaultState faults;
   std::atomic<std::uint64_t> requests{0}, sessions_issued{0}, rejected{0}, faults_injected{0},
       session_connections{0};
+  mutable std::mutex sessions_mutex;
+  std::deque<IssuedSession> sessions;  // the latest kMaxSessionsListed
   MhdDaemonPtr daemon;
   std::uint16_t port = 0;
+
+  void record_session(IssuedSession session) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.push_back(std::move(session));
+    if (sessions.size() > kMaxSessionsListed) sessions.pop_front();
+  }
+  std::vector<IssuedSession> issued_sessions() const {
+    std::lock_guard lock(sessions_mutex);
+    return {sessions.begin(), sessions.end()};
+  }
 
   void log(std::string_view line) const {
     if (options.log) options.log(line);
@@ -118,11 +132,16 @@ HttpRequest build_request(MHD_Connection* connection, const char* method,
 
 MHD_Result handle_control(State& state, MHD_Connection* connection, const HttpRequest& request) {
   if (request.path == "/_emulator/stats" && request.method == "GET") {
-    const nlohmann::json stats = {{"requests", state.requests.load()},
-                                  {"sessions_issued", state.sessions_issued.load()},
-                                  {"rejected", state.rejected.load()},
-                                  {"faults_injected", state.faults_injected.load()},
-                                  {"session_connections", state.session_connections.load()}};
+    nlohmann::json stats = {{"requests", state.requests.load()},
+                            {"sessions_issued", state.sessions_issued.load()},
+                            {"rejected", state.rejected.load()},
+                            {"faults_injected", state.faults_injected.load()},
+                            {"session_connections", state.session_connections.load()},
+                            {"sessions", nlohmann::json::array()}};
+    for (const auto& session : state.issued_sessions())
+      stats["sessions"].push_back({{"access_key_id", session.access_key_id},
+                                   {"role_arn", session.role_arn},
+                                   {"expiration", session.expiration}});
     return send(connection, 200, json_text(stats));
   }
   if (request.path == "/_emulator/faults" && request.method == "GET")
@@ -192,14 +211,24 @@ MHD_Result handle_create_session(State& state, MHD_Connection* connection,
     return send_fault(connection, fault.status, fault.type, fault.message, {date_header(now)});
   }
   SessionGrant grant = result.grant();
+  if (state.faults.refuses_role(grant.role_arn)) {
+    ++state.faults_injected;
+    state.log(line_start + "403 AccessDeniedException for role " + grant.role_arn +
+              " (injected fault: refuse_roles)");
+    return send_fault(
+        connection, 403, "AccessDeniedException",
+        "injected fault: the emulator was told to refuse role '" + grant.role_arn + "'",
+        {date_header(now)});
+  }
   if (state.config.max_session_seconds > 0)
     grant.duration_seconds = std::min(grant.duration_seconds, state.config.max_session_seconds);
-  const std::string body = create_session_response_body(grant, now);
+  SessionResponse response = create_session_response(grant, now);
+  state.record_session({response.access_key_id, grant.role_arn, response.expiration});
   ++state.sessions_issued;
   state.log(line_start + "201 session for '" + grant.subject + "' (serial " + grant.serial_decimal +
             ") as " + grant.role_arn + " for " + std::to_string(grant.duration_seconds) + "s" +
             instance_properties_text(grant.instance_properties));
-  return send(connection, 201, body, {date_header(now)});
+  return send(connection, 201, response.body, {date_header(now)});
 }
 
 void* on_request_start(void*, const char* uri, MHD_Connection*) {
@@ -312,8 +341,12 @@ EmulatorServer::~EmulatorServer() = default;
 std::uint16_t EmulatorServer::port() const noexcept { return state_->port; }
 
 EmulatorStats EmulatorServer::stats() const {
-  return {state_->requests.load(), state_->sessions_issued.load(), state_->rejected.load(),
-          state_->faults_injected.load(), state_->session_connections.load()};
+  return {state_->requests.load(),
+          state_->sessions_issued.load(),
+          state_->rejected.load(),
+          state_->faults_injected.load(),
+          state_->session_connections.load(),
+          state_->issued_sessions()};
 }
 
 FaultState& EmulatorServer::faults() noexcept { return state_->faults; }

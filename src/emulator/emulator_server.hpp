@@ -5,10 +5,11 @@
 //   POST /sessions          CreateSession (subject to the fault plan)
 //   POST /_emulator/faults  replace fields of the fault plan: {"fail_count":N,"cycle_pass":N,
 //                           "cycle_fail":N,"fail_status":S,"delay_ms":N,"garbage_body":bool,
-//                           "drop_connection":bool}
+//                           "drop_connection":bool,"refuse_roles":["arn:...",...]}
 //   GET  /_emulator/faults  the current plan
 //   GET  /_emulator/stats   {"requests":N,"sessions_issued":N,"rejected":N,"faults_injected":N,
-//                           "session_connections":N}
+//                           "session_connections":N,"sessions":[{"access_key_id":"ASIA...",
+//                           "role_arn":"arn:...","expiration":"..."},...]}
 #pragma once
 
 #include "emulator_config.hpp"
@@ -21,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rolesanywhere::emulator {
 
@@ -35,6 +37,17 @@ struct EmulatorServerOptions {
   std::function<void(std::string_view)> log;
 };
 
+// A session handed out, so a test can tell which role an access key it was served belongs to.
+// Never the secret key or the session token.
+struct IssuedSession {
+  std::string access_key_id;
+  std::string role_arn;
+  std::string expiration;  // ISO 8601
+};
+
+// The stats list only this many sessions (the latest), so a long soak does not grow without end.
+inline constexpr std::size_t kMaxSessionsListed = 1000;
+
 struct EmulatorStats {
   std::uint64_t requests = 0;         // CreateSession requests received
   std::uint64_t sessions_issued = 0;  // answered 201 with credentials
@@ -43,6 +56,7 @@ struct EmulatorStats {
   // TCP (or TLS) connections that carried at least one CreateSession: a client that keeps its
   // connection alive across requests counts once.
   std::uint64_t session_connections = 0;
+  std::vector<IssuedSession> sessions;  // the latest kMaxSessionsListed, oldest first
 };
 
 class EmulatorServer {

@@ -1,11 +1,13 @@
 #include "fault_injection.hpp"
 
+#include "arn_check.hpp"
 #include "json_text.hpp"
 
 #include "rolesanywhere/error.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -45,6 +47,10 @@ void check_fault_plan(const FaultPlan& plan) {
                                                    "(400..599)");
   if (plan.delay_ms < 0 || plan.delay_ms > 600'000)
     throw Error(Error::Kind::kInvalidArgument, "delay_ms must be within 0..600000");
+  for (const auto& role : plan.refuse_roles)
+    if (auto problem = arn_problem(role, ArnKind::kRole))
+      throw Error(Error::Kind::kInvalidArgument,
+                  "refuse_roles: '" + role + "' is not a role ARN: " + *problem);
 }
 
 FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
@@ -74,6 +80,17 @@ FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
         throw Error(Error::Kind::kInvalidArgument, name + " " + value.dump() + " is out of range");
       field = static_cast<int>(value.get<long long>());
     };
+    auto role_list = [&](std::vector<std::string>& field) {
+      if (!value.is_array())
+        throw Error(Error::Kind::kInvalidArgument, name + " must be a list of role ARNs");
+      std::vector<std::string> roles;
+      for (const auto& element : value) {
+        if (!element.is_string())
+          throw Error(Error::Kind::kInvalidArgument, name + " must be a list of role ARNs");
+        roles.push_back(element.get<std::string>());
+      }
+      field = std::move(roles);
+    };
     auto boolean = [&](bool& field) {
       if (!value.is_boolean())
         throw Error(Error::Kind::kInvalidArgument, name + " must be true or false");
@@ -93,11 +110,14 @@ FaultPlan parse_fault_plan(const std::string& text, const FaultPlan& current) {
       boolean(plan.garbage_body);
     else if (name == "drop_connection")
       boolean(plan.drop_connection);
+    else if (name == "refuse_roles")
+      role_list(plan.refuse_roles);
     else
       throw Error(Error::Kind::kInvalidArgument, "unknown fault '" + name +
                                                      "'; known: fail_count, cycle_pass, "
                                                      "cycle_fail, fail_status, delay_ms, "
-                                                     "garbage_body, drop_connection");
+                                                     "garbage_body, drop_connection, "
+                                                     "refuse_roles");
   }
   check_fault_plan(plan);
   return plan;
@@ -127,7 +147,8 @@ std::string fault_plan_json(const FaultPlan& plan) {
                                   {"fail_status", plan.fail_status},
                                   {"delay_ms", plan.delay_ms},
                                   {"garbage_body", plan.garbage_body},
-                                  {"drop_connection", plan.drop_connection}});
+                                  {"drop_connection", plan.drop_connection},
+                                  {"refuse_roles", plan.refuse_roles}});
 }
 
 FaultDecision FaultState::next() {
@@ -163,6 +184,12 @@ void FaultState::replace(const FaultPlan& plan) {
 FaultPlan FaultState::current() const {
   std::lock_guard lock(mutex_);
   return plan_;
+}
+
+bool FaultState::refuses_role(const std::string& role_arn) const {
+  std::lock_guard lock(mutex_);
+  return std::find(plan_.refuse_roles.begin(), plan_.refuse_roles.end(), role_arn) !=
+         plan_.refuse_roles.end();
 }
 
 }  // namespace rolesanywhere::emulator

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rolesanywhere::emulator {
 
@@ -24,6 +25,10 @@ struct FaultPlan {
   int delay_ms = 0;       // sleep before answering any CreateSession request
   bool garbage_body = false;
   bool drop_connection = false;
+  // CreateSession requests for these roles, once verified, are answered 403
+  // AccessDeniedException (as when the role's trust policy does not let Roles Anywhere assume it),
+  // whatever the rest of the plan says: one client of several failing while the others are served.
+  std::vector<std::string> refuse_roles = {};
 };
 
 enum class FaultAction { kNone, kStatus, kGarbageBody, kDropConnection };
@@ -54,6 +59,7 @@ class FaultState {
   FaultDecision next();
   void replace(const FaultPlan& plan);
   FaultPlan current() const;
+  bool refuses_role(const std::string& role_arn) const;
 
  private:
   mutable std::mutex mutex_;

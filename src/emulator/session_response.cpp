@@ -47,7 +47,7 @@ std::string random_uuid() {
   return text;
 }
 
-std::string create_session_response_body(const SessionGrant& grant, TimePoint now) {
+SessionResponse create_session_response(const SessionGrant& grant, TimePoint now) {
   const ArnParts role = *split_arn(grant.role_arn);
   const ArnParts anchor = *split_arn(grant.trust_anchor_arn);
   // Without roleSessionName the service names the session after the certificate's serial.
@@ -57,11 +57,14 @@ std::string create_session_response_body(const SessionGrant& grant, TimePoint no
   const std::string secret = random_alphanumeric(40);
   const std::string token = "IQoJb3JpZ2luX2VtdWxhdG9y" + random_alphanumeric(320);
 
+  SessionResponse response;
+  response.access_key_id = random_access_key_id();
+  response.expiration = format_iso8601(now + std::chrono::seconds(grant.duration_seconds));
   nlohmann::json credentials = {
-      {"accessKeyId", random_access_key_id()},
+      {"accessKeyId", response.access_key_id},
       {"secretAccessKey", secret},
       {"sessionToken", token},
-      {"expiration", format_iso8601(now + std::chrono::seconds(grant.duration_seconds))},
+      {"expiration", response.expiration},
   };
   nlohmann::json entry = {
       {"assumedRoleUser",
@@ -77,7 +80,8 @@ std::string create_session_response_body(const SessionGrant& grant, TimePoint no
   };
   nlohmann::json body = {{"credentialSet", nlohmann::json::array({std::move(entry)})},
                          {"subjectArn", subject_arn}};
-  return json_text(body);
+  response.body = json_text(body);
+  return response;
 }
 
 std::string error_response_body(const std::string& message) {

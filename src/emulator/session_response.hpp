@@ -12,7 +12,13 @@ namespace rolesanywhere::emulator {
 // {"credentialSet":[{"assumedRoleUser":{"arn","assumedRoleId"},"credentials":{"accessKeyId",
 //  "secretAccessKey","sessionToken","expiration"},"packedPolicySize","roleArn","sourceIdentity",
 //  "subjectArn","enrollmentId"}],"subjectArn"}. Expiration is now + durationSeconds.
-std::string create_session_response_body(const SessionGrant& grant, TimePoint now);
+struct SessionResponse {
+  std::string body;
+  // What the stats may tell about the session (never the secret key or the token).
+  std::string access_key_id;
+  std::string expiration;  // ISO 8601, as in the body
+};
+SessionResponse create_session_response(const SessionGrant& grant, TimePoint now);
 
 // {"message":"..."}
 std::string error_response_body(const std::string& message);

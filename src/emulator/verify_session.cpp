@@ -179,7 +179,9 @@ void check_served_arns(const RequestedSession& session, const EmulatorConfig& co
   };
   check("trustAnchorArn", session.trust_anchor_arn, config.trust_anchor_arn);
   check("profileArn", session.profile_arn, config.profile_arn);
-  check("roleArn", session.role_arn, config.role_arn);
+  if (!config.serves_role(session.role_arn))
+    deny("roleArn '" + session.role_arn + "' is not served here; this emulator serves " +
+         config.served_roles_text());
   if (config.require_instance_properties && session.instance_properties.empty())
     deny("Instance properties are required by profile '" + config.profile_arn +
          "' (requireInstanceProperties), and the request has none");

@@ -136,3 +136,30 @@ TEST_CASE("emulator response: an error message with bytes that are not UTF-8 sti
   const auto body = nlohmann::json::parse(error_response_body("date '\xff'"));
   CHECK(body["message"] == "date '\xef\xbf\xbd'");
 }
+
+TEST_CASE("emulator faults: refuse_roles names the roles refused, and only role ARNs") {
+  FaultState faults;
+  const std::string web = "arn:aws:iam::123456789012:role/web";
+  CHECK_FALSE(faults.refuses_role(web));
+  FaultPlan plan = parse_fault_plan(R"({"refuse_roles":["arn:aws:iam::123456789012:role/web"]})",
+                                    faults.current());
+  faults.replace(plan);
+  CHECK(faults.refuses_role(web));
+  CHECK_FALSE(faults.refuses_role("arn:aws:iam::123456789012:role/batch"));
+  // Refusing a role is no fault of the other requests: they are answered.
+  CHECK(faults.next().action == FaultAction::kNone);
+  CHECK(nlohmann::json::parse(fault_plan_json(plan))["refuse_roles"][0] == web);
+  // Other fields leave the list as it is; [] refuses none.
+  plan = parse_fault_plan(R"({"delay_ms":5})", plan);
+  CHECK(plan.refuse_roles.size() == 1);
+  faults.replace(parse_fault_plan(R"({"refuse_roles":[]})", plan));
+  CHECK_FALSE(faults.refuses_role(web));
+
+  const FaultPlan current;
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"refuse_roles":"arn:aws:iam::1:role/x"})", current),
+                       doctest::Contains("list of role ARNs"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"refuse_roles":[1]})", current),
+                       doctest::Contains("list of role ARNs"), Error);
+  CHECK_THROWS_WITH_AS(parse_fault_plan(R"({"refuse_roles":["web"]})", current),
+                       doctest::Contains("refuse_roles: 'web' is not a role ARN"), Error);
+}

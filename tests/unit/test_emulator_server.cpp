@@ -278,3 +278,61 @@ TEST_CASE("emulator server: counts the connections that carried CreateSession re
   const auto stats = nlohmann::json::parse(send(base, plain("GET", "/_emulator/stats")).body);
   CHECK(stats["session_connections"] == 2);
 }
+
+TEST_CASE("emulator server: the stats list each session's access key and role, never secrets") {
+  EmulatorConfig config = emulator_test::test_config();
+  const std::string web = "arn:aws:iam::123456789012:role/web";
+  config.other_role_arns = {web};
+  EmulatorServer server(std::move(config), {});
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  emulator_test::SignSpec spec;
+  spec.host = "127.0.0.1:" + std::to_string(server.port());
+  const Answer first = send(base, emulator_test::signed_request(spec));
+  spec.role_arn = web;
+  const Answer second = send(base, emulator_test::signed_request(spec));
+  REQUIRE_MESSAGE(first.status == 201, first.body);
+  REQUIRE_MESSAGE(second.status == 201, second.body);
+  const auto credentials_of = [](const Answer& answer) {
+    return nlohmann::json::parse(answer.body)["credentialSet"][0]["credentials"];
+  };
+
+  const Answer stats = send(base, plain("GET", "/_emulator/stats"));
+  const auto sessions = nlohmann::json::parse(stats.body)["sessions"];
+  REQUIRE(sessions.size() == 2);
+  CHECK(sessions[0]["access_key_id"] == credentials_of(first)["accessKeyId"]);
+  CHECK(sessions[0]["role_arn"] == kDefaultRoleArn);
+  CHECK(sessions[0]["expiration"] == credentials_of(first)["expiration"]);
+  CHECK(sessions[1]["access_key_id"] == credentials_of(second)["accessKeyId"]);
+  CHECK(sessions[1]["role_arn"] == web);
+  for (const Answer* answer : {&first, &second}) {
+    const auto credentials = credentials_of(*answer);
+    CHECK(stats.body.find(credentials["secretAccessKey"].get<std::string>()) == std::string::npos);
+    CHECK(stats.body.find(credentials["sessionToken"].get<std::string>()) == std::string::npos);
+  }
+  CHECK(server.stats().sessions.size() == 2);
+}
+
+TEST_CASE("emulator server: a refused role gets 403 while the other roles are served") {
+  EmulatorConfig config = emulator_test::test_config();
+  const std::string web = "arn:aws:iam::123456789012:role/web";
+  config.other_role_arns = {web};
+  EmulatorServerOptions options;
+  options.faults.refuse_roles = {web};
+  EmulatorServer server(std::move(config), std::move(options));
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  emulator_test::SignSpec spec;
+  spec.host = "127.0.0.1:" + std::to_string(server.port());
+  CHECK(send(base, emulator_test::signed_request(spec)).status == 201);
+  spec.role_arn = web;
+  const Answer refused = send(base, emulator_test::signed_request(spec));
+  CHECK(refused.status == 403);
+  CHECK(has_header(refused.headers, "x-amzn-ErrorType: AccessDeniedException"));
+  CHECK(server.stats().faults_injected == 1);
+
+  REQUIRE(send(base, plain("POST", "/_emulator/faults", R"({"refuse_roles":[]})")).status == 200);
+  CHECK(send(base, emulator_test::signed_request(spec)).status == 201);
+  REQUIRE(send(base, plain("POST", "/_emulator/faults", R"({"refuse_roles":[")" + web + R"("]})"))
+              .status == 200);
+  CHECK(send(base, emulator_test::signed_request(spec)).status == 403);
+  CHECK(server.stats().sessions_issued == 2);
+}

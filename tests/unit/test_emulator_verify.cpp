@@ -1,6 +1,7 @@
 // The verifier decides like the real service: right requests pass, each kind of wrong one is
 // refused with the status, error type and a message that names what is wrong.
 #include "emulator/verify_session.hpp"
+#include "rolesanywhere/error.hpp"
 #include "test_emulator_support.hpp"
 
 #include <doctest/doctest.h>
@@ -238,6 +239,36 @@ TEST_CASE("emulator verify: well-formed ARNs that are not the served ones are re
   spec.role_arn = "arn:aws:iam::123456789012:role/OtherRole";
   CHECK(contains(refused(verify(signed_request(spec)), 403, "AccessDeniedException"),
                  "roleArn 'arn:aws:iam::123456789012:role/OtherRole' is not served here"));
+}
+
+TEST_CASE("emulator verify: every role given is served, and only those") {
+  EmulatorConfig several = emulator_test::test_config();
+  several.other_role_arns = {"arn:aws:iam::123456789012:role/web",
+                             "arn:aws:iam::123456789012:role/batch"};
+  SignSpec spec;
+  for (const std::string& role :
+       {std::string(kDefaultRoleArn), several.other_role_arns[0], several.other_role_arns[1]}) {
+    spec.role_arn = role;
+    const VerificationResult result =
+        verify_create_session(signed_request(spec), several, emulator_test::now_seconds());
+    REQUIRE_MESSAGE(result.accepted(), role);
+    CHECK(result.grant().role_arn == role);
+  }
+  spec.role_arn = "arn:aws:iam::123456789012:role/other";
+  const VerificationResult result =
+      verify_create_session(signed_request(spec), several, emulator_test::now_seconds());
+  CHECK(contains(refused(result, 403, "AccessDeniedException"),
+                 "this emulator serves '" + std::string(kDefaultRoleArn) +
+                     "', 'arn:aws:iam::123456789012:role/web', "
+                     "'arn:aws:iam::123456789012:role/batch'"));
+
+  several.other_role_arns.push_back("arn:aws:iam::123456789012:role/web");
+  CHECK_THROWS_WITH_AS(finish_config(several),
+                       doctest::Contains("--role-arn 'arn:aws:iam::123456789012:role/web' is "
+                                         "given twice"),
+                       Error);
+  several.other_role_arns = {"not-an-arn"};
+  CHECK_THROWS_WITH_AS(finish_config(several), doctest::Contains("--role-arn 'not-an-arn'"), Error);
 }
 
 TEST_CASE("emulator verify: malformed ARNs are a ValidationException") {
