@@ -155,6 +155,17 @@ served_keys() {
 }
 HTTP_STATUS= HTTP_BODY=
 
+# wait_for_role NAME ROLE: (up to 5 s) the binding serves credentials issued for ROLE; sets
+# SERVED_KEY. A binding (re)started by SIGHUP may still be fetching its first credentials.
+wait_for_role() {
+  for _ in $(seq 50); do
+    served_key "$1"
+    [ -n "$SERVED_KEY" ] && [ "$(role_of_key "$SERVED_KEY")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 TOKENS=$WORK/tokens
 mkdir -p "$TOKENS"
 CONFIG=$WORK/fleet.toml
@@ -294,11 +305,10 @@ check "  the added binding's line is printed" \
   test "$(binding_value extra AWS_CONTAINER_CREDENTIALS_FULL_URI)" = "http://127.0.0.1:$SERVE_PORT/creds/extra"
 check "  web's line is not printed again" \
   test "$(sed -n "$((lines_before + 1)),\$p" <(grep '^binding ' "$SERVE_ERR") | grep -c '^binding web: ')" = 0
-served_key extra
-extra_key=$SERVED_KEY
-STDOUT="$HTTP_STATUS $HTTP_BODY"
-check "  the added binding serves credentials of its role" \
-  test -n "$extra_key" -a "$(role_of_key "$extra_key")" = "$ROLE_WEB"
+wait_for_role extra "$ROLE_WEB"
+STATUS=$?
+STDOUT="$HTTP_STATUS key $SERVED_KEY, issued for '$(role_of_key "$SERVED_KEY")'"
+check "  the added binding serves credentials of its role" test "$STATUS" = 0
 served_key web
 web_key_after=$SERVED_KEY
 STDOUT="before ${KEY[web]}, after $web_key_after"
@@ -308,11 +318,10 @@ http_request -H "Authorization: $(cat "$TOKENS/api-token")" \
   "http://127.0.0.1:$SERVE_PORT/v1/credentials/api"
 STDOUT="$HTTP_STATUS $HTTP_BODY"
 check "  the removed binding's path: 404" test "$HTTP_STATUS" = 404
-served_key batch
-batch_key_after=$SERVED_KEY
-STDOUT="$HTTP_STATUS key $batch_key_after, issued for '$(role_of_key "$batch_key_after")'"
-check "  the changed binding serves credentials of its new role" \
-  test "$(role_of_key "$batch_key_after")" = "$ROLE_ARN"
+wait_for_role batch "$ROLE_ARN"
+STATUS=$?
+STDOUT="$HTTP_STATUS key $SERVED_KEY, issued for '$(role_of_key "$SERVED_KEY")'"
+check "  the changed binding serves credentials of its new role" test "$STATUS" = 0
 http_request -H "x-aws-ec2-metadata-token: $(imds_token)" \
   "${SERVE_URL}latest/meta-data/iam/security-credentials/"
 STDOUT="$HTTP_STATUS $HTTP_BODY"
@@ -388,7 +397,11 @@ expect_error "an unknown key: exit 1, FILE:LINE and the key named" \
 check "  exit status 1" test "$STATUS" = 1
 check "  the key named" bash -c '[[ "$1" == *role-ann* ]]' _ "$STDERR"
 
-write_config "$WORK/duplicate.toml" web web
+# The second "web" has its own token file and path: only the name is duplicated.
+binding_web_again() {
+  binding_web | sed -e "s|web-token|web2-token|" -e '$a container-path = "/v1/credentials/web2"'
+}
+write_config "$WORK/duplicate.toml" web web_again
 second_line=$(grep -n '^name = "web"' "$WORK/duplicate.toml" | tail -1 | cut -d: -f1)
 expect_error "a duplicate binding name: exit 1, FILE and the second name's line" \
   "$WORK/duplicate.toml:" serve --config "$WORK/duplicate.toml" --port 0
