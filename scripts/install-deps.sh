@@ -3,9 +3,10 @@
 set -euo pipefail
 
 # file: CPack's Debian generator looks at the files it packages with it (scripts/package.sh).
+# libtomlplusplus-dev: serve --config's TOML reader, used header-only (nothing linked at run time).
 packages=(build-essential cmake pkg-config openssl libssl-dev libcurl4-openssl-dev
   nlohmann-json3-dev libcxxopts-dev libmicrohttpd-dev libp11-dev libp11-kit-dev p11-kit curl python3
-  file)
+  file libtomlplusplus-dev)
 if [ "${1:-}" = "--test" ]; then
   # softhsm2/opensc/gnutls-bin: a real PKCS#11 token and the tools that fill it;
   # wrk: the benchmarks; clang: CI checks that the code compiles with it too;

@@ -14,8 +14,10 @@
 #include "rolesanywhere/session.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -81,6 +83,47 @@ struct ProviderEvent {
   bool watches_files = false;
 };
 
+// An identity loaded once for several providers (serve's bindings that name the same certificate
+// and key): one PIN prompt, one token login, one TPM object. Its providers take turns, a fetch
+// holding it from the renewal check to the end of its CreateSession: a token or a TPM signs one
+// request at a time, and a renewal must not replace the key under another binding's signature.
+class SharedIdentity {
+ public:
+  explicit SharedIdentity(RenewableIdentity identity) : identity_(std::move(identity)) {}
+
+  // Held for one fetch. Waiting for another provider's turn ends with Error(kCancelled) on `stop`.
+  class Turn {
+   public:
+    Turn(SharedIdentity& shared, const std::stop_token& stop);
+    ~Turn();
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+    RenewableIdentity& identity() noexcept { return shared_.identity_; }
+
+   private:
+    SharedIdentity& shared_;
+  };
+
+  // The identity in use, for a caller that holds no turn and signs nothing (the cache key).
+  const Identity& current() const noexcept { return identity_.current(); }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any released_;
+  bool taken_ = false;
+  RenewableIdentity identity_;
+};
+
+// Loads the identity as RolesAnywhereProvider does (a password or PIN asked for here, replayed for
+// renewals), to share between providers.
+std::shared_ptr<SharedIdentity> load_shared_identity(IdentitySource source, const Clock& clock,
+                                                     const DebugSink& debug);
+
+// What makes two sources the same identity, for sharing one: every field that selects or unlocks
+// the key and certificate (a digest: the passwords are part of it). A new IdentitySource field
+// that changes what is loaded goes in here.
+std::string identity_sharing_key(const IdentitySource& source);
+
 struct ProviderOptions {
   IdentitySource identity;
   CreateSessionParams session;
@@ -102,6 +145,8 @@ class RolesAnywhereProvider {
   // never by asking again. `clock` is kept for those reloads: it must outlive the provider.
   RolesAnywhereProvider(ProviderOptions options, const Clock& clock,
                         std::unique_ptr<HttpTransport> transport = nullptr);
+  // With an identity loaded before (load_shared_identity); options.identity is not read.
+  RolesAnywhereProvider(std::shared_ptr<SharedIdentity> identity, ProviderOptions options);
   // The parts, injected: tests and callers with their own transport.
   RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
                         std::unique_ptr<HttpTransport> transport, DebugSink debug = {},
@@ -119,13 +164,13 @@ class RolesAnywhereProvider {
 
   const CreateSessionParams& params() const noexcept { return params_; }
   // The identity in use. A fetch may replace it (a renewal): only for the thread that fetches.
-  const Identity& identity() const noexcept { return identity_.current(); }
+  const Identity& identity() const noexcept { return identity_->current(); }
 
  private:
-  void pick_up_renewal();
-  void check_certificate_in_use(TimePoint now);
+  void pick_up_renewal(RenewableIdentity& identity);
+  void check_certificate_in_use(const RenewableIdentity& identity, TimePoint now);
 
-  RenewableIdentity identity_;
+  std::shared_ptr<SharedIdentity> identity_;
   CreateSessionParams params_;
   std::unique_ptr<HttpTransport> transport_;
   std::optional<TransportOptions> transport_options_;  // for opening transport_ when first needed

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -69,6 +70,10 @@ struct RefreshStatus {
   TimePoint last_success{};
   std::optional<std::string> last_error;  // message of the latest failure, cleared on success
   int consecutive_failures = 0;
+  // Since the refresher was made, for /metrics: fetches that returned credentials, and attempts
+  // that failed (a cancelled fetch is a stop, not a failure, and counts in neither).
+  std::uint64_t refreshes_total = 0;
+  std::uint64_t failures_total = 0;
   bool last_failure_permanent = false;  // is_permanent_failure of the latest failure
   // The one schedule: after a success, the planned refresh (next_refresh_time); after a failure,
   // the retry (refresh_retry_delay, or max_retry for a permanent-looking failure).

@@ -52,6 +52,8 @@ struct ServeOptions {
   // A first CreateSession usually ends within this: its outcome then decides whether serve
   // starts at all. Past it, the endpoint is announced anyway and answers 503 until it ends.
   std::chrono::milliseconds announce_after{2'000};
+  // Also GET /metrics (Prometheus text); GET /healthz is always answered.
+  bool metrics = false;
 };
 
 // Where clients reach the endpoint, for the announcement.
@@ -96,6 +98,7 @@ class ServeListener {
 
  private:
   friend class ServeService;
+  friend class FleetService;
   std::unique_ptr<Parts> parts_;
 };
 

@@ -43,7 +43,7 @@ struct ConfigBinding {
 };
 
 struct ServeConfigFile {
-  std::string path;                         // as given, for messages
+  std::string path;                          // as given, for messages
   std::vector<std::string> serve_arguments;  // the top level's "--port=9911", "--metrics", ...
   std::map<std::string, int> serve_key_lines;
   std::vector<ConfigBinding> bindings;  // in file order; at least one

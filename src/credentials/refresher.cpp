@@ -104,6 +104,7 @@ void CredentialRefresher::refresh_now() {
       status_.last_success = now;
       status_.last_error.reset();
       status_.consecutive_failures = 0;
+      ++status_.refreshes_total;
       status_.last_failure_permanent = false;
       status_.next_attempt = next;
     }
@@ -125,6 +126,7 @@ void CredentialRefresher::record_failure(const std::string& what, bool permanent
   std::lock_guard lock(mutex_);
   status_.last_error = what;
   ++status_.consecutive_failures;
+  ++status_.failures_total;
   status_.last_failure_permanent = permanent;
   // Permanent-looking errors wait the longest (an operator may fix the trust anchor or renew
   // the certificate meanwhile); others back off exponentially.

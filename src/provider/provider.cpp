@@ -2,6 +2,8 @@
 
 #include "rolesanywhere/error.hpp"
 
+#include "rolesanywhere/sigv4x509.hpp"
+
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -61,7 +63,48 @@ std::string describe_in_use(X509* certificate) {
          ", valid until " + format_iso8601(not_after(certificate));
 }
 
+// Each field with its length first, so no two different sources digest the same bytes.
+void add_field(std::string& bytes, std::string_view field) {
+  bytes += std::to_string(field.size());
+  bytes += ':';
+  bytes += field;
+}
+
 }  // namespace
+
+SharedIdentity::Turn::Turn(SharedIdentity& shared, const std::stop_token& stop) : shared_(shared) {
+  std::unique_lock lock(shared_.mutex_);
+  if (!shared_.released_.wait(lock, stop, [this] { return !shared_.taken_; }))
+    throw Error(Error::Kind::kCancelled, "stopped while another binding used the identity");
+  shared_.taken_ = true;
+}
+
+SharedIdentity::Turn::~Turn() {
+  {
+    const std::lock_guard lock(shared_.mutex_);
+    shared_.taken_ = false;
+  }
+  shared_.released_.notify_one();
+}
+
+std::shared_ptr<SharedIdentity> load_shared_identity(IdentitySource source, const Clock& clock,
+                                                     const DebugSink& debug) {
+  return std::make_shared<SharedIdentity>(load_renewable_identity(std::move(source), clock, debug));
+}
+
+std::string identity_sharing_key(const IdentitySource& source) {
+  std::string bytes;
+  const WipeOnExit wipe(bytes);  // holds the passwords
+  for (std::string_view field :
+       {std::string_view(source.certificate), std::string_view(source.private_key),
+        std::string_view(source.intermediates), std::string_view(source.pkcs11_module)})
+    add_field(bytes, field);
+  for (const std::optional<SecretString>* secret : {&source.key_password, &source.tpm_key_password})
+    add_field(bytes, *secret ? "set:" + (*secret)->reveal() : std::string("unset"));
+  add_field(bytes, source.reuse_pin ? "reuse-pin" : "");
+  add_field(bytes, source.no_tpm_key_password ? "no-tpm-key-password" : "");
+  return sigv4x509::hex_sha256(bytes);
+}
 
 RolesAnywhereProvider::RolesAnywhereProvider(ProviderOptions options, const Clock& clock,
                                              std::unique_ptr<HttpTransport> transport)
@@ -79,40 +122,54 @@ RolesAnywhereProvider::RolesAnywhereProvider(ProviderOptions options, const Cloc
     transport_ = make_curl_transport(options.transport);  // a failure is reported at start
 }
 
+RolesAnywhereProvider::RolesAnywhereProvider(std::shared_ptr<SharedIdentity> identity,
+                                             ProviderOptions options)
+    : identity_(std::move(identity)),
+      params_(std::move(options.session)),
+      debug_(std::move(options.debug)),
+      cancel_(options.transport.cancel) {
+  validate(params_);
+  if (options.open_transport_at_first_fetch)
+    transport_options_ = std::move(options.transport);
+  else
+    transport_ = make_curl_transport(options.transport);
+}
+
 RolesAnywhereProvider::RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
                                              std::unique_ptr<HttpTransport> transport,
                                              DebugSink debug, std::stop_token cancel)
-    : identity_(std::move(identity)),
+    : identity_(std::make_shared<SharedIdentity>(std::move(identity))),
       params_(std::move(params)),
       transport_(std::move(transport)),
       debug_(std::move(debug)),
       cancel_(std::move(cancel)) {}
 
-void RolesAnywhereProvider::pick_up_renewal() {
+void RolesAnywhereProvider::pick_up_renewal(RenewableIdentity& identity) {
   using Outcome = RenewableIdentity::Check::Outcome;
-  const std::string serial_before = identity_.current().serial_decimal();
-  const RenewableIdentity::Check check = identity_.reload_if_changed();
+  const std::string serial_before = identity.current().serial_decimal();
+  const RenewableIdentity::Check check = identity.reload_if_changed();
   if (check.outcome == Outcome::kUnchanged) return;
   // A new certificate has its own expiry to warn about; the same one rewritten does not.
-  if (check.outcome == Outcome::kReloaded && identity_.current().serial_decimal() != serial_before)
+  if (check.outcome == Outcome::kReloaded && identity.current().serial_decimal() != serial_before)
     last_expiry_warning_.reset();
   if (!observer_ || (check.outcome == Outcome::kFailed && !check.first_failure)) return;
   ProviderEvent event;
   event.kind = check.outcome == Outcome::kReloaded ? ProviderEvent::Kind::kRenewed
                                                    : ProviderEvent::Kind::kRenewalFailed;
-  event.certificate = describe_in_use(identity_.current().certificate());
+  event.certificate = describe_in_use(identity.current().certificate());
   event.failure = check.failure;
-  event.watches_files = identity_.watches_files();
+  event.watches_files = identity.watches_files();
   observer_(event);
 }
 
-void RolesAnywhereProvider::check_certificate_in_use(TimePoint now) {
-  X509* certificate = identity_.current().certificate();
+void RolesAnywhereProvider::check_certificate_in_use(const RenewableIdentity& identity,
+                                                     TimePoint now) {
+  X509* certificate = identity.current().certificate();
   try {
     check_certificate_validity(certificate, now);
   } catch (const Error& error) {
     const std::string what_to_do =
-        identity_.watches_files()
+        identity.watches_files()
             ? "renew the certificate file: it is read again before every attempt"
             : "put a renewed certificate on the token and restart";
     throw Error(
@@ -138,13 +195,14 @@ void RolesAnywhereProvider::check_certificate_in_use(TimePoint now) {
   event.subject = subject_name(certificate);
   event.expiry = expiry;
   event.remaining = std::chrono::duration_cast<std::chrono::seconds>(expiry - now);
-  event.watches_files = identity_.watches_files();
+  event.watches_files = identity.watches_files();
   observer_(event);
 }
 
 Credentials RolesAnywhereProvider::fetch(const Clock& clock) {
-  pick_up_renewal();
-  check_certificate_in_use(clock.now());
+  SharedIdentity::Turn turn(*identity_, cancel_);
+  pick_up_renewal(turn.identity());
+  check_certificate_in_use(turn.identity(), clock.now());
   RetryPolicy retry;
   retry.cancel = cancel_;
   if (!transport_) {
@@ -152,7 +210,7 @@ Credentials RolesAnywhereProvider::fetch(const Clock& clock) {
       throw Error(Error::Kind::kInternal, "the provider was given no transport to send with");
     transport_ = std::make_unique<TransportOpenedAtFirstSend>(*transport_options_);
   }
-  return create_session(identity_.current(), params_, *transport_, clock, retry, debug_);
+  return create_session(turn.identity().current(), params_, *transport_, clock, retry, debug_);
 }
 
 }  // namespace rolesanywhere

@@ -47,4 +47,19 @@ bool host_is_address_or_localhost(std::string_view host) {
   return parses_as(AF_INET, name) || is_localhost(name);
 }
 
+std::optional<HttpResponse> cross_site_refusal(const HttpRequest& request, bool any_host) {
+  const std::string* host = request.header_value("Host");
+  if ((host && !any_host && !host_is_address_or_localhost(*host)) ||
+      request.header_value("Origin")) {
+    HttpResponse refusal;
+    refusal.status = 403;
+    refusal.headers.push_back({"Content-Type", "text/plain"});
+    refusal.body =
+        "refused: the endpoint answers requests addressed to an IP address or localhost, and none "
+        "from web pages";
+    return refusal;
+  }
+  return std::nullopt;
+}
+
 }  // namespace rolesanywhere::serve

@@ -6,6 +6,9 @@
 // send Origin; browsers always send Host, and Origin on the requests that matter here.
 #pragma once
 
+#include "rolesanywhere/http.hpp"
+
+#include <optional>
 #include <string_view>
 
 namespace rolesanywhere::serve {
@@ -13,5 +16,11 @@ namespace rolesanywhere::serve {
 // True when a Host header names an IP literal (IPv4 dotted quad, or IPv6 in brackets) or
 // "localhost", with or without a port: a name no page can rebind.
 bool host_is_address_or_localhost(std::string_view host);
+
+// The 403 for a request addressed to a name other than an IP address or localhost (unless
+// `any_host`: served off loopback, clients may use any name) or sent by a web page (Origin);
+// nullopt for a request that may be answered. A request without Host is HTTP/1.0 from a program:
+// browsers always send one.
+std::optional<HttpResponse> cross_site_refusal(const HttpRequest& request, bool any_host);
 
 }  // namespace rolesanywhere::serve

@@ -56,14 +56,8 @@ EndpointHandler::EndpointHandler(EndpointConfig config, CredentialsSupplier supp
     : config_(std::move(config)), supplier_(std::move(supplier)), tokens_(tokens) {}
 
 HttpResponse EndpointHandler::handle(const HttpRequest& request, TimePoint now) const {
-  // DNS rebinding and other requests from web pages (cross_site_check.hpp). A request without
-  // Host is HTTP/1.0 from a program: browsers always send one.
-  const std::string* host = request.header_value("Host");
-  if ((host && !config_.any_host && !host_is_address_or_localhost(*host)) ||
-      request.header_value("Origin"))
-    return answer(403,
-                  "refused: the endpoint answers requests addressed to an IP address or "
-                  "localhost, and none from web pages");
+  // DNS rebinding and other requests from web pages (cross_site_check.hpp).
+  if (auto refusal = cross_site_refusal(request, config_.any_host)) return std::move(*refusal);
 
   const std::string_view path = without_trailing_slash(request.path);
   const std::string credentials_prefix = std::string(kSecurityCredentialsPath) + "/";

@@ -4,6 +4,8 @@
 #include "endpoint_handler.hpp"
 #include "endpoint_server.hpp"
 #include "listen_socket.hpp"
+#include "listener_parts.hpp"
+#include "serve_common.hpp"
 #include "token_store.hpp"
 
 #include "rolesanywhere/error.hpp"
@@ -15,10 +17,6 @@
 namespace rolesanywhere::serve {
 
 namespace {
-
-constexpr int kDefaultHopLimit = 64;
-// Off loopback, answers should not travel past the first router unless asked.
-constexpr int kNonLoopbackHopLimit = 1;
 
 // The socket to serve on: systemd's, or one opened on the bind address. Refuses addresses that
 // are not loopback unless allowed, whichever way the socket came.
@@ -72,13 +70,6 @@ ListeningEndpoint describe_endpoint(const SocketAddress& address, const ServeOpt
 std::optional<int> systemd_activated_socket() {
   return systemd_listen_fd(std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"), ::getpid());
 }
-
-struct ServeListener::Parts {
-  ServeOptions options;
-  UniqueFd socket;
-  ListeningEndpoint endpoint;
-  std::optional<SecretString> container_token;
-};
 
 ServeListener::ServeListener(ServeOptions options) : parts_(std::make_unique<Parts>()) {
   parts_->socket = open_socket(options);
@@ -155,18 +146,18 @@ void ServeService::start(const std::stop_token& stop) {
 
 void ServeService::start_answering() {
   State& state = *state_;
-  EndpointServerOptions server_options;
-  server_options.hop_limit = state.options.hop_limit.value_or(
-      state.endpoint.loopback ? kDefaultHopLimit : kNonLoopbackHopLimit);
-  server_options.debug = state.options.debug;
-  if (state.events.warn)
-    server_options.warn = [&state](std::string_view line) { state.events.warn(std::string(line)); };
   state.server = std::make_unique<EndpointServer>(
       std::move(state.socket),
       [&state](const HttpRequest& request) {
-        return state.handler->handle(request, state.clock.now());
+        const TimePoint now = state.clock.now();
+        if (auto page = answer_status_request(
+                request, now, !state.endpoint.loopback, state.options.metrics, [&state] {
+                  return std::vector<BindingStatus>{{"default", state.credentials.status()}};
+                }))
+          return std::move(*page);
+        return state.handler->handle(request, now);
       },
-      server_options);
+      endpoint_server_options(state.options, state.endpoint, state.events.warn));
 }
 
 const ListeningEndpoint& ServeService::endpoint() const noexcept { return state_->endpoint; }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 
 using namespace rolesanywhere;
@@ -134,6 +135,36 @@ TEST_CASE("a failed refresh keeps the credentials that are still valid") {
   CHECK(status.consecutive_failures == 1);
   REQUIRE(status.last_error);
   CHECK(status.last_error->find("down") != std::string::npos);
+}
+
+TEST_CASE("refreshes and failures are counted in totals that a success does not reset") {
+  FixedClock clock(kStart);
+  int calls = 0;
+  CredentialRefresher refresher(
+      [&]() -> Credentials {
+        switch (++calls) {
+          case 2:
+            throw ServiceError(500, "InternalServerException", "down");
+          case 3:
+            throw std::runtime_error("unexpected");
+          case 4:
+            throw Error(Error::Kind::kCancelled, "stopped");  // a stop, not a failure
+          default:
+            return credentials_expiring(kStart + 1h, "K");
+        }
+      },
+      clock);
+  CHECK(refresher.status().refreshes_total == 0);
+  CHECK(refresher.status().failures_total == 0);
+  refresher.refresh_now();
+  CHECK_THROWS_AS(refresher.refresh_now(), ServiceError);
+  CHECK_THROWS_AS(refresher.refresh_now(), Error);
+  CHECK_THROWS_AS(refresher.refresh_now(), Error);
+  refresher.refresh_now();
+  const RefreshStatus status = refresher.status();
+  CHECK(status.refreshes_total == 2);
+  CHECK(status.failures_total == 2);
+  CHECK(status.consecutive_failures == 0);
 }
 
 TEST_CASE("the loop refreshes before expiry by the injected clock") {

@@ -1,0 +1,275 @@
+// serve --config FILE: several roles in one serve. The file is read into command-line arguments
+// (serve_config_file.hpp), each binding's parsed by the same flag definitions credential-process
+// uses, and handed to the library's FleetService; this file prints where each binding is served
+// and what goes wrong, and re-reads the file on SIGHUP.
+#include "serve_config_command.hpp"
+
+#include "command_flags.hpp"
+#include "output.hpp"
+#include "provider_flags.hpp"
+#include "refresh_test_hook.hpp"
+#include "serve_config_file.hpp"
+#include "serve_flags.hpp"
+#include "service_lines.hpp"
+#include "stop_signals.hpp"
+
+#include "rolesanywhere/error.hpp"
+#include "rolesanywhere/serve_fleet.hpp"
+#include "rolesanywhere/sigv4x509.hpp"
+
+#include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+namespace rolesanywhere::cli {
+
+namespace {
+
+constexpr auto kDrainTime = std::chrono::seconds(5);
+
+// The keys of the file's top level: serve's own flags that are not a binding's.
+const std::set<std::string> kServeKeys = {"port",    "bind", "hop-limit", "allow-non-loopback",
+                                          "metrics", "debug"};
+
+ConfigFlagSet flag_set(const cxxopts::Options& options, const std::set<std::string>& only,
+                       const std::set<std::string>& except) {
+  ConfigFlagSet set;
+  for (FlagSpec& flag : describe_flags(options))
+    if ((only.empty() || only.contains(flag.name)) && !except.contains(flag.name))
+      set.flags.push_back(std::move(flag));
+  set.repeatable = {"instance-property"};
+  return set;
+}
+
+cxxopts::Options provider_options() {
+  cxxopts::Options options("rolesanywhere-helper serve", "");
+  add_provider_flags(options);
+  return options;
+}
+
+std::string read_config_text(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    throw Error(Error::Kind::kInput,
+                "--config " + path + ": cannot be read: " + std::strerror(errno));
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad())
+    throw Error(Error::Kind::kInput,
+                "--config " + path + ": cannot be read: " + std::strerror(errno));
+  return std::move(text).str();
+}
+
+ServeConfigFile read_config(const std::string& path) {
+  cxxopts::Options serve_options("rolesanywhere-helper serve", "");
+  add_serve_flags(serve_options);
+  add_debug_flag(serve_options);
+  return parse_serve_config(path, read_config_text(path), flag_set(serve_options, kServeKeys, {}),
+                            flag_set(provider_options(), {}, {"help", "debug"}));
+}
+
+// cxxopts parses a vector of strings through argv.
+std::vector<char*> as_argv(std::vector<std::string>& arguments) {
+  std::vector<char*> argv;
+  for (std::string& argument : arguments) argv.push_back(argument.data());
+  return argv;
+}
+
+// The binding's flags, parsed as the command line's would be; an error names the file's line.
+serve::BindingConfig read_binding(const ServeConfigFile& file, const ConfigBinding& binding,
+                                  bool debug) {
+  std::vector<std::string> arguments{"serve"};
+  arguments.insert(arguments.end(), binding.arguments.begin(), binding.arguments.end());
+  if (debug) arguments.emplace_back("--debug");
+  serve::BindingConfig config;
+  try {
+    cxxopts::Options options = provider_options();
+    std::vector<char*> argv = as_argv(arguments);
+    const auto result = parse_or_help(options, static_cast<int>(argv.size()), argv.data());
+    config.provider = read_provider_flags(*result);
+  } catch (const Error& error) {
+    const ConfigPosition position = position_of_message(binding, error.what());
+    throw Error(error.kind(), file.path + ":" + std::to_string(position.line) + ": binding '" +
+                                  binding.name + "'" +
+                                  (position.key.empty() ? "" : ", key '" + position.key + "'") +
+                                  ": " + error.what());
+  }
+  config.name = binding.name;
+  config.container_path = binding.container_path;
+  // Absolute, for the announcement: an SDK reading it may run in another directory.
+  config.container_token_file = std::filesystem::absolute(binding.container_token_file).string();
+  config.imds = binding.imds;
+  // Everything that shapes the binding, digested (the arguments may hold a key's password).
+  std::string settings;
+  for (const std::string& argument : arguments) settings += argument + '\n';
+  settings += config.container_path + '\n' + config.container_token_file + '\n' +
+              (config.imds ? "imds" : "");
+  config.fingerprint = sigv4x509::hex_sha256(settings);
+  std::fill(settings.begin(), settings.end(), '\0');
+  return config;
+}
+
+std::vector<serve::BindingConfig> read_bindings(const ServeConfigFile& file, bool debug) {
+  std::vector<serve::BindingConfig> bindings;
+  for (const ConfigBinding& binding : file.bindings)
+    bindings.push_back(read_binding(file, binding, debug));
+  return bindings;
+}
+
+std::string binding_line(const serve::BindingEndpoint& binding) {
+  std::string line = "binding " + binding.name +
+                     ": AWS_CONTAINER_CREDENTIALS_FULL_URI=" + binding.container_url +
+                     " AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" + binding.container_token_file;
+  if (binding.metadata_url) line += " AWS_EC2_METADATA_SERVICE_ENDPOINT=" + *binding.metadata_url;
+  return line;
+}
+
+serve::FleetEvents fleet_lines() {
+  serve::FleetEvents events;
+  events.listening = [](const serve::ListeningEndpoint& endpoint) {
+    report_line("Local server started on port: " + std::to_string(endpoint.port));
+    if (!endpoint.loopback)
+      report_error("warning: listening on " + endpoint.host + " port " +
+                   std::to_string(endpoint.port) +
+                   ", not loopback only: anyone who can reach it can take the credentials of a "
+                   "binding whose token they hold, and the IMDS binding's without any");
+  };
+  events.serving = [](const serve::BindingEndpoint& binding) {
+    report_line(binding_line(binding));
+  };
+  events.left_out = [](const std::string& binding, const std::string& reason) {
+    report_error("binding '" + binding + "' left out: " + reason);
+  };
+  events.failed = [](const std::string& binding, const FailureReport& report) {
+    report_error("binding '" + binding + "': " + serve_failure_line(report));
+  };
+  events.recovered = [](const std::string& binding, const Credentials& credentials) {
+    report_error("binding '" + binding +
+                 "': credentials refreshed after the failures above; valid until " +
+                 format_iso8601(credentials.expiration));
+  };
+  events.provider_event = [](const std::string& binding, const ProviderEvent& event) {
+    report_error("binding '" + binding + "': " + describe_provider_event(event));
+  };
+  events.warn = [](const std::string& line) { report_error(line); };
+  return events;
+}
+
+std::string describe_changes(const std::string& path, const serve::FleetChanges& changes) {
+  std::string line = "reloaded " + path + ":";
+  bool first = true;
+  for (const auto& [what, names] :
+       {std::pair{"added", &changes.added}, std::pair{"removed", &changes.removed},
+        std::pair{"changed", &changes.changed}, std::pair{"unchanged", &changes.unchanged}}) {
+    if (names->empty()) continue;
+    line += first ? " " : "; ";
+    line += what;
+    for (std::size_t i = 0; i < names->size(); ++i) line += (i ? ", " : " ") + (*names)[i];
+    first = false;
+  }
+  return line + (first ? " no bindings" : "");
+}
+
+// SIGHUP, from the signal thread to the main thread, which reloads: a reload may take seconds
+// (identities loaded, first CreateSessions), and SIGTERM must still be taken meanwhile.
+class ReloadRequests {
+ public:
+  void request() {
+    {
+      const std::lock_guard lock(mutex_);
+      requested_ = true;
+    }
+    changed_.notify_one();
+  }
+  // True when a reload was requested, false once `stop` is.
+  bool wait(const std::stop_token& stop) {
+    std::unique_lock lock(mutex_);
+    if (!changed_.wait(lock, stop, [this] { return requested_; })) return false;
+    requested_ = false;
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any changed_;
+  bool requested_ = false;
+};
+
+void reload(serve::FleetService& fleet, const std::string& path, bool debug,
+            const std::stop_token& stop) {
+  std::vector<serve::BindingConfig> bindings;
+  try {
+    bindings = read_bindings(read_config(path), debug);
+    report_error(describe_changes(path, fleet.apply(std::move(bindings), stop)));
+  } catch (const Error& error) {
+    report_error(std::string(error.what()) + "; keeping the running configuration");
+  }
+}
+
+}  // namespace
+
+int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseResult& flags,
+                         std::optional<std::chrono::seconds> refresh_before_expiry) {
+  // Identity and session flags belong in the file, where each binding has its own.
+  for (const FlagSpec& flag : describe_flags(provider_options()))
+    if (flag.name != "debug" && flag.name != "help" && flags.count(flag.name))
+      throw Error(Error::Kind::kInvalidArgument,
+                  "--" + flag.name +
+                      " does not go with --config: set it in the file's [defaults] or a "
+                      "[[binding]]");
+  for (const char* flag : {"container-token-file", "container-path"})
+    if (flags.count(flag))
+      throw Error(
+          Error::Kind::kInvalidArgument,
+          std::string("--") + flag + " does not go with --config: each [[binding]] has its own");
+
+  const bool reload_on_hangup = take_over_hangups();
+  const std::string path = flags["config"].as<std::string>();
+  const ServeConfigFile file = read_config(path);
+
+  // The file's top level first, the command line after it: a flag given twice counts last.
+  cxxopts::Options serve_options("rolesanywhere-helper serve", "");
+  add_serve_flags(serve_options);
+  add_provider_flags(serve_options);
+  std::vector<std::string> arguments{"serve"};
+  arguments.insert(arguments.end(), file.serve_arguments.begin(), file.serve_arguments.end());
+  arguments.insert(arguments.end(), args.begin() + 1, args.end());
+  std::vector<char*> argv = as_argv(arguments);
+  const auto serve_flags = parse_or_help(serve_options, static_cast<int>(argv.size()), argv.data());
+  serve::ServeOptions options = read_serve_flags(*serve_flags);
+  options.policy = refresh_policy(refresh_before_expiry);
+  const bool debug = serve_flags->count("debug") > 0;
+
+  std::vector<serve::BindingConfig> bindings = read_bindings(file, debug);
+  serve::ServeListener listener(std::move(options));
+
+  std::stop_source stopping;
+  SystemClock clock;
+  serve::FleetService fleet(std::move(listener), clock, fleet_lines());
+  ReloadRequests reloads;
+  const StopSignals stop_signals(stopping, reload_on_hangup
+                                               ? std::function<void()>([&] { reloads.request(); })
+                                               : std::function<void()>{});
+  std::signal(SIGPIPE, SIG_IGN);
+
+  fleet.apply(std::move(bindings), stopping.get_token());
+  if (stopping.stop_requested()) return 0;
+  if (fleet.size() == 0)
+    throw Error(Error::Kind::kInvalidArgument,
+                path + ": no binding could start (the lines above say why)");
+  fleet.start_answering();
+
+  while (reloads.wait(stopping.get_token())) reload(fleet, path, debug, stopping.get_token());
+
+  report_error(std::string("stopping on ") + stop_signals.received_name() +
+               ": no new connections, answering the requests in flight");
+  fleet.shutdown(kDrainTime);
+  return 0;
+}
+
+}  // namespace rolesanywhere::cli
