@@ -331,11 +331,13 @@ check "  IMDS names the changed binding's new role" \
 # --- SIGHUP with a file that no longer parses ---
 cp "$CONFIG" "$WORK/fleet.good.toml"
 printf '\n[[binding]\nname = "broken"\n' >>"$CONFIG"
+broken_line=$(grep -n '^\[\[binding\]$' "$CONFIG" | cut -d: -f1)
 kill -HUP "$SERVE_PID"
 wait_until 10 grep -q "keeping the running configuration" "$SERVE_ERR"
 STDERR=$(grep "keeping the running configuration" "$SERVE_ERR")
+# FILE:LINE, or FILE:LINE:COLUMN as compilers write it (toml++ gives the column).
 check "SIGHUP with a broken file: FILE:LINE: ...; keeping the running configuration" \
-  grep -qE "^rolesanywhere-helper: $CONFIG:[0-9]+: .*; keeping the running configuration\$" \
+  grep -qE "^rolesanywhere-helper: $CONFIG:$broken_line(:[0-9]+)?: .*; keeping the running configuration\$" \
   <<<"$STDERR"
 served_keys web extra batch
 STDOUT=$SERVED_KEYS
