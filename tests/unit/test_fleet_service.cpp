@@ -453,20 +453,9 @@ TEST_CASE("serve fleet: a binding added with a running binding's token is left o
   CHECK(container_get(fleet, "/v1/credentials/b", token).status == 404);
 }
 
-// FOUND BUG (reported, not fixed here): this case crashes (SIGSEGV). fleet_service.cpp's
-// duplicate-token loop compares each started binding with the others of `next` and, on a match,
-// erases the binding from `next` while `other` still references an element of it: when the
-// binding left out comes before `other` (always so for two new bindings, since it leaves out the
-// FIRST of the pair, a, instead of the second, b), `other` then names a moved-from, empty
-// shared_ptr and other->name() dereferences null. Reported as skipped (a crash would stop the
-// rest of a whole-binary run) until it is fixed; --no-skip runs it.
+// Two new bindings with one token: the later is left out (this once crashed: the check erased a
+// binding while holding a reference into the same list).
 TEST_CASE("serve fleet: two new token files holding the same token: the second is left out") {
-  if (!doctest::getContextOptions()->no_skip) {
-    MESSAGE(
-        "SKIPPED: FleetService::apply crashes on two new bindings with one token (known bug, "
-        "see the comment); run with --no-skip");
-    return;
-  }
   Emulator emulator;
   const std::string token = "one-token-for-two-files-678901";
   Fleet fleet;
@@ -479,11 +468,27 @@ TEST_CASE("serve fleet: two new token files holding the same token: the second i
   CHECK(fleet.service->size() == 1);
   const auto left_out = fleet.heard.left_out_copy();
   REQUIRE(left_out.size() == 1);
-  CHECK(left_out[0].second.find("same token") != std::string::npos);
+  CHECK(left_out[0].second.find("same token as binding 'a': each binding needs its own") !=
+        std::string::npos);
   CHECK(changes.left_out == Names{"b"});
   fleet.service->start_answering();
   CHECK(container_get(fleet, "/v1/credentials/a", token).status == 200);
   CHECK(container_get(fleet, "/v1/credentials/b", token).status == 404);
+}
+
+TEST_CASE("serve fleet: a new binding listed before a running one with its token is left out") {
+  Emulator emulator;
+  const std::string token = "one-token-running-and-new-78901";
+  Fleet fleet;
+  REQUIRE(fleet.apply({binding(emulator, {"a", token_file_with("shared-before", "a", token)})})
+              .left_out.empty());
+  const serve::FleetChanges changes = fleet.apply({
+      binding(emulator, {"b", token_file_with("shared-before", "b", token)}),
+      binding(emulator, {"a", token_file_with("shared-before", "a", token)}),
+  });
+  CHECK(changes.unchanged == Names{"a"});
+  CHECK(changes.left_out == Names{"b"});
+  CHECK(fleet.service->size() == 1);
 }
 
 TEST_CASE("serve fleet: requests while the set is swapped and the service destroyed") {
