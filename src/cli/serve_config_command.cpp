@@ -114,10 +114,15 @@ serve::BindingConfig read_binding(const ServeConfigFile& file, const ConfigBindi
   return config;
 }
 
+// Every binding of the file, and a warning line for each setting that exposes its credentials
+// (--no-verify-ssl, a plain-HTTP endpoint off this machine), as the single serve says at start.
 std::vector<serve::BindingConfig> read_bindings(const ServeConfigFile& file, bool debug) {
   std::vector<serve::BindingConfig> bindings;
   for (const ConfigBinding& binding : file.bindings)
     bindings.push_back(read_binding(file, binding, debug));
+  for (const serve::BindingConfig& binding : bindings)
+    for (const std::string& warning : weakened_settings(binding.provider))
+      report_error("binding '" + binding.name + "': " + warning);
   return bindings;
 }
 

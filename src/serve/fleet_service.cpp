@@ -126,6 +126,11 @@ bool same_path(std::string_view a, std::string_view b) {
   return trim(a) == trim(b);
 }
 
+bool same_token(const SecretString& a, const SecretString& b) {
+  return a.reveal().size() == b.reveal().size() &&
+         CRYPTO_memcmp(a.reveal().data(), b.reveal().data(), a.reveal().size()) == 0;
+}
+
 // Refuses what cannot be served as a whole, before anything is started or stopped.
 void check_configuration(const std::vector<BindingConfig>& bindings) {
   const auto refuse = [](const std::string& message) {
@@ -281,18 +286,24 @@ FleetChanges FleetService::apply(std::vector<BindingConfig> configs, const std::
     }
   }
 
-  // Tokens are compared only now that they are read: two files may hold the same token.
-  for (const auto& binding : started)
-    for (const auto& other : next)
-      if (other != binding && other->token().reveal().size() == binding->token().reveal().size() &&
-          CRYPTO_memcmp(other->token().reveal().data(), binding->token().reveal().data(),
-                        binding->token().reveal().size()) == 0) {
-        binding->stop();
-        std::erase(next, binding);
-        leave_out(binding->name(), "its container token file holds the same token as binding '" +
-                                       other->name() + "''s: each binding needs its own");
-        break;
-      }
+  // Tokens are compared only now that they are read: two files may hold the same token. A new
+  // binding is compared with the running ones it joins and the new ones before it, so a running
+  // binding keeps its token and of two new ones the later is left out.
+  for (const auto& binding : started) {
+    const auto at = std::find(next.begin(), next.end(), binding);
+    const auto same = std::find_if(next.begin(), next.end(), [&](const auto& other) {
+      const bool new_one = std::find(started.begin(), started.end(), other) != started.end();
+      const bool earlier = std::find(next.begin(), at, other) != at;
+      return other != binding && (!new_one || earlier) &&
+             same_token(other->token(), binding->token());
+    });
+    if (same == next.end()) continue;
+    const std::string reason = "its container token file holds the same token as binding '" +
+                               (*same)->name() + "': each binding needs its own";
+    binding->stop();
+    next.erase(at);
+    leave_out(binding->name(), reason);
+  }
 
   // The first CreateSessions run together; each gets what is left of one announce_after.
   const auto deadline = std::chrono::steady_clock::now() + state.options.announce_after;

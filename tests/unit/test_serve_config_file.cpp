@@ -219,6 +219,21 @@ TEST_CASE("serve config: a TOML syntax error gives the file, line and column") {
   CHECK(error_of(kWeb + "role-arn = \"a\"\nrole-arn = \"b\"\n").starts_with(kPath + ":5:"));
 }
 
+TEST_CASE("serve config: a stray non-ASCII character is a syntax error, not undefined behaviour") {
+  // toml++ 3.3.0 reached __builtin_unreachable() classifying these (its issue #295); the sanitizer
+  // builds (scripts/sanitize.sh address) report that as UBSan's "unreachable program point".
+  for (const std::string& text : {kWeb + "role-arn = \"a\"\xd1\x8c\n",
+                                  kWeb + "role-arn = 1\xc3\xa9\n", kWeb + "\xc2\xa1 = 1\n"}) {
+    CAPTURE(text);
+    const std::string message = error_of(text);
+    CHECK(message.starts_with(kPath + ":"));
+  }
+  // Non-ASCII inside a string is fine, after a line-ending backslash too (the issue's own case).
+  CHECK(error_of(kWeb + "certificate = \"/etc/pki/caf\xc3\xa9.pem\"\n").empty());
+  const ServeConfigFile file = parse(kWeb + "role-arn = \"\"\"\\\n\xc2\xa7\"\"\"\n");
+  CHECK(file.bindings.at(0).arguments == std::vector<std::string>{"--role-arn=\xc2\xa7"});
+}
+
 TEST_CASE("serve config: unknown keys and tables, and binding-only keys in [defaults]") {
   CHECK(contains(error_of("colour = \"blue\"\n" + kWeb), kPath + ":1: unknown key 'colour'"));
   CHECK(contains(error_of("role-arn = \"x\"\n" + kWeb),
