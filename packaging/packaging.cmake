@@ -27,7 +27,7 @@ install(TARGETS rolesanywhere-helper RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
 install(FILES man/rolesanywhere-helper.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
   COMPONENT helper)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT helper)
-install(FILES contrib/systemd/rolesanywhere-helper.conf.example
+install(FILES contrib/systemd/rolesanywhere-helper.conf.example contrib/systemd/serve.toml.example
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples COMPONENT helper)
 if(RAH_COMPLETION_FILES)
   install(FILES ${RAH_COMPLETIONS_DIR}/rolesanywhere-helper

@@ -22,7 +22,8 @@ for file in bin/rolesanywhere-helper bin/rolesanywhere-emulator \
   lib/systemd/system/rolesanywhere-helper-serve.socket \
   lib/systemd/system/rolesanywhere-helper-update@.service \
   lib/sysusers.d/rolesanywhere-helper.conf \
-  share/doc/rolesanywhere-helper/examples/rolesanywhere-helper.conf.example; do
+  share/doc/rolesanywhere-helper/examples/rolesanywhere-helper.conf.example \
+  share/doc/rolesanywhere-helper/examples/serve.toml.example; do
   check "  installs $file" test -s "$prefix/$file"
 done
 STDOUT=$(cd "$prefix" && find . -type f | sort)

@@ -417,4 +417,11 @@ check "  the line is the second binding's (its name, or its [[binding]] header)"
 expect_error "identity flags together with --config are an error" "--config" \
   serve --config "$CONFIG" --port 0 --role-arn "$ROLE_WEB"
 
+# The example the package installs is a file serve reads: its bindings get as far as loading
+# the certificate, which does not exist here.
+expect_error "contrib/systemd/serve.toml.example reads; its bindings stop at the missing files" \
+  "no binding could start" serve --config "$SOURCE_DIR/contrib/systemd/serve.toml.example" --port 0
+check "  both bindings left out for the certificate file" \
+  bash -c '[ "$(grep -c "left out: .*certificate.pem" <<<"$1")" = 2 ]' _ "$STDERR"
+
 finish
