@@ -26,6 +26,11 @@ namespace {
 
 using Outcome = FirstFetch::Outcome;
 
+bool same_token(const SecretString& a, const SecretString& b) {
+  return a.reveal().size() == b.reveal().size() &&
+         CRYPTO_memcmp(a.reveal().data(), b.reveal().data(), a.reveal().size()) == 0;
+}
+
 // One role served: its provider, refresh loop and endpoint handler. The loop runs on a thread of
 // its own from construction until stop().
 class Binding {
@@ -73,6 +78,7 @@ class Binding {
         tokens);
     thread_ = std::thread([this, left_out = events.left_out] {
       credentials_->run(stop_.get_token());
+      ended_ = true;
       // A refusal after the binding was announced (while its first failure was retried): say so
       // once; apply() reports those it saw itself.
       if (!stop_.stop_requested() && announced_ && left_out &&
@@ -103,6 +109,23 @@ class Binding {
     return handler_->handle(request, now);
   }
   void mark_announced() noexcept { announced_ = true; }
+  // The refresh loop ended (a refusal before any credentials, or a fault) or was stopped: the
+  // binding serves nothing any more, and a reload starts it again.
+  bool ended() const noexcept { return ended_; }
+  // Its path, token file and IMDS role are those of `config`: it can stand in for it.
+  bool serves_like(const BindingConfig& config) const {
+    return container_path_ == config.container_path &&
+           container_token_file_ == config.container_token_file && imds_ == config.imds;
+  }
+  // The token file still holds the token this binding checks (a rotated token restarts it).
+  bool token_file_unchanged() const {
+    try {
+      return same_token(
+          read_or_create_container_token(container_token_file_, "container-token-file"), token());
+    } catch (const Error&) {
+      return false;
+    }
+  }
 
  private:
   std::string name_, fingerprint_, container_path_, container_token_file_;
@@ -113,6 +136,7 @@ class Binding {
   std::unique_ptr<CredentialService> credentials_;
   std::unique_ptr<EndpointHandler> handler_;
   std::atomic<bool> announced_{false};
+  std::atomic<bool> ended_{false};
   std::thread thread_;  // last: started once everything it uses exists
 };
 
@@ -124,11 +148,6 @@ bool same_path(std::string_view a, std::string_view b) {
     return path;
   };
   return trim(a) == trim(b);
-}
-
-bool same_token(const SecretString& a, const SecretString& b) {
-  return a.reveal().size() == b.reveal().size() &&
-         CRYPTO_memcmp(a.reveal().data(), b.reveal().data(), a.reveal().size()) == 0;
 }
 
 // Refuses what cannot be served as a whole, before anything is started or stopped.
@@ -261,28 +280,46 @@ FleetChanges FleetService::apply(std::vector<BindingConfig> configs, const std::
   FleetChanges changes;
   BindingList next;
   std::vector<std::shared_ptr<Binding>> started;
-  const auto leave_out = [&](const std::string& name, const std::string& reason) {
+  // The running binding each started one replaces: kept when its replacement cannot start and
+  // it serves on the same path with the same token, so a mistake in a reload loses nothing.
+  std::map<std::string, std::shared_ptr<Binding>> replaced;
+  const auto leave_out = [&](const std::string& name, std::string reason,
+                             BindingList::iterator at) {
     changes.left_out.push_back(name);
+    const auto old = replaced.find(name);
+    if (old != replaced.end()) {
+      reason += "; the running '" + name + "' keeps its previous settings";
+      *at = old->second;
+      replaced.erase(old);
+    } else {
+      next.erase(at);
+    }
     if (state.events.left_out) state.events.left_out(name, reason);
   };
   for (BindingConfig& config : configs) {
     const auto found = running_by_name.find(config.name);
-    if (found != running_by_name.end() && found->second->fingerprint() == config.fingerprint) {
-      changes.unchanged.push_back(config.name);
-      next.push_back(found->second);
-      continue;
+    if (found != running_by_name.end()) {
+      Binding& running_binding = *found->second;
+      if (running_binding.fingerprint() == config.fingerprint && !running_binding.ended() &&
+          running_binding.token_file_unchanged()) {
+        changes.unchanged.push_back(config.name);
+        next.push_back(found->second);
+        continue;
+      }
+      if (!running_binding.ended() && running_binding.serves_like(config))
+        replaced[config.name] = found->second;
     }
-    (found == running_by_name.end() ? changes.added : changes.changed).push_back(config.name);
     const std::string name = config.name;
+    next.push_back(nullptr);  // its place, in the configuration's order
     try {
       auto identity = state.identity_for(config.provider.identity);
       auto binding = std::make_shared<Binding>(std::move(config), std::move(identity), state.clock,
                                                state.options, state.tokens,
                                                !state.endpoint.loopback, state.events);
       started.push_back(binding);
-      next.push_back(std::move(binding));
+      next.back() = std::move(binding);
     } catch (const Error& error) {
-      leave_out(name, error.what());
+      leave_out(name, error.what(), std::prev(next.end()));
     }
   }
 
@@ -301,8 +338,7 @@ FleetChanges FleetService::apply(std::vector<BindingConfig> configs, const std::
     const std::string reason = "its container token file holds the same token as binding '" +
                                (*same)->name() + "': each binding needs its own";
     binding->stop();
-    next.erase(at);
-    leave_out(binding->name(), reason);
+    leave_out(binding->name(), reason, at);
   }
 
   // The first CreateSessions run together; each gets what is left of one announce_after.
@@ -315,12 +351,16 @@ FleetChanges FleetService::apply(std::vector<BindingConfig> configs, const std::
         Outcome::kPending, std::max(left, std::chrono::milliseconds(0)), stop);
     if (outcome == Outcome::kRejected) {
       binding->stop();
-      std::erase(next, binding);
-      leave_out(binding->name(), binding->first_fetch().failure_message());
+      leave_out(binding->name(), binding->first_fetch().failure_message(),
+                std::find(next.begin(), next.end(), binding));
     } else {
       binding->mark_announced();
     }
   }
+  for (const auto& binding : started)
+    if (std::find(next.begin(), next.end(), binding) != next.end())
+      (running_by_name.contains(binding->name()) ? changes.changed : changes.added)
+          .push_back(binding->name());
 
   {
     const std::lock_guard lock(state.table_mutex);

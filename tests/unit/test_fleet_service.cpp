@@ -251,7 +251,7 @@ TEST_CASE("serve fleet: each binding is served behind its own token, a refused o
                             .key("p256")
                             .role(kUnservedRoleArn)),
   });
-  CHECK(changes.added == Names{"a", "b", "c"});
+  CHECK(changes.added == Names{"a", "b"});  // those that started
   CHECK(changes.left_out == Names{"c"});
   CHECK(changes.changed.empty());
   CHECK(changes.removed.empty());
@@ -427,7 +427,7 @@ TEST_CASE("serve fleet: a binding added with a running binding's token is left o
       binding(emulator, {"b", token_file_with("shared-later", "b", token)}),
   });
   CHECK(changes.unchanged == Names{"a"});
-  CHECK(changes.added == Names{"b"});
+  CHECK(changes.added.empty());
   CHECK(changes.left_out == Names{"b"});
   CHECK(left_out_names(fleet.heard) == Names{"b"});
   CHECK(fleet.service->size() == 1);
@@ -446,7 +446,7 @@ TEST_CASE("serve fleet: two new token files holding the same token: the second i
       binding(emulator, {"a", token_file_with("shared", "a", token)}),
       binding(emulator, {"b", token_file_with("shared", "b", token)}),
   });
-  CHECK(changes.added == Names{"a", "b"});
+  CHECK(changes.added == Names{"a"});
   CHECK(changes.left_out.size() == 1);
   CHECK(fleet.service->size() == 1);
   const auto left_out = fleet.heard.left_out_copy();
@@ -592,4 +592,79 @@ TEST_CASE("serve fleet: a binding still pending at announce_after answers 503 un
   CHECK(served.status == 200);
   CHECK(served.bindings == std::map<std::string, std::string>{{"slow", "ok"}});
   CHECK(fleet.heard.left_out_copy().empty());
+}
+
+TEST_CASE("serve fleet: a change that cannot start keeps the running binding with its settings") {
+  Emulator emulator;
+  const std::string token = "token-of-binding-kept-01234567";
+  const std::string file = token_file_with("kept", "a", token);
+  Fleet fleet;
+  REQUIRE(fleet.apply({binding(emulator, {"a", file})}).left_out.empty());
+  fleet.service->start_answering();
+  const std::string before = served_key(fleet, "/v1/credentials/a", token);
+
+  // The reload names a role the service refuses: the role would be lost if the change won.
+  const serve::FleetChanges changes =
+      fleet.apply({binding(emulator, BindingSpec("a", file).role(kUnservedRoleArn).revised("2"))});
+  CHECK(changes.left_out == Names{"a"});
+  CHECK(changes.changed.empty());
+  CHECK(changes.removed.empty());
+  const auto left_out = fleet.heard.left_out_copy();
+  REQUIRE(left_out.size() == 1);
+  CHECK(left_out[0].second.find("the running 'a' keeps its previous settings") !=
+        std::string::npos);
+  CHECK(fleet.service->size() == 1);
+  CHECK(served_key(fleet, "/v1/credentials/a", token) == before);
+
+  // A binding that moves to another path cannot stand in for its change: it is gone.
+  fleet.apply({binding(
+      emulator, BindingSpec("a", file).role(kUnservedRoleArn).revised("3").at("/v1/elsewhere"))});
+  CHECK(fleet.service->size() == 0);
+  CHECK(container_get(fleet, "/v1/credentials/a", token).status == 404);
+}
+
+TEST_CASE("serve fleet: a token rotated in its file restarts the binding at the next apply") {
+  Emulator emulator;
+  const std::string old_token = "token-before-rotation-01234567";
+  const std::string new_token = "token-after-rotation-765432100";
+  Fleet fleet;
+  const auto config = [&] { return binding(emulator, {"a", token_file("rotated", "a")}); };
+  token_file_with("rotated", "a", old_token);
+  REQUIRE(fleet.apply({config()}).left_out.empty());
+  fleet.service->start_answering();
+  served_key(fleet, "/v1/credentials/a", old_token);
+
+  token_file_with("rotated", "a", new_token);
+  const serve::FleetChanges changes = fleet.apply({config()});
+  CHECK(changes.changed == Names{"a"});
+  CHECK(changes.unchanged.empty());
+  served_key(fleet, "/v1/credentials/a", new_token);
+  CHECK(container_get(fleet, "/v1/credentials/a", old_token).status == 401);
+}
+
+TEST_CASE("serve fleet: a binding whose refresh loop ended is started again by the next apply") {
+  Emulator emulator;
+  // Refused only after the announcement: a slow answer first, then the refusal ends the loop.
+  emulator::FaultPlan plan;
+  plan.delay_ms = 600;
+  plan.refuse_roles = {emulator::kDefaultRoleArn};
+  emulator.server.faults().replace(plan);
+  serve::ServeOptions options = loopback_any_port();
+  options.announce_after = 100ms;
+  const std::string token = "token-of-binding-ended-0123456";
+  Fleet fleet(options);
+  const auto config = [&] {
+    return binding(emulator, {"a", token_file_with("ended", "a", token)});
+  };
+  REQUIRE(fleet.apply({config()}).left_out.empty());
+  fleet.service->start_answering();
+  for (int i = 0; i < 100 && fleet.heard.left_out_copy().empty(); ++i)
+    std::this_thread::sleep_for(50ms);
+  REQUIRE(left_out_names(fleet.heard) == Names{"a"});  // reported by the binding's own thread
+  CHECK(container_get(fleet, "/v1/credentials/a", token).status == 503);
+
+  emulator.server.faults().replace({});  // the operator fixed the role's trust policy
+  const serve::FleetChanges changes = fleet.apply({config()});
+  CHECK(changes.changed == Names{"a"});
+  served_key(fleet, "/v1/credentials/a", token);
 }
