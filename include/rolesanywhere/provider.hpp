@@ -104,7 +104,8 @@ class SharedIdentity {
     SharedIdentity& shared_;
   };
 
-  // The identity in use, for a caller that holds no turn and signs nothing (the cache key).
+  // The identity in use, without a turn: only for an identity no other provider uses (a fetch
+  // of another may replace it meanwhile). The cache key of credential-process reads it.
   const Identity& current() const noexcept { return identity_.current(); }
 
  private:

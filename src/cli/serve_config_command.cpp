@@ -14,6 +14,7 @@
 #include "stop_signals.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/secret.hpp"
 #include "rolesanywhere/serve_fleet.hpp"
 #include "rolesanywhere/sigv4x509.hpp"
 
@@ -80,12 +81,36 @@ std::vector<char*> as_argv(std::vector<std::string>& arguments) {
   return argv;
 }
 
+// Arguments may hold a key's password or a PIN: wiped once parsed.
+void wipe_all(std::vector<std::string>& texts) {
+  for (std::string& text : texts) {
+    const WipeOnExit wipe(text);
+  }
+}
+
+// Everything that shapes the binding, digested: equal digests make an unchanged binding on
+// SIGHUP. From the file's own arguments, not those the flag parsing blanked (secrets are hidden
+// there, so a changed password of the same length would look unchanged).
+std::string fingerprint(const ConfigBinding& binding, const serve::BindingConfig& config,
+                        bool debug) {
+  std::string settings;
+  const WipeOnExit wipe(settings);
+  for (const std::string& argument : binding.arguments) settings += argument + '\n';
+  settings += config.container_path + '\n' + config.container_token_file + '\n' +
+              (config.imds ? "imds\n" : "") + (debug ? "debug\n" : "");
+  return sigv4x509::hex_sha256(settings);
+}
+
 // The binding's flags, parsed as the command line's would be; an error names the file's line.
 serve::BindingConfig read_binding(const ServeConfigFile& file, const ConfigBinding& binding,
                                   bool debug) {
   std::vector<std::string> arguments{"serve"};
   arguments.insert(arguments.end(), binding.arguments.begin(), binding.arguments.end());
   if (debug) arguments.emplace_back("--debug");
+  struct WipeArguments {
+    std::vector<std::string>& arguments;
+    ~WipeArguments() { wipe_all(arguments); }
+  } const wipe_arguments{arguments};
   serve::BindingConfig config;
   try {
     cxxopts::Options options = provider_options();
@@ -104,19 +129,19 @@ serve::BindingConfig read_binding(const ServeConfigFile& file, const ConfigBindi
   // Absolute, for the announcement: an SDK reading it may run in another directory.
   config.container_token_file = std::filesystem::absolute(binding.container_token_file).string();
   config.imds = binding.imds;
-  // Everything that shapes the binding, digested (the arguments may hold a key's password).
-  std::string settings;
-  for (const std::string& argument : arguments) settings += argument + '\n';
-  settings += config.container_path + '\n' + config.container_token_file + '\n' +
-              (config.imds ? "imds" : "");
-  config.fingerprint = sigv4x509::hex_sha256(settings);
-  std::fill(settings.begin(), settings.end(), '\0');
+  config.fingerprint = fingerprint(binding, config, debug);
   return config;
 }
 
 // Every binding of the file, and a warning line for each setting that exposes its credentials
 // (--no-verify-ssl, a plain-HTTP endpoint off this machine), as the single serve says at start.
-std::vector<serve::BindingConfig> read_bindings(const ServeConfigFile& file, bool debug) {
+std::vector<serve::BindingConfig> read_bindings(ServeConfigFile file, bool debug) {
+  struct WipeFile {
+    ServeConfigFile& file;
+    ~WipeFile() {
+      for (ConfigBinding& binding : file.bindings) wipe_all(binding.arguments);
+    }
+  } const wipe_file{file};
   std::vector<serve::BindingConfig> bindings;
   for (const ConfigBinding& binding : file.bindings)
     bindings.push_back(read_binding(file, binding, debug));
@@ -205,13 +230,29 @@ class ReloadRequests {
   bool requested_ = false;
 };
 
-void reload(serve::FleetService& fleet, const std::string& path, bool debug,
-            const std::stop_token& stop) {
-  std::vector<serve::BindingConfig> bindings;
+// FleetService::apply's own refusals (two bindings on one path...) with the file named.
+serve::FleetChanges apply(serve::FleetService& fleet, const std::string& path,
+                          std::vector<serve::BindingConfig> bindings, const std::stop_token& stop) {
   try {
-    bindings = read_bindings(read_config(path), debug);
-    report_error(describe_changes(path, fleet.apply(std::move(bindings), stop)));
+    return fleet.apply(std::move(bindings), stop);
   } catch (const Error& error) {
+    if (std::string_view(error.what()).starts_with(path + ":")) throw;
+    throw Error(error.kind(), path + ": " + error.what());
+  }
+}
+
+void reload(serve::FleetService& fleet, const std::string& path, bool debug,
+            const std::vector<std::string>& serve_arguments, const std::stop_token& stop) {
+  try {
+    ServeConfigFile file = read_config(path);
+    if (file.serve_arguments != serve_arguments)
+      report_error("warning: " + path +
+                   ": the top level (port, bind, hop-limit, allow-non-loopback, metrics, debug) "
+                   "changed; it takes effect when serve restarts");
+    wipe_all(file.serve_arguments);
+    std::vector<serve::BindingConfig> bindings = read_bindings(std::move(file), debug);
+    report_error(describe_changes(path, apply(fleet, path, std::move(bindings), stop)));
+  } catch (const std::exception& error) {
     report_error(std::string(error.what()) + "; keeping the running configuration");
   }
 }
@@ -235,7 +276,8 @@ int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseRes
 
   const bool reload_on_hangup = take_over_hangups();
   const std::string path = flags["config"].as<std::string>();
-  const ServeConfigFile file = read_config(path);
+  ServeConfigFile file = read_config(path);
+  const std::vector<std::string> serve_arguments = file.serve_arguments;  // compared on SIGHUP
 
   // The file's top level first, the command line after it: a flag given twice counts last.
   cxxopts::Options serve_options("rolesanywhere-helper serve", "");
@@ -250,7 +292,7 @@ int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseRes
   options.policy = refresh_policy(refresh_before_expiry);
   const bool debug = serve_flags->count("debug") > 0;
 
-  std::vector<serve::BindingConfig> bindings = read_bindings(file, debug);
+  std::vector<serve::BindingConfig> bindings = read_bindings(std::move(file), debug);
   serve::ServeListener listener(std::move(options));
 
   std::stop_source stopping;
@@ -262,14 +304,15 @@ int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseRes
                                                : std::function<void()>{});
   std::signal(SIGPIPE, SIG_IGN);
 
-  fleet.apply(std::move(bindings), stopping.get_token());
+  apply(fleet, path, std::move(bindings), stopping.get_token());
   if (stopping.stop_requested()) return 0;
   if (fleet.size() == 0)
     throw Error(Error::Kind::kInvalidArgument,
                 path + ": no binding could start (the lines above say why)");
   fleet.start_answering();
 
-  while (reloads.wait(stopping.get_token())) reload(fleet, path, debug, stopping.get_token());
+  while (reloads.wait(stopping.get_token()))
+    reload(fleet, path, debug, serve_arguments, stopping.get_token());
 
   report_error(std::string("stopping on ") + stop_signals.received_name() +
                ": no new connections, answering the requests in flight");

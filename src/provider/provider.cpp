@@ -99,8 +99,11 @@ std::string identity_sharing_key(const IdentitySource& source) {
        {std::string_view(source.certificate), std::string_view(source.private_key),
         std::string_view(source.intermediates), std::string_view(source.pkcs11_module)})
     add_field(bytes, field);
-  for (const std::optional<SecretString>* secret : {&source.key_password, &source.tpm_key_password})
-    add_field(bytes, *secret ? "set:" + (*secret)->reveal() : std::string("unset"));
+  for (const std::optional<SecretString>* secret :
+       {&source.key_password, &source.tpm_key_password}) {
+    add_field(bytes, *secret ? "set" : "unset");
+    if (*secret) add_field(bytes, (*secret)->reveal());
+  }
   add_field(bytes, source.reuse_pin ? "reuse-pin" : "");
   add_field(bytes, source.no_tpm_key_password ? "no-tpm-key-password" : "");
   return sigv4x509::hex_sha256(bytes);
