@@ -322,6 +322,9 @@ class ConfigReader {
         if (!container_path->starts_with('/')) fail(entry.line, about + ": must start with '/'");
         if (*container_path == "/latest" || container_path->starts_with("/latest/"))
           fail(entry.line, about + ": must not lie under /latest/, where the IMDS paths are");
+        if (same_url_path(*container_path, "/healthz") ||
+            same_url_path(*container_path, "/metrics"))
+          fail(entry.line, about + ": /healthz and /metrics are serve's status pages");
       } else if (entry.key == kImdsKey) {
         const auto* boolean = entry.value->as_boolean();
         if (boolean == nullptr)
@@ -358,8 +361,21 @@ class ConfigReader {
     return binding;
   }
 
+  // As serve compares them: the token file made absolute (serve reads it from the working
+  // directory), so "tok" and "/cwd/tok" are one file.
   static std::string normal_path(const std::string& path) {
-    return std::filesystem::path(path).lexically_normal().string();
+    std::error_code ignored;
+    const std::filesystem::path absolute = std::filesystem::absolute(path, ignored);
+    return (ignored ? std::filesystem::path(path) : absolute).lexically_normal().string();
+  }
+
+  // As serve routes requests: one trailing slash makes no difference.
+  static bool same_url_path(std::string_view a, std::string_view b) {
+    const auto trim = [](std::string_view path) {
+      if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+      return path;
+    };
+    return trim(a) == trim(b);
   }
 
   // The binding just read (the last of lines_) against those before it.
@@ -374,7 +390,7 @@ class ConfigReader {
       if (other.name == binding.name)
         fail(mine.name, "key 'name': binding '" + binding.name + "' is defined twice, at line " +
                             std::to_string(theirs.name) + " and here");
-      if (other.container_path == binding.container_path) {
+      if (same_url_path(other.container_path, binding.container_path)) {
         const std::string whose =
             theirs.container_path_given
                 ? them + " gives at line " + std::to_string(theirs.container_path)

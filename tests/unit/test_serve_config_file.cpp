@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <string>
 #include <vector>
 
@@ -320,6 +322,13 @@ TEST_CASE("serve config: container-token-file is required and each binding's own
   CHECK(contains(message, kPath + ":6: key 'container-token-file' in binding 'api'"));
   CHECK(contains(message, "binding 'web' gives at line 3"));
   CHECK_FALSE(contains(message, "/run/secrets"));
+  // A relative path and the absolute one it stands for (serve reads it from the working
+  // directory) are one file too.
+  const std::string absolute = (std::filesystem::current_path() / "web-token").string();
+  CHECK(contains(error_of("[[binding]]\nname = \"web\"\ncontainer-token-file = \"web-token\"\n"
+                          "[[binding]]\nname = \"api\"\ncontainer-token-file = \"" +
+                          absolute + "\"\n"),
+                 kPath + ":6: key 'container-token-file' in binding 'api'"));
 }
 
 TEST_CASE("serve config: container-path starts with '/', stays off /latest/, and is unique") {
@@ -328,6 +337,15 @@ TEST_CASE("serve config: container-path starts with '/', stays off /latest/, and
   CHECK(contains(error_of(kWeb + "container-path = \"/latest/meta-data/x\"\n"),
                  kPath + ":4: key 'container-path' in binding 'web': must not lie under /latest/"));
   CHECK(contains(error_of(kWeb + "container-path = \"/latest\"\n"), "must not lie under /latest/"));
+  for (const char* status_page : {"/healthz", "/metrics/"})
+    CHECK(contains(error_of(kWeb + "container-path = \"" + status_page + "\"\n"),
+                   kPath + ":4: key 'container-path' in binding 'web': /healthz and /metrics are "
+                           "serve's status pages"));
+  // One trailing slash makes no difference to serve, so none here either.
+  CHECK(contains(error_of(kWeb + "container-path = \"/creds/\"\n" +
+                          "[[binding]]\nname = \"api\"\ncontainer-token-file = \"/run/u\"\n"
+                          "container-path = \"/creds\"\n"),
+                 kPath + ":8: key 'container-path' in binding 'api': the same path as"));
   // Given twice.
   std::string message = error_of(kWeb + "container-path = \"/creds\"\n" +
                                  "[[binding]]\nname = \"api\"\ncontainer-token-file = \"/run/u\"\n"
