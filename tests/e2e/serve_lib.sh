@@ -89,3 +89,26 @@ stop_serve() {
   wait "$SERVE_PID"
   SERVE_EXIT=$?
 }
+
+# wait_for_bindings PID STDERR_FILE NAMES: serve --config's start-up (or reload) lines, up to
+# 15 s: the port line, and for each binding of NAMES its line or its "left out" line. Sets
+# SERVE_PORT and SERVE_URL. Returns 1 when serve exited instead.
+wait_for_bindings() {
+  local pid=$1 err=$2 names=$3 binding all
+  for _ in $(seq 300); do
+    all=1
+    SERVE_PORT=$(sed -n 's/^Local server started on port: //p' "$err" 2>/dev/null | tail -1)
+    [ -n "$SERVE_PORT" ] || all=
+    for binding in $names; do
+      grep -q -e "^binding $binding: " -e "^rolesanywhere-helper: binding '$binding' left out: " \
+        "$err" 2>/dev/null || all=
+    done
+    if [ -n "$all" ]; then
+      SERVE_URL=http://127.0.0.1:$SERVE_PORT/
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}

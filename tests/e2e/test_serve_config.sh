@@ -93,27 +93,6 @@ start_config_serve() {
   wait_for_bindings "$SERVE_PID" "$SERVE_ERR" "$names"
 }
 
-# wait_for_bindings PID STDERR_FILE NAMES: (up to 15 s) every name has its line.
-wait_for_bindings() {
-  local pid=$1 err=$2 names=$3 binding all
-  for _ in $(seq 300); do
-    all=1
-    SERVE_PORT=$(sed -n 's/^Local server started on port: //p' "$err" 2>/dev/null | tail -1)
-    [ -n "$SERVE_PORT" ] || all=
-    for binding in $names; do
-      grep -q -e "^binding $binding: " -e "^rolesanywhere-helper: binding '$binding' left out: " \
-        "$err" 2>/dev/null || all=
-    done
-    if [ -n "$all" ]; then
-      SERVE_URL=http://127.0.0.1:$SERVE_PORT/
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
-
 # binding_line NAME: its latest start-up line in SERVE_ERR.
 binding_line() { grep "^binding $1: " "$SERVE_ERR" | tail -1; }
 # binding_value NAME VARIABLE: a VARIABLE=value of that line.

@@ -40,28 +40,6 @@ endpoint = "$BRIEF_URL"
 container-token-file = "$TOKENS/brief-token"
 EOF
 
-# wait_for_lines PID STDERR_FILE NAMES: (up to 15 s) the port line and each binding's line, or
-# its "left out" line. Sets SERVE_PORT and SERVE_URL.
-wait_for_lines() {
-  local pid=$1 err=$2 names=$3 binding all
-  for _ in $(seq 300); do
-    all=1
-    SERVE_PORT=$(sed -n 's/^Local server started on port: //p' "$err" 2>/dev/null | tail -1)
-    [ -n "$SERVE_PORT" ] || all=
-    for binding in $names; do
-      grep -q -e "^binding $binding: " -e "^rolesanywhere-helper: binding '$binding' left out: " \
-        "$err" 2>/dev/null || all=
-    done
-    if [ -n "$all" ]; then
-      SERVE_URL=http://127.0.0.1:$SERVE_PORT/
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
-
 # health: GET /healthz (no token); sets HTTP_STATUS and HTTP_BODY.
 health() { http_request "${SERVE_URL}healthz" "$@"; }
 
@@ -99,7 +77,7 @@ metric() {
 SERVE_PID=$!
 EMULATOR_PIDS+=("$SERVE_PID")
 SERVE_ERR=$WORK/serve.err
-wait_for_lines "$SERVE_PID" "$SERVE_ERR" "steady brief"
+wait_for_bindings "$SERVE_PID" "$SERVE_ERR" "steady brief"
 STATUS=$?
 STDERR=$(cat "$SERVE_ERR")
 check "serve --config with two bindings starts (within 2 s of a slow CreateSession)" \
