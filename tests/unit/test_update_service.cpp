@@ -141,7 +141,11 @@ TEST_CASE("update service: running, it writes at once and again before expiry") 
   Rig rig({created("ASIAONE", std::chrono::system_clock::now() + 1h),
            created("ASIATWO", std::chrono::system_clock::now() + 2h)});
   rig.start();
-  REQUIRE(eventually(rig.clock, 0s, [&] { return rig.heard.count(rig.heard.written) == 1; }));
+  // The file is written during the first fetch; its outcome is published once it returns.
+  REQUIRE(eventually(rig.clock, 0s, [&] {
+    return rig.heard.count(rig.heard.written) == 1 &&
+           rig.service->first_fetch().outcome() != FirstFetch::Outcome::kPending;
+  }));
   CHECK(holds_key(rig.options.file, "ASIAONE"));
   CHECK(rig.service->first_fetch().outcome() == FirstFetch::Outcome::kSucceeded);
   {
