@@ -5,7 +5,6 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -24,10 +23,6 @@ std::vector<X509Ptr> load_ca_certificates(const std::vector<std::string>& paths)
     }
     std::size_t found = 0;
     while (X509Ptr certificate{PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr)}) {
-      // Fill the certificate's cached extensions and digest now, on this thread: OpenSSL fills
-      // them on first use, and the connection threads share the anchors (X509_cmp in the chain
-      // check), which ThreadSanitizer reports as a race when two first requests arrive at once.
-      X509_check_purpose(certificate.get(), -1, 0);
       certificates.push_back(std::move(certificate));
       ++found;
     }
