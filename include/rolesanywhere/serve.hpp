@@ -17,10 +17,22 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 namespace rolesanywhere::serve {
 
 inline constexpr std::uint16_t kDefaultPort = 9911;
+
+// serve's status pages, answered in front of every binding: no container path may be theirs.
+inline constexpr const char* kHealthPath = "/healthz";
+inline constexpr const char* kMetricsPath = "/metrics";
+
+// Whether two request paths are one endpoint: serve answers a path with or without one trailing
+// slash, as aws_signing_helper does.
+bool same_endpoint_path(std::string_view a, std::string_view b);
+// What is wrong with a binding's container path, or nullopt: it must start with '/', and not lie
+// under /latest/ (the IMDS paths) nor be a status page.
+std::optional<std::string> container_path_problem(std::string_view path);
 
 // The listening socket systemd passed to this process (LISTEN_PID, LISTEN_FDS), if any.
 std::optional<int> systemd_activated_socket();

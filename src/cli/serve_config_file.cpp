@@ -5,6 +5,7 @@
 
 #include "rolesanywhere/error.hpp"
 #include "rolesanywhere/identity.hpp"
+#include "rolesanywhere/serve.hpp"
 
 // Header-only, in this one file: the helper must not link libtomlplusplus.so
 // (tests/e2e/test_lean_startup.sh allows only libcrypto and libc). The parser is all it needs.
@@ -319,12 +320,8 @@ class ConfigReader {
         container_path = binding_string(entry, where);
         lines.container_path = entry.line;
         const std::string about = "key '" + entry.key + "' " + where;
-        if (!container_path->starts_with('/')) fail(entry.line, about + ": must start with '/'");
-        if (*container_path == "/latest" || container_path->starts_with("/latest/"))
-          fail(entry.line, about + ": must not lie under /latest/, where the IMDS paths are");
-        if (same_url_path(*container_path, "/healthz") ||
-            same_url_path(*container_path, "/metrics"))
-          fail(entry.line, about + ": /healthz and /metrics are serve's status pages");
+        if (const auto problem = serve::container_path_problem(*container_path))
+          fail(entry.line, about + ": " + *problem);
       } else if (entry.key == kImdsKey) {
         const auto* boolean = entry.value->as_boolean();
         if (boolean == nullptr)
@@ -369,15 +366,6 @@ class ConfigReader {
     return (ignored ? std::filesystem::path(path) : absolute).lexically_normal().string();
   }
 
-  // As serve routes requests: one trailing slash makes no difference.
-  static bool same_url_path(std::string_view a, std::string_view b) {
-    const auto trim = [](std::string_view path) {
-      if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-      return path;
-    };
-    return trim(a) == trim(b);
-  }
-
   // The binding just read (the last of lines_) against those before it.
   void check_against_earlier(const ConfigBinding& binding,
                              const std::vector<ConfigBinding>& earlier) const {
@@ -390,7 +378,7 @@ class ConfigReader {
       if (other.name == binding.name)
         fail(mine.name, "key 'name': binding '" + binding.name + "' is defined twice, at line " +
                             std::to_string(theirs.name) + " and here");
-      if (same_url_path(other.container_path, binding.container_path)) {
+      if (serve::same_endpoint_path(other.container_path, binding.container_path)) {
         const std::string whose =
             theirs.container_path_given
                 ? them + " gives at line " + std::to_string(theirs.container_path)

@@ -3,6 +3,8 @@
 #include "credentials_documents.hpp"
 #include "cross_site_check.hpp"
 
+#include "rolesanywhere/serve.hpp"
+
 #include <openssl/crypto.h>
 
 #include <charconv>
@@ -45,6 +47,19 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
+
+bool same_endpoint_path(std::string_view a, std::string_view b) {
+  return without_trailing_slash(a) == without_trailing_slash(b);
+}
+
+std::optional<std::string> container_path_problem(std::string_view path) {
+  if (!path.starts_with('/')) return "must start with '/'";
+  if (path == "/latest" || path.starts_with("/latest/"))
+    return "must not lie under /latest/, where the IMDS paths are";
+  if (same_endpoint_path(path, kHealthPath) || same_endpoint_path(path, kMetricsPath))
+    return "/healthz and /metrics are serve's status pages";
+  return std::nullopt;
+}
 
 std::string role_name_from_arn(std::string_view role_arn) {
   const std::size_t slash = role_arn.rfind('/');

@@ -68,14 +68,8 @@ class Binding {
         [this, &clock] { return provider_->fetch(clock); }, clock,
         CredentialServiceOptions{options.policy, true, options.debug, {}},
         std::move(refresh_events));
-    handler_ = std::make_unique<EndpointHandler>(
-        std::move(endpoint),
-        [this] {
-          RefreshStatus status = credentials_->status();
-          return CredentialsSnapshot{std::move(status.credentials), status.last_success,
-                                     std::move(status.last_error)};
-        },
-        tokens);
+    handler_ = std::make_unique<EndpointHandler>(std::move(endpoint),
+                                                 credentials_supplier(*credentials_), tokens);
     thread_ = std::thread([this, left_out = events.left_out] {
       credentials_->run(stop_.get_token());
       ended_ = true;
@@ -142,14 +136,6 @@ class Binding {
 
 using BindingList = std::vector<std::shared_ptr<Binding>>;
 
-bool same_path(std::string_view a, std::string_view b) {
-  const auto trim = [](std::string_view path) {
-    if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-    return path;
-  };
-  return trim(a) == trim(b);
-}
-
 // Refuses what cannot be served as a whole, before anything is started or stopped.
 void check_configuration(const std::vector<BindingConfig>& bindings) {
   const auto refuse = [](const std::string& message) {
@@ -158,12 +144,9 @@ void check_configuration(const std::vector<BindingConfig>& bindings) {
   const BindingConfig* imds = nullptr;
   for (std::size_t i = 0; i < bindings.size(); ++i) {
     const BindingConfig& binding = bindings[i];
-    if (!binding.container_path.starts_with('/') ||
-        binding.container_path.starts_with("/latest/") ||
-        same_path(binding.container_path, kHealthPath) ||
-        same_path(binding.container_path, kMetricsPath))
-      refuse("binding '" + binding.name + "': the container path " + binding.container_path +
-             " must start with '/' and not be /healthz, /metrics or under /latest/");
+    if (const auto problem = container_path_problem(binding.container_path))
+      refuse("binding '" + binding.name + "': the container path " + binding.container_path + ": " +
+             *problem);
     if (binding.imds) {
       if (imds)
         refuse("bindings '" + imds->name + "' and '" + binding.name +
@@ -173,7 +156,7 @@ void check_configuration(const std::vector<BindingConfig>& bindings) {
     for (std::size_t j = 0; j < i; ++j) {
       const BindingConfig& earlier = bindings[j];
       if (earlier.name == binding.name) refuse("two bindings are named '" + binding.name + "'");
-      if (same_path(earlier.container_path, binding.container_path))
+      if (same_endpoint_path(earlier.container_path, binding.container_path))
         refuse("bindings '" + earlier.name + "' and '" + binding.name +
                "' have the same container path " + binding.container_path);
       if (earlier.container_token_file == binding.container_token_file)
@@ -228,7 +211,7 @@ HttpResponse FleetService::State::route(const HttpRequest& request) const {
     return std::move(*page);
   const bool imds_path = request.path.starts_with("/latest/");
   for (const auto& binding : *bindings)
-    if (imds_path ? binding->imds() : same_path(request.path, binding->container_path()))
+    if (imds_path ? binding->imds() : same_endpoint_path(request.path, binding->container_path()))
       return binding->handle(request, now);
   // No binding's path: the cross-site rules still come first, as on every path.
   if (auto refusal = cross_site_refusal(request, !endpoint.loopback)) return std::move(*refusal);

@@ -10,18 +10,13 @@ constexpr int kDefaultHopLimit = 64;
 // Off loopback, answers should not travel past the first router unless asked.
 constexpr int kNonLoopbackHopLimit = 1;
 
-bool is_path(std::string_view path, std::string_view page) {
-  return path == page ||
-         (path.size() == page.size() + 1 && path.starts_with(page) && path.back() == '/');
-}
-
 }  // namespace
 
 std::optional<HttpResponse> answer_status_request(
     const HttpRequest& request, TimePoint now, bool any_host, bool metrics,
     const std::function<std::vector<BindingStatus>()>& statuses) {
-  const bool health = is_path(request.path, kHealthPath);
-  const bool metrics_page_asked = metrics && is_path(request.path, kMetricsPath);
+  const bool health = same_endpoint_path(request.path, kHealthPath);
+  const bool metrics_page_asked = metrics && same_endpoint_path(request.path, kMetricsPath);
   if (!health && !metrics_page_asked) return std::nullopt;
   if (auto refusal = cross_site_refusal(request, any_host)) return refusal;
   if (request.method != "GET") {
@@ -31,6 +26,14 @@ std::optional<HttpResponse> answer_status_request(
     return refusal;
   }
   return health ? health_page(statuses(), now) : metrics_page(statuses(), now);
+}
+
+CredentialsSupplier credentials_supplier(const CredentialService& credentials) {
+  return [&credentials] {
+    RefreshStatus status = credentials.status();
+    return CredentialsSnapshot{std::move(status.credentials), status.last_success,
+                               std::move(status.last_error)};
+  };
 }
 
 EndpointServerOptions endpoint_server_options(const ServeOptions& options,

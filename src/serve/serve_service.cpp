@@ -122,13 +122,7 @@ ServeService::ServeService(ServeListener listener, RolesAnywhereProvider& provid
   config.role_name = role_name_from_arn(provider.params().role_arn);
 
   state.handler = std::make_unique<EndpointHandler>(
-      std::move(config),
-      [&state] {
-        RefreshStatus status = state.credentials.status();
-        return CredentialsSnapshot{std::move(status.credentials), status.last_success,
-                                   std::move(status.last_error)};
-      },
-      state.tokens);
+      std::move(config), credentials_supplier(state.credentials), state.tokens);
 }
 
 ServeService::~ServeService() = default;

@@ -22,14 +22,12 @@
 #include "rolesanywhere/clock.hpp"
 #include "rolesanywhere/http.hpp"
 #include "rolesanywhere/refresher.hpp"
+#include "rolesanywhere/serve.hpp"
 
 #include <string>
 #include <vector>
 
 namespace rolesanywhere::serve {
-
-inline constexpr const char* kHealthPath = "/healthz";
-inline constexpr const char* kMetricsPath = "/metrics";
 
 struct BindingStatus {
   std::string name;  // [A-Za-z0-9_-]+ (the single serve's binding is "default")
