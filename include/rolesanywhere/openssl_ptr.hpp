@@ -47,4 +47,7 @@ using OpensslBytes = std::unique_ptr<unsigned char, OpensslBytesDeleter>;
 // The text of the most recent OpenSSL errors, for messages; clears the error queue.
 std::string openssl_error_text();
 
+// An EC key's curve as OpenSSL names it ("prime256v1"), or "an unknown curve".
+std::string ec_curve_name(EVP_PKEY* key);
+
 }  // namespace rolesanywhere

@@ -1,6 +1,7 @@
 #include "rolesanywhere/openssl_ptr.hpp"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 namespace rolesanywhere {
 
@@ -15,6 +16,16 @@ std::string openssl_error_text() {
     text += reason ? reason : buffer;
   }
   return text;
+}
+
+std::string ec_curve_name(EVP_PKEY* key) {
+  char name[80] = {};
+  std::size_t length = 0;
+  if (EVP_PKEY_get_group_name(key, name, sizeof name, &length) != 1) {
+    ERR_clear_error();
+    return "an unknown curve";
+  }
+  return std::string(name, length);
 }
 
 }  // namespace rolesanywhere

@@ -3,6 +3,8 @@
 #include "rolesanywhere/doctor.hpp"
 #include "x509_facts.hpp"
 
+#include "rolesanywhere/openssl_ptr.hpp"
+
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -120,22 +122,12 @@ std::string curve_display_name(const std::string& group) {
   return group;
 }
 
-std::string curve_of(EVP_PKEY* key) {
-  char name[80] = {};
-  std::size_t length = 0;
-  if (EVP_PKEY_get_group_name(key, name, sizeof name, &length) != 1) {
-    ERR_clear_error();
-    return "an unknown curve";
-  }
-  return std::string(name, length);
-}
-
 }  // namespace
 
 std::string describe_public_key(EVP_PKEY* key) {
   if (!key) return "no public key";
   if (EVP_PKEY_is_a(key, "RSA")) return "RSA " + std::to_string(EVP_PKEY_get_bits(key)) + " bits";
-  if (EVP_PKEY_is_a(key, "EC")) return "EC " + curve_display_name(curve_of(key));
+  if (EVP_PKEY_is_a(key, "EC")) return "EC " + curve_display_name(ec_curve_name(key));
   const char* type = EVP_PKEY_get0_type_name(key);
   return type ? type : "a key of an unknown type";
 }
@@ -146,7 +138,7 @@ Finding check_key_type(EVP_PKEY* public_key) {
   if (public_key && EVP_PKEY_is_a(public_key, "RSA"))
     supported = EVP_PKEY_get_bits(public_key) >= 2048;
   if (public_key && EVP_PKEY_is_a(public_key, "EC")) {
-    const std::string curve = curve_of(public_key);
+    const std::string curve = ec_curve_name(public_key);
     supported = curve == "prime256v1" || curve == "secp384r1" || curve == "secp521r1";
   }
   if (supported) return {"leaf.key", Verdict::kOk, "key: " + described, ""};

@@ -4,6 +4,7 @@
 #include "identity_detail.hpp"
 #include "rolesanywhere/credentials.hpp"
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/openssl_ptr.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -29,16 +30,6 @@ constexpr std::array<Curve, 3> kSupportedCurves{{
 
 constexpr const char* kWhatIsSupported =
     "only RSA keys of 2048 to 4096 bits and EC keys on P-256, P-384 or P-521 are supported";
-
-std::string curve_name(EVP_PKEY* key) {
-  char name[80] = {};
-  std::size_t length = 0;
-  if (EVP_PKEY_get_group_name(key, name, sizeof name, &length) != 1) {
-    ERR_clear_error();
-    return "an unknown curve";
-  }
-  return std::string(name, length);
-}
 
 // Names for the key types people meet, so the message says "Ed25519", not "ED25519" or a NID.
 std::string key_type_name(EVP_PKEY* key) {
@@ -68,7 +59,7 @@ std::optional<std::string> key_support_problem(EVP_PKEY* key) {
     return "an RSA key of " + std::to_string(bits) + " bits (" + kWhatIsSupported + ")";
   }
   if (EVP_PKEY_is_a(key, "EC")) {
-    const std::string curve = curve_name(key);
+    const std::string curve = ec_curve_name(key);
     for (const Curve& supported : kSupportedCurves) {
       if (curve == supported.openssl_name) return std::nullopt;
     }
