@@ -4,6 +4,7 @@
 // scripts/sanitize.sh thread runs them under ThreadSanitizer.
 #include "test_emulator_support.hpp"
 #include "test_identity_fixtures.hpp"
+#include "test_service_fixtures.hpp"
 
 #include "emulator/emulator_server.hpp"
 #include "rolesanywhere/clock.hpp"
@@ -30,6 +31,7 @@
 using namespace rolesanywhere;
 using namespace std::chrono_literals;
 namespace emulator = rolesanywhere::emulator;
+using service_test::endpoint_request;
 
 namespace {
 
@@ -178,23 +180,8 @@ serve::BindingConfig binding(const Emulator& emulator, const BindingSpec& spec) 
   return config;
 }
 
-// One request to the fleet through the helper's own libcurl transport, a fresh connection each.
-// Throws Error(kTransport) when no answer comes (the endpoint closed).
-HttpResponse request(const std::string& base_url, const std::string& method,
-                     const std::string& path, std::vector<HttpHeader> headers = {}) {
-  TransportOptions options;
-  options.total_timeout = 10'000ms;
-  auto client = make_curl_transport(options);
-  HttpRequest http;
-  http.method = method;
-  http.path = path;
-  http.headers = std::move(headers);
-  http.headers.push_back({"Host", "127.0.0.1"});
-  return client->send(base_url, http);
-}
-
 HttpResponse container_get(const Fleet& fleet, const std::string& path, const std::string& token) {
-  return request(fleet.base_url, "GET", path, {{"Authorization", token}});
+  return endpoint_request(fleet.base_url, "GET", path, {{"Authorization", token}});
 }
 
 // The AccessKeyId of a container credentials answer; empty when it holds none.
@@ -219,7 +206,7 @@ struct Health {
 };
 
 Health health(const Fleet& fleet) {
-  const HttpResponse answer = request(fleet.base_url, "GET", "/healthz");
+  const HttpResponse answer = endpoint_request(fleet.base_url, "GET", "/healthz");
   Health health;
   health.status = answer.status;
   const auto body = nlohmann::json::parse(answer.body, nullptr, false);
@@ -303,17 +290,17 @@ TEST_CASE("serve fleet: each binding is served behind its own token, a refused o
   CHECK(names_of(probe.bindings) == Names{"a", "b"});
 
   // b answers the IMDSv2 paths, with its own credentials.
-  const HttpResponse imds_token = request(fleet.base_url, "PUT", "/latest/api/token",
-                                          {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}});
+  const HttpResponse imds_token = endpoint_request(
+      fleet.base_url, "PUT", "/latest/api/token", {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}});
   REQUIRE(imds_token.status == 200);
   const HttpHeader with_token{"x-aws-ec2-metadata-token", imds_token.body};
-  const HttpResponse role =
-      request(fleet.base_url, "GET", "/latest/meta-data/iam/security-credentials/", {with_token});
+  const HttpResponse role = endpoint_request(
+      fleet.base_url, "GET", "/latest/meta-data/iam/security-credentials/", {with_token});
   CHECK(role.status == 200);
   CHECK(role.body == "EmulatorRole");
   const HttpResponse imds_credentials =
-      request(fleet.base_url, "GET", "/latest/meta-data/iam/security-credentials/EmulatorRole",
-              {with_token});
+      endpoint_request(fleet.base_url, "GET",
+                       "/latest/meta-data/iam/security-credentials/EmulatorRole", {with_token});
   CHECK(imds_credentials.status == 200);
   CHECK(access_key_of(imds_credentials) == key_b);
   fleet.service->shutdown(0ms);
@@ -329,14 +316,13 @@ TEST_CASE("serve fleet: without an IMDS binding the IMDS paths answer 404") {
   CHECK(changes.left_out.empty());
   fleet.service->start_answering();
   served_key(fleet, "/v1/credentials/only", token);
-  CHECK(request(fleet.base_url, "PUT", "/latest/api/token",
-                {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}})
+  CHECK(endpoint_request(fleet.base_url, "PUT", "/latest/api/token",
+                         {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}})
             .status == 404);
-  CHECK(request(fleet.base_url, "GET", "/latest/meta-data/iam/security-credentials/").status ==
-        404);
-  CHECK(
-      request(fleet.base_url, "GET", "/v1/credentials/other", {{"Authorization", token}}).status ==
-      404);
+  CHECK(endpoint_request(fleet.base_url, "GET", "/latest/meta-data/iam/security-credentials/")
+            .status == 404);
+  CHECK(endpoint_request(fleet.base_url, "GET", "/v1/credentials/other", {{"Authorization", token}})
+            .status == 404);
 }
 
 TEST_CASE("serve fleet: apply again keeps the unchanged, restarts the changed, drops the removed") {
@@ -427,8 +413,8 @@ TEST_CASE("serve fleet: a configuration that cannot be served as a whole changes
   CHECK(fleet.heard.left_out_copy().empty());
   CHECK(served_key(fleet, "/v1/credentials/a", token_a) == key_a);
   CHECK(served_key(fleet, "/v1/credentials/b", token_b) == key_b);
-  CHECK(request(fleet.base_url, "PUT", "/latest/api/token",
-                {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}})
+  CHECK(endpoint_request(fleet.base_url, "PUT", "/latest/api/token",
+                         {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}})
             .status == 200);
   CHECK(names_of(health(fleet).bindings) == Names{"a", "b"});
 }
@@ -529,8 +515,9 @@ TEST_CASE("serve fleet: requests while the set is swapped and the service destro
       try {
         const HttpResponse answer =
             path == "/latest/api/token"
-                ? request(base_url, "PUT", path, {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}})
-                : request(base_url, "GET", path, {{"Authorization", token}});
+                ? endpoint_request(base_url, "PUT", path,
+                                   {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}})
+                : endpoint_request(base_url, "GET", path, {{"Authorization", token}});
         const std::lock_guard lock(seen_mutex);
         ++statuses[answer.status];
       } catch (const Error& error) {

@@ -132,19 +132,6 @@ struct Rig {
   std::jthread refreshes;
 };
 
-// A client of the endpoint, through the same libcurl transport the provider uses.
-HttpResponse request(const std::string& base_url, const std::string& method,
-                     const std::string& path, std::vector<HttpHeader> headers = {}) {
-  TransportOptions options;
-  auto client = make_curl_transport(options);
-  HttpRequest http;
-  http.method = method;
-  http.path = path;
-  http.headers = std::move(headers);
-  http.headers.push_back({"Host", "127.0.0.1"});
-  return client->send(base_url, http);
-}
-
 std::string without_slash(std::string url) {
   if (url.ends_with('/')) url.pop_back();
   return url;
@@ -180,16 +167,16 @@ TEST_CASE("serve service: announced once the first credentials arrive, which cli
   CHECK_FALSE(endpoint.container_url.has_value());
 
   const std::string base = without_slash(endpoint.metadata_url);
-  const HttpResponse token =
-      request(base, "PUT", "/latest/api/token", {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}});
+  const HttpResponse token = endpoint_request(base, "PUT", "/latest/api/token",
+                                              {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}});
   REQUIRE(token.status == 200);
   const HttpHeader with_token{"x-aws-ec2-metadata-token", token.body};
   const HttpResponse role =
-      request(base, "GET", "/latest/meta-data/iam/security-credentials/", {with_token});
+      endpoint_request(base, "GET", "/latest/meta-data/iam/security-credentials/", {with_token});
   CHECK(role.status == 200);
   CHECK(role.body == "Workload");
-  const HttpResponse credentials =
-      request(base, "GET", "/latest/meta-data/iam/security-credentials/Workload", {with_token});
+  const HttpResponse credentials = endpoint_request(
+      base, "GET", "/latest/meta-data/iam/security-credentials/Workload", {with_token});
   CHECK(credentials.status == 200);
   CHECK(credentials.body.find("\"AccessKeyId\":\"ASIASERVED\"") != std::string::npos);
   rig.service->shutdown(0ms);
@@ -255,8 +242,10 @@ TEST_CASE("serve service: with a token file, the container path is served and an
 
   const std::string token = identity_test::read_file(token_file);
   const std::string base = without_slash(endpoint.metadata_url);
-  CHECK(request(base, "GET", "/v1/credentials", {{"Authorization", "wrong"}}).status != 200);
-  const HttpResponse answer = request(base, "GET", "/v1/credentials", {{"Authorization", token}});
+  CHECK(endpoint_request(base, "GET", "/v1/credentials", {{"Authorization", "wrong"}}).status !=
+        200);
+  const HttpResponse answer =
+      endpoint_request(base, "GET", "/v1/credentials", {{"Authorization", token}});
   CHECK(answer.status == 200);
   CHECK(answer.body.find("ASIACONTAINER") != std::string::npos);
 }
@@ -297,10 +286,10 @@ TEST_CASE("serve service: a client that comes during the first CreateSession get
   std::stop_source stop;
   auto started = std::async(std::launch::async, [&] { rig.service->start(stop.get_token()); });
   auto client = std::async(std::launch::async, [&] {
-    const HttpResponse token =
-        request(base, "PUT", "/latest/api/token", {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}});
-    return request(base, "GET", "/latest/meta-data/iam/security-credentials/Workload",
-                   {{"x-aws-ec2-metadata-token", token.body}});
+    const HttpResponse token = endpoint_request(base, "PUT", "/latest/api/token",
+                                                {{"x-aws-ec2-metadata-token-ttl-seconds", "60"}});
+    return endpoint_request(base, "GET", "/latest/meta-data/iam/security-credentials/Workload",
+                            {{"x-aws-ec2-metadata-token", token.body}});
   });
   CHECK(client.wait_for(300ms) == std::future_status::timeout);  // no early 503
   transport->release();

@@ -107,6 +107,23 @@ inline std::unique_ptr<RolesAnywhereProvider> make_provider(
                                                  std::move(transport));
 }
 
+// One request to a serve endpoint at `base_url` ("http://127.0.0.1:PORT") through the helper's
+// own libcurl transport, a fresh connection each, addressed to 127.0.0.1. Throws Error(kTransport)
+// when no answer comes (the endpoint closed).
+inline HttpResponse endpoint_request(const std::string& base_url, const std::string& method,
+                                     const std::string& path,
+                                     std::vector<HttpHeader> headers = {}) {
+  TransportOptions options;
+  options.total_timeout = std::chrono::milliseconds(10'000);
+  auto client = make_curl_transport(options);
+  HttpRequest http;
+  http.method = method;
+  http.path = path;
+  http.headers = std::move(headers);
+  http.headers.push_back({"Host", "127.0.0.1"});
+  return client->send(base_url, http);
+}
+
 // Polls `condition` for up to about 4 s of real time, moving `clock` by `step` each time.
 template <typename Condition>
 bool eventually(FixedClock& clock, std::chrono::seconds step, Condition condition) {
