@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GET /healthz and GET /metrics of serve (issue 16). A serve --config with two bindings, each on
 # its own emulator: "steady" (hour-long sessions) and "brief" (sessions of a few seconds, its
-# emulator slow at first). /healthz says 503 "pending" before brief's first credentials, 200 once
+# emulator slow at first: its first CreateSession takes BRIEF_DELAY_MS). /healthz says 503 "pending" before brief's first credentials, 200 once
 # both hold valid ones, and 503 with brief "expired" and "failing" after its emulator went away
 # and its credentials ran out, steady still "ok". No token is needed, no credential is in the
 # body, an Origin header is refused. /metrics is off unless asked for. A plain serve (no
@@ -10,9 +10,12 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
 
 BRIEF_SECONDS=6
+# Long enough for steady's first CreateSession to finish well before brief's even under the
+# sanitizers on a busy machine (the check below waits up to 6 s for steady).
+BRIEF_DELAY_MS=9000
 start_emulator steady
 STEADY_URL=$EMULATOR_URL
-start_emulator brief --max-session-seconds "$BRIEF_SECONDS" --delay-ms 4000
+start_emulator brief --max-session-seconds "$BRIEF_SECONDS" --delay-ms "$BRIEF_DELAY_MS"
 BRIEF_URL=$EMULATOR_URL
 BRIEF_PID=${EMULATOR_PIDS[-1]}
 
@@ -83,6 +86,10 @@ STDERR=$(cat "$SERVE_ERR")
 check "serve --config with two bindings starts (within 2 s of a slow CreateSession)" \
   test "$STATUS" = 0
 [ "$STATUS" = 0 ] || finish  # every check below needs it running
+# steady's first CreateSession runs beside brief's slow one; wait for it rather than assume it
+# finished (under ASan on a shared machine it can take a few seconds).
+wait_until 6 bash -c 'curl -s --noproxy "*" "$1" | grep -q "\"name\":\"steady\",\"status\":\"ok\""' _ \
+  "${SERVE_URL}healthz"
 health
 STDOUT="$HTTP_STATUS $HTTP_BODY"
 check "/healthz before brief's first credentials: 503 unavailable, brief pending, steady ok" \
