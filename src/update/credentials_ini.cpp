@@ -228,6 +228,14 @@ void check_profile_name(std::string_view profile, std::string_view label) {
                 std::string(label) + " '" + std::string(profile) +
                     "' cannot name a section of the credentials file: use a non-empty name "
                     "without brackets, line breaks or surrounding spaces");
+  // botocore reads the file with Python's configparser, whose [DEFAULT] section is not a profile
+  // but defaults for every other section: keys written there would become the credentials of
+  // every profile in the file that does not set its own.
+  if (profile == "DEFAULT")
+    throw Error(Error::Kind::kInvalidArgument,
+                std::string(label) +
+                    " 'DEFAULT' cannot be written: botocore reads a [DEFAULT] section as "
+                    "defaults for every profile in the file; the default profile is 'default'");
 }
 
 namespace {

@@ -123,6 +123,12 @@ expect_error "update of a profile holding long-term keys is refused, naming it a
 check "... and the file is untouched" cmp -s "$AWS_SHARED_CREDENTIALS_FILE" "$WORK/rich.with-long-term"
 check "... and the message shows no key" bash -c '[[ "$1" != *AKIADEFAULT* && "$1" != *defaultsecret* ]]' _ "$STDERR"
 
+# --- [DEFAULT] is configparser's defaults for every section, not a profile: never written ---
+expect_error "update --profile DEFAULT is refused: it would hand its keys to every profile" \
+  "--profile 'DEFAULT' cannot be written: botocore reads a [DEFAULT] section as defaults" \
+  update --once --profile DEFAULT "${IDENTITY[@]}" "${SESSION[@]}"
+check "... and the file is untouched" cmp -s "$AWS_SHARED_CREDENTIALS_FILE" "$WORK/rich.with-long-term"
+
 # --- a new profile appended to a CRLF file ---
 export AWS_SHARED_CREDENTIALS_FILE=$WORK/crlf/credentials
 mkdir -p "$WORK/crlf"

@@ -324,6 +324,18 @@ TEST_CASE("update ini: bad profile names are refused naming them as the caller d
   CHECK_NOTHROW(check_profile_name("default", "--profile"));
 }
 
+TEST_CASE("update ini: DEFAULT is refused, it would give its keys to every profile") {
+  CHECK_THROWS_WITH_AS(check_profile_name("DEFAULT", "--profile"),
+                       "--profile 'DEFAULT' cannot be written: botocore reads a [DEFAULT] "
+                       "section as defaults for every profile in the file; the default profile "
+                       "is 'default'",
+                       Error);
+  CHECK_THROWS_AS(apply_credentials("[other]\nregion = x\n", "DEFAULT", make_credentials("R")),
+                  Error);
+  CHECK_NOTHROW(check_profile_name("Default", "--profile"));
+  CHECK_NOTHROW(check_profile_name("default", "--profile"));
+}
+
 TEST_CASE("update ini: a credential with a line break is refused without showing it") {
   Credentials bad = make_credentials("S");
   bad.session_token = SecretString("tok\nen-secret-part");
