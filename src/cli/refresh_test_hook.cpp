@@ -8,23 +8,21 @@
 namespace rolesanywhere::cli {
 namespace {
 
-constexpr std::string_view kFlag = "--refresh-before-expiry";
-
-}  // namespace
-
-std::optional<std::chrono::seconds> take_refresh_before_expiry(std::vector<char*>& args) {
+// Removes `FLAG SECONDS` and `FLAG=SECONDS` from args and returns the last value given.
+std::optional<std::chrono::seconds> take_seconds(std::vector<char*>& args,
+                                                 const std::string_view flag) {
   std::optional<std::chrono::seconds> value;
   for (std::size_t i = 1; i < args.size();) {
     const std::string_view arg = args[i];
     std::string text;
     std::size_t consumed = 0;
-    if (arg == kFlag) {
+    if (arg == flag) {
       if (i + 1 >= args.size())
-        throw Error(Error::Kind::kInvalidArgument, std::string(kFlag) + " needs SECONDS");
+        throw Error(Error::Kind::kInvalidArgument, std::string(flag) + " needs SECONDS");
       text = args[i + 1];
       consumed = 2;
-    } else if (arg.starts_with(std::string(kFlag) + "=")) {
-      text = arg.substr(kFlag.size() + 1);
+    } else if (arg.starts_with(std::string(flag) + "=")) {
+      text = arg.substr(flag.size() + 1);
       consumed = 1;
     } else {
       ++i;
@@ -33,11 +31,21 @@ std::optional<std::chrono::seconds> take_refresh_before_expiry(std::vector<char*
     if (text.empty() || text.size() > 6 ||
         text.find_first_not_of("0123456789") != std::string::npos)
       throw Error(Error::Kind::kInvalidArgument,
-                  std::string(kFlag) + " " + text + ": must be a whole number of seconds");
+                  std::string(flag) + " " + text + ": must be a whole number of seconds");
     value = std::chrono::seconds(std::stol(text));
     args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i + consumed));
   }
   return value;
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> take_refresh_before_expiry(std::vector<char*>& args) {
+  return take_seconds(args, "--refresh-before-expiry");
+}
+
+std::optional<std::chrono::seconds> take_announce_after(std::vector<char*>& args) {
+  return take_seconds(args, "--announce-after");
 }
 
 RefreshPolicy refresh_policy(std::optional<std::chrono::seconds> refresh_before_expiry) {

@@ -76,6 +76,7 @@ int serve_command(int argc, char** argv) {
   std::vector<char*> args(argv, argv + argc);
   const std::optional<std::chrono::seconds> refresh_before_expiry =
       take_refresh_before_expiry(args);
+  const std::optional<std::chrono::seconds> announce_after = take_announce_after(args);
 
   cxxopts::Options options("rolesanywhere-helper serve",
                            "Serve AWS credentials through a local endpoint that is compatible "
@@ -85,7 +86,8 @@ int serve_command(int argc, char** argv) {
   add_serve_flags(options);
   auto result = parse_or_help(options, static_cast<int>(args.size()), args.data());
   if (!result) return 0;
-  if (result->count("config")) return serve_config_command(args, *result, refresh_before_expiry);
+  if (result->count("config"))
+    return serve_config_command(args, *result, refresh_before_expiry, announce_after);
 
   // SIGHUP, for a service, asks for a refresh; ignored until the refresher can take it.
   const bool reload_on_hangup = take_over_hangups();
@@ -93,6 +95,7 @@ int serve_command(int argc, char** argv) {
   // Everything that can be checked without the network first: flags, socket, token file.
   serve::ServeOptions serve_options = read_serve_flags(*result);
   serve_options.policy = refresh_policy(refresh_before_expiry);
+  if (announce_after) serve_options.announce_after = *announce_after;
   serve::ServeListener listener(std::move(serve_options));
 
   // Requested by SIGTERM/SIGINT once they are watched and on every way out: it ends the refresh

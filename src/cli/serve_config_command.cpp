@@ -257,10 +257,45 @@ void reload(serve::FleetService& fleet, const std::string& path, bool debug,
   }
 }
 
+// The file's top level alone, through serve's flag parsing: a bad value the file gave is reported
+// with the file's line and key, not as a flag the user never typed.
+void check_top_level(const ServeConfigFile& file) {
+  cxxopts::Options serve_options("rolesanywhere-helper serve", "");
+  add_serve_flags(serve_options);
+  add_debug_flag(serve_options);
+  std::vector<std::string> arguments{"serve"};
+  arguments.insert(arguments.end(), file.serve_arguments.begin(), file.serve_arguments.end());
+  std::vector<char*> argv = as_argv(arguments);
+  try {
+    const auto result = parse_or_help(serve_options, static_cast<int>(argv.size()), argv.data());
+    (void)read_serve_flags(*result);
+  } catch (const Error& error) {
+    const ConfigPosition position = position_of_message(file.serve_key_lines, error.what());
+    throw Error(error.kind(), file.path +
+                                  (position.key.empty() ? ""
+                                                        : ":" + std::to_string(position.line) +
+                                                              ": key '" + position.key + "'") +
+                                  ": " + error.what());
+  }
+}
+
+// The listener's messages (an address off loopback, a port in use) name the file's key where the
+// value came from the file rather than the command line.
+void label_file_values(serve::ServeLabels& labels, const ServeConfigFile& file,
+                       const cxxopts::ParseResult& command_line) {
+  for (const auto& [key, label] :
+       {std::pair{"bind", &labels.bind}, std::pair{"port", &labels.port}})
+    if (const auto line = file.serve_key_lines.find(key);
+        line != file.serve_key_lines.end() && !command_line.count(key))
+      *label = std::string(key) + " (" + file.path + ":" + std::to_string(line->second) + ")";
+  labels.allow_non_loopback = "allow-non-loopback = true to the top level of " + file.path;
+}
+
 }  // namespace
 
 int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseResult& flags,
-                         std::optional<std::chrono::seconds> refresh_before_expiry) {
+                         std::optional<std::chrono::seconds> refresh_before_expiry,
+                         std::optional<std::chrono::seconds> announce_after) {
   // Identity and session flags belong in the file, where each binding has its own.
   for (const FlagSpec& flag : describe_flags(provider_options()))
     if (flag.name != "debug" && flag.name != "help" && flags.count(flag.name))
@@ -278,6 +313,7 @@ int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseRes
   const std::string path = flags["config"].as<std::string>();
   ServeConfigFile file = read_config(path);
   const std::vector<std::string> serve_arguments = file.serve_arguments;  // compared on SIGHUP
+  check_top_level(file);
 
   // The file's top level first, the command line after it: a flag given twice counts last.
   cxxopts::Options serve_options("rolesanywhere-helper serve", "");
@@ -289,7 +325,9 @@ int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseRes
   std::vector<char*> argv = as_argv(arguments);
   const auto serve_flags = parse_or_help(serve_options, static_cast<int>(argv.size()), argv.data());
   serve::ServeOptions options = read_serve_flags(*serve_flags);
+  label_file_values(options.labels, file, flags);
   options.policy = refresh_policy(refresh_before_expiry);
+  if (announce_after) options.announce_after = *announce_after;
   const bool debug = serve_flags->count("debug") > 0;
 
   std::vector<serve::BindingConfig> bindings = read_bindings(std::move(file), debug);

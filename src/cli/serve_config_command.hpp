@@ -1,5 +1,5 @@
 // serve --config FILE (serve_config_command.cpp): called by serve_command once the flags are
-// parsed, with the arguments they were parsed from (without the test hook's).
+// parsed, with the arguments they were parsed from (without the test hooks').
 #pragma once
 
 #include "command_line.hpp"
@@ -11,6 +11,7 @@
 namespace rolesanywhere::cli {
 
 int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseResult& flags,
-                         std::optional<std::chrono::seconds> refresh_before_expiry);
+                         std::optional<std::chrono::seconds> refresh_before_expiry,
+                         std::optional<std::chrono::seconds> announce_after);
 
 }  // namespace rolesanywhere::cli

@@ -432,17 +432,24 @@ ServeConfigFile parse_serve_config(const std::string& path, const std::string& t
   return ConfigReader(path, serve_flags, binding_flags).read(text);
 }
 
-ConfigPosition position_of_message(const ConfigBinding& binding, const std::string& message) {
+ConfigPosition position_of_message(const std::map<std::string, int>& key_lines,
+                                   const std::string& message) {
   // "First": the key that comes first in the message, which is the flag the message is about.
-  ConfigPosition position{"", binding.line};
+  ConfigPosition position;
   std::size_t earliest = std::string::npos;
-  for (const auto& key_line : binding.key_lines) {
-    const std::size_t at = flag_position(message, key_line.first);
+  for (const auto& [key, line] : key_lines) {
+    const std::size_t at = flag_position(message, key);
     if (at < earliest) {
       earliest = at;
-      position = ConfigPosition{key_line.first, key_line.second};
+      position = ConfigPosition{key, line};
     }
   }
+  return position;
+}
+
+ConfigPosition position_of_message(const ConfigBinding& binding, const std::string& message) {
+  ConfigPosition position = position_of_message(binding.key_lines, message);
+  if (position.key.empty()) position.line = binding.line;
   return position;
 }
 

@@ -69,5 +69,8 @@ struct ConfigPosition {
   int line = 0;
 };
 ConfigPosition position_of_message(const ConfigBinding& binding, const std::string& message);
+// The same for the file's top level (serve's own flags); without a match, line 0 and no key.
+ConfigPosition position_of_message(const std::map<std::string, int>& key_lines,
+                                   const std::string& message);
 
 }  // namespace rolesanywhere::cli

@@ -6,13 +6,16 @@ SERVE_IDENTITY=(--certificate "$PKI/rsa2048.fullchain.pem" --private-key "$PKI/r
 # start_serve NAME [serve flags]: starts `serve --port 0` with the emulator's session flags and
 # the rsa2048 identity; waits for the export line. Sets SERVE_PID, SERVE_PORT, SERVE_URL and
 # SERVE_ERR (its stderr). Returns 1 (SERVE_PID still set) when it exited instead.
+# --announce-after (a test hook): the export line waits for the first CreateSession's outcome
+# however slow a sanitizer build is, rather than 2 s, so checks made right after it see that
+# outcome (credentials, or the service's failure) instead of a CreateSession still in flight.
 start_serve() {
   local name=$1
   shift
   SERVE_ERR=$WORK/$name.err
   read -ra _session <<<"$(session_flags)"
-  "$HELPER" serve --port 0 "${SERVE_IDENTITY[@]}" "${_session[@]}" "$@" >"$WORK/$name.out" \
-    2>"$SERVE_ERR" &
+  "$HELPER" serve --port 0 --announce-after 20 "${SERVE_IDENTITY[@]}" "${_session[@]}" "$@" \
+    >"$WORK/$name.out" 2>"$SERVE_ERR" &
   SERVE_PID=$!
   EMULATOR_PIDS+=("$SERVE_PID")
   wait_for_serve_lines "$SERVE_PID" "$SERVE_ERR"

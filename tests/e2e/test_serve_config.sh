@@ -87,7 +87,11 @@ start_config_serve() {
   shift 3
   SERVE_ERR=$WORK/$name.err
   SERVE_OUT=$WORK/$name.out
-  "$HELPER" serve --config "$config" --port 0 "$@" >"$SERVE_OUT" 2>"$SERVE_ERR" &
+  # --announce-after (a test hook): the start-up lines wait for every first CreateSession's
+  # outcome however slow a sanitizer build is, instead of 2 s, so each binding is served or left
+  # out when they appear.
+  "$HELPER" serve --config "$config" --port 0 --announce-after 20 "$@" >"$SERVE_OUT" \
+    2>"$SERVE_ERR" &
   SERVE_PID=$!
   EMULATOR_PIDS+=("$SERVE_PID")
   wait_for_bindings "$SERVE_PID" "$SERVE_ERR" "$names"
@@ -134,10 +138,10 @@ served_keys() {
 }
 HTTP_STATUS= HTTP_BODY=
 
-# wait_for_role NAME ROLE: (up to 5 s) the binding serves credentials issued for ROLE; sets
+# wait_for_role NAME ROLE: (up to 30 s) the binding serves credentials issued for ROLE; sets
 # SERVED_KEY. A binding (re)started by SIGHUP may still be fetching its first credentials.
 wait_for_role() {
-  for _ in $(seq 50); do
+  for _ in $(seq 300); do
     served_key "$1"
     [ -n "$SERVED_KEY" ] && [ "$(role_of_key "$SERVED_KEY")" = "$2" ] && return 0
     sleep 0.1
@@ -273,7 +277,7 @@ fi
 write_config "$CONFIG" web batch_changed extra
 lines_before=$(grep -c '^binding ' "$SERVE_ERR")
 kill -HUP "$SERVE_PID"
-wait_until 10 grep -q "^rolesanywhere-helper: reloaded " "$SERVE_ERR"
+wait_until 30 grep -q "^rolesanywhere-helper: reloaded " "$SERVE_ERR"
 wait_for_bindings "$SERVE_PID" "$SERVE_ERR" "extra"
 STDERR=$(cat "$SERVE_ERR")
 check "SIGHUP: the reload line names what was added, removed, changed and kept" \
@@ -353,16 +357,17 @@ stop_serve TERM
 TOKENS=$WORK/tokens-none
 mkdir -p "$TOKENS"
 write_config "$WORK/none.toml" api
-"$HELPER" serve --config "$WORK/none.toml" --port 0 >"$WORK/stdout" 2>"$WORK/stderr" &
+"$HELPER" serve --config "$WORK/none.toml" --port 0 --announce-after 20 >"$WORK/stdout" \
+  2>"$WORK/stderr" &
 none_pid=$!
 EMULATOR_PIDS+=("$none_pid")
-if exits_within 15 "$none_pid"; then
+if exits_within 30 "$none_pid"; then
   STDERR=$(cat "$WORK/stderr")
   STDOUT=$(cat "$WORK/stdout")
   check "no binding could start: exit status 1" test "$EXIT_STATUS" = 1
   check "  and api named as left out" grep -q "binding 'api' left out: " "$WORK/stderr"
 else
-  fail "no binding could start: still running after 15 s"
+  fail "no binding could start: still running after 30 s"
   kill "$none_pid" 2>/dev/null
 fi
 set_faults '{"refuse_roles":[]}'
@@ -392,6 +397,21 @@ STDOUT="line $second_line or $((second_line - 1)) of $WORK/duplicate.toml expect
 check "  the line is the second binding's (its name, or its [[binding]] header)" \
   bash -c '[[ "$1" == *"duplicate.toml:$2:"* || "$1" == *"duplicate.toml:$(($2 - 1)):"* ]]' _ \
   "$STDERR" "$second_line"
+
+# A bad value of the file's top level names the file's line and key, not a flag never typed.
+{ echo "port = 70000"; cat "$WORK/fleet.good.toml"; } >"$WORK/bad-port.toml"
+expect_error "a top-level port out of range: FILE:1 and the key 'port' named" \
+  "$WORK/bad-port.toml:1: key 'port': " serve --config "$WORK/bad-port.toml"
+{ echo 'bind = "192.0.2.1"'; cat "$WORK/fleet.good.toml"; } >"$WORK/bad-bind.toml"
+expect_error "a top-level bind off loopback: the file's key and the file's way out named" \
+  "bind ($WORK/bad-bind.toml:1) 192.0.2.1 is not a loopback address" \
+  serve --config "$WORK/bad-bind.toml" --port 0
+check "  the way out is the file's allow-non-loopback" \
+  bash -c '[[ "$1" == *"Add allow-non-loopback = true to the top level of $2"* ]]' _ "$STDERR" \
+  "$WORK/bad-bind.toml"
+expect_error "  --bind on the command line wins and is named as the flag" \
+  "--bind 192.0.2.2 is not a loopback address" \
+  serve --config "$WORK/bad-bind.toml" --port 0 --bind 192.0.2.2
 
 expect_error "identity flags together with --config are an error" "--config" \
   serve --config "$CONFIG" --port 0 --role-arn "$ROLE_WEB"

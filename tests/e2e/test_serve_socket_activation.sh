@@ -25,7 +25,8 @@ PY
 activate() { python3 "$WORK/activate.py" "$@"; }
 
 # Started directly (not through the function) so that $! is the pid that becomes serve's.
-python3 "$WORK/activate.py" 127.0.0.1 "$WORK/activated.port" "$HELPER" serve "${SERVE_IDENTITY[@]}" "${SESSION[@]}" \
+python3 "$WORK/activate.py" 127.0.0.1 "$WORK/activated.port" "$HELPER" serve --announce-after 20 \
+  "${SERVE_IDENTITY[@]}" "${SESSION[@]}" \
   2>"$WORK/activated.err" &
 SERVE_PID=$!
 EMULATOR_PIDS+=("$SERVE_PID")
@@ -45,6 +46,28 @@ STATUS=$?
 STDERR=$(cat "$WORK/stderr")
 check "--port with a passed socket is refused with a reason" \
   bash -c '[ "$1" -ne 0 ] && [[ "$2" == *"ListenStream"* ]]' _ "$STATUS" "$STDERR"
+
+# The same from a serve --config file's top level: the file's line and key are named.
+cat >"$WORK/activated.toml" <<EOF
+port = 9911
+[defaults]
+trust-anchor-arn = "$TRUST_ANCHOR_ARN"
+profile-arn = "$PROFILE_ARN"
+role-arn = "$ROLE_ARN"
+endpoint = "$EMULATOR_URL"
+[[binding]]
+name = "web"
+certificate = "$PKI/rsa2048.fullchain.pem"
+private-key = "$PKI/rsa2048.key.pem"
+container-token-file = "$WORK/web-token"
+EOF
+activate 127.0.0.1 "$WORK/config.port" "$HELPER" serve --config "$WORK/activated.toml" \
+  >"$WORK/stdout" 2>"$WORK/stderr"
+STATUS=$?
+STDERR=$(cat "$WORK/stderr")
+check "serve --config: a port in the file with a passed socket is refused, naming FILE:LINE" \
+  bash -c '[ "$1" -ne 0 ] && [[ "$2" == *"$3:1: key "?port?": "*ListenStream* ]]' _ "$STATUS" \
+  "$STDERR" "$WORK/activated.toml"
 
 activate 0.0.0.0 "$WORK/any.port" "$HELPER" serve "${SERVE_IDENTITY[@]}" "${SESSION[@]}" \
   >"$WORK/stdout" 2>"$WORK/stderr"

@@ -410,3 +410,14 @@ TEST_CASE("serve config: position_of_message finds the key a flag error is about
   CHECK(position.key.empty());
   CHECK(position.line == 3);
 }
+
+TEST_CASE("serve config: position_of_message over the top level's keys") {
+  const ServeConfigFile file = parse("metrics = true\nport = 70000\n" + kWeb);
+  ConfigPosition position =
+      position_of_message(file.serve_key_lines, "--port 70000: must be 0 (any free port) to 65535");
+  CHECK(position.key == "port");
+  CHECK(position.line == 2);
+  position = position_of_message(file.serve_key_lines, "--bind: not given here");
+  CHECK(position.key.empty());
+  CHECK(position.line == 0);
+}
