@@ -67,14 +67,20 @@ request = (f"GET /latest/meta-data/iam/security-credentials/rolesanywhere-test H
 s = socket.create_connection(("127.0.0.1", port))
 split = request.index(b"x-aws")  # the request line is in: the request has begun
 s.sendall(request[:split])
-time.sleep(0.3)
+time.sleep(1)  # the server has read the request line, even a sanitizer build on a busy machine
 os.kill(pid, signal.SIGTERM)
-time.sleep(0.5)
-try:
-    socket.create_connection(("127.0.0.1", port), timeout=1)
-    print("new connection accepted while draining")
-except OSError:
-    print("new connections refused while draining")
+# Refused once serve has taken the signal: asked until then, for at most 3 s (the drain lasts 5).
+deadline = time.monotonic() + 3
+while True:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        print("new connections refused while draining")
+        break
+    if time.monotonic() > deadline:
+        print("new connection accepted while draining")
+        break
+    time.sleep(0.1)
 s.sendall(request[split:])
 answer = s.recv(65536).decode(errors="replace")
 print(answer.split("\r\n", 1)[0])

@@ -31,7 +31,7 @@ expect_error "an expired certificate stops serve at start" "expired" \
 set_faults '{"fail_count":100000,"fail_status":503}'
 start_serve down-at-start || { STDERR=$(cat "$SERVE_ERR"); fail "serve starts while the service is down"; }
 STDERR=$(cat "$SERVE_ERR")
-check "it warns that there are no credentials yet" grep -q "no credentials yet" "$SERVE_ERR"
+check "it warns that there are no credentials yet" wait_until 10 grep -q "no credentials yet" "$SERVE_ERR"
 token=$(imds_token)
 imds_credentials "$token"
 STDOUT=$HTTP_BODY
@@ -69,15 +69,16 @@ check "credentials are served once the service is reachable" wait_for_status "$t
 stop_serve TERM
 
 # 4. Refreshes that fail: the old credentials stay in service while valid, new ones follow.
-# A 900 s session refreshed 896 s before expiry: a refresh every ~4 s.
-start_serve refresh --session-duration 900 --refresh-before-expiry 896
+# A 900 s session refreshed 890 s before expiry: the first refresh ~10 s after start, time enough
+# to take the first credentials and start the outage before it even on a slow sanitizer build.
+start_serve refresh --session-duration 900 --refresh-before-expiry 890
 token=$(imds_token)
 imds_credentials "$token"
 first_key=$(json_field AccessKeyId)
 check "first credentials" test "$HTTP_STATUS" = 200 -a -n "$first_key"
 issued_before=$(emulator_stat sessions_issued)
 set_faults '{"fail_count":100000,"fail_status":500}'
-sleep 7
+wait_until 30 grep -q "refreshing credentials failed" "$SERVE_ERR"
 imds_credentials "$token"
 STDOUT=$HTTP_BODY
 STDERR=$(cat "$SERVE_ERR")

@@ -2,8 +2,9 @@
 # Slow clients cannot starve serve (slowloris): 600 connections from this very machine, each
 # trickling its request headers a byte every 3 seconds and reconnecting when it is dropped, more
 # than serve's 512 connections. An SDK on the same machine (the same 127.0.0.1: no per-address
-# limit can tell it from the attacker) must still get its token and credentials, each within a
-# second, again and again while the attack runs.
+# limit can tell it from the attacker) must still get its token and credentials, each within 3 s
+# (a second normally; the bound leaves room for a sanitizer build on a busy machine and still lies
+# well under the 5 s a slow client is given), again and again while the attack runs.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
 start_emulator emulator
@@ -74,14 +75,19 @@ def attack():
 
 attacker = threading.Thread(target=attack)
 attacker.start()
-time.sleep(TRICKLE_SECONDS + 1)  # every attacker has had its turn: the slots are theirs
+# Every attacker has had its turn and the slots are theirs: more than serve's 512 connections
+# sent a request line (a second after a full trickle round, or up to 20 s on a slow machine).
+deadline = time.monotonic() + 20
+time.sleep(TRICKLE_SECONDS + 1)
+while stats["connected"] <= 512 and time.monotonic() < deadline:
+    time.sleep(0.1)
 print(f"attack under way: {stats['connected']} connections sent their request line")
 
 answered, failures, slowest = 0, [], 0.0
 for round_number in range(12):
     started = time.monotonic()
     try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
         c.request("PUT", "/latest/api/token",
                   headers={"x-aws-ec2-metadata-token-ttl-seconds": "60"})
         r = c.getresponse()
@@ -95,7 +101,7 @@ for round_number in range(12):
         elapsed = time.monotonic() - started
         if r.status != 200 or b"AccessKeyId" not in body:
             raise RuntimeError(f"credentials: {r.status}")
-        if elapsed > 1:
+        if elapsed > 3:
             raise RuntimeError(f"answered after {elapsed:.2f} s")
         answered += 1
         slowest = max(slowest, elapsed)
@@ -114,7 +120,7 @@ echo "$STDOUT"
 attackers=$(sed -n 's/^attack under way: \([0-9]*\) .*/\1/p' <<<"$STDOUT")
 check "the attack held more than the 512 connections (${attackers:-0} sent a request line)" \
   test "${attackers:-0}" -gt 512
-check "during the attack the SDK flow got its 200s, each within a second" \
+check "during the attack the SDK flow got its 200s, each within 3 s" \
   bash -c '[[ "$1" == *"answered=12 failed=0"* ]]' _ "$STDOUT"
 
 # Afterwards serve answers as before.

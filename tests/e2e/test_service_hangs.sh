@@ -28,7 +28,8 @@ else
 fi
 STDERR=$(cat "$WORK/serve.err")
 check "the first CreateSession really is waiting on the service" requests_reached $((before + 1))
-check "it says the service has not answered yet" grep -q "has not answered the first CreateSession yet" "$WORK/serve.err"
+check "it says the service has not answered yet" \
+  wait_until 5 grep -q "has not answered the first CreateSession yet" "$WORK/serve.err"
 token=$(imds_token)
 imds_credentials "$token"
 STDOUT=$HTTP_BODY

@@ -44,7 +44,10 @@ for round in $(seq $rounds); do
   "$HELPER" update --profile crash --session-duration 900 --refresh-before-expiry 900 \
     "${IDENTITY[@]}" "${SESSION[@]}" >/dev/null 2>"$WORK/crash.err" &
   pid=$!
-  sleep "0.$((RANDOM % 6 + 1))$((RANDOM % 10))"
+  # Killed while it writes flat out: after its first write (however slow a sanitizer build is to
+  # get there), at a random moment within the next 0.3 s.
+  wait_until 20 grep -q "updated profile" "$WORK/crash.err"
+  sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
   kill -9 "$pid"
   wait "$pid" 2>/dev/null
   ls -a "$(dirname "$FILE")" | grep -q '\.tmp-' && mid_write=$((mid_write + 1))
@@ -79,7 +82,9 @@ for n in 1 2 3 4; do
 done
 once_ok=0
 for pid in "${once_pids[@]}"; do wait "$pid" && once_ok=$((once_ok + 1)); done
-sleep 2
+# Each loop has written at least twice (they refresh flat out) before they are stopped.
+wrote_twice() { [ "$(grep -c "updated profile" "$WORK/loop$1.err")" -ge 2 ]; }
+for n in 1 2 3 4; do wait_until 30 wrote_twice "$n"; done
 kill -TERM "${pids[@]}"
 loops_ok=0
 for pid in "${pids[@]}"; do wait "$pid" && loops_ok=$((loops_ok + 1)); done

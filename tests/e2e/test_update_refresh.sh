@@ -29,10 +29,11 @@ stderr_has "updated profile 'loop'" && pass "each refresh is reported on stderr"
 
 # An outage: every CreateSession fails with 503 for a while.
 set_faults '{"fail_count":1000000,"fail_status":503}'
-sleep 1  # a refresh already under way may still succeed
-during=$(key_in_file)
 wait_until 15 stderr_has "refresh failed" && pass "a failing refresh is reported" ||
   { STDERR=$(tail -5 "$WORK/loop.err"); fail "a failing refresh is reported"; }
+# Read once a refresh has failed: one under way when the outage began may still have succeeded,
+# and none can after it.
+during=$(key_in_file)
 sleep 3
 kill -0 "$LOOP" 2>/dev/null && pass "the process survives the outage" || fail "the process survives the outage"
 [ "$(key_in_file)" = "$during" ] && pass "the old credentials stay in the file during the outage" ||
@@ -68,7 +69,8 @@ ls -a "$(dirname "$FILE")" | grep -q '\.tmp-' && fail "no temporary file is left
 
 "$HELPER" update --profile loop "${IDENTITY[@]}" "${SESSION[@]}" >/dev/null 2>"$WORK/int.err" &
 LOOP=$!
-sleep 1.5
+# Once it has written, so the signal meets the running loop rather than a process starting up.
+wait_until 20 grep -q "updated profile 'loop'" "$WORK/int.err"
 kill -INT "$LOOP"
 wait "$LOOP"
 STATUS=$?

@@ -84,6 +84,10 @@ serve::ServeOptions loopback_any_port() {
   serve::ServeOptions options;
   options.bind_address = "127.0.0.1";
   options.port = 0;
+  // apply() returns once every binding has its outcome: a long wait costs a passing run nothing,
+  // and under the sanitizers a first CreateSession can take longer than the 2 s default (the
+  // tests about a pending binding set a short one of their own).
+  options.announce_after = std::chrono::seconds(60);
   return options;
 }
 

@@ -89,9 +89,10 @@ TEST_CASE("input file: a FIFO whose writer stops part way gives up too") {
   const std::string fifo = make_fifo(directory);
   FifoWriter writer(fifo, kPem.substr(0, 20), /*stall=*/true);
   const std::string label = file_label("", "private key file", fifo);
-  CHECK(read_error(fifo, label, 300ms) ==
+  // Long enough for the writer thread's part to arrive first, even on a slow sanitizer build.
+  CHECK(read_error(fifo, label, 1500ms) ==
         "private key file " + fifo +
-            " did not finish within 300 ms: its writer sent part of the data, then neither more "
+            " did not finish within 1500 ms: its writer sent part of the data, then neither more "
             "nor its end");
 }
 

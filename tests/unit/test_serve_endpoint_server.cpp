@@ -311,7 +311,10 @@ TEST_CASE("serve server: random bytes and malformed requests never stop it") {
     UniqueFd fd = connect_to(port);
     send_all(fd.get(), request);
     CAPTURE(request.substr(0, 60));
-    CHECK(status_of(read_until_close(fd.get(), 300ms)) == expected);
+    // An answer is waited for in full (up to 3 s, for a slow sanitizer build); no answer, briefly.
+    const std::string answer =
+        expected == 0 ? read_until_close(fd.get(), 300ms) : read_one_response(fd.get());
+    CHECK(status_of(answer) == expected);
   }
 
   std::mt19937 random(12345);
@@ -378,7 +381,7 @@ TEST_CASE("serve server: shutdown does not wait for idle keep-alive connections"
   REQUIRE(status_of(read_one_response(idle.get())) == 200);
   const auto start = std::chrono::steady_clock::now();
   test.server->shutdown(5s);
-  CHECK(std::chrono::steady_clock::now() - start < 1s);
+  CHECK(std::chrono::steady_clock::now() - start < 4s);  // not the 5 s drain
 }
 
 TEST_CASE("serve server: many clients during refreshes all get complete credentials") {
@@ -448,8 +451,8 @@ TEST_CASE("serve server: a body over the limit is refused before it has arrived"
     }
     CHECK(sent < 64 * 1024);
     const auto started = std::chrono::steady_clock::now();
-    CHECK(read_until_close(fd.get(), 2000ms).empty());
-    CHECK(std::chrono::steady_clock::now() - started < 1000ms);  // closed, not timed out
+    CHECK(read_until_close(fd.get(), 10'000ms).empty());
+    CHECK(std::chrono::steady_clock::now() - started < 5000ms);  // closed, not timed out
   }
   CHECK(!get_token(port).empty());  // still serving
 }

@@ -9,6 +9,7 @@
 
 #include "rolesanywhere/error.hpp"
 
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -245,17 +246,31 @@ TEST_CASE("update file: kill -9 at random moments never leaves a torn or truncat
   for (int round = 0; round < 40; ++round) {
     const long first = next_number;
     next_number += 1'000'000;  // each child writes its own range, increasing
+    // The child says when its first write is done: the kill then lands while it writes flat out,
+    // however long a sanitizer build takes to get there.
+    int first_write[2];
+    REQUIRE(::pipe(first_write) == 0);
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
+      ::close(first_write[0]);
       for (long n = first;; ++n) {
         try {
           update_credentials_file(file, "default", numbered_credentials(n));
         } catch (...) {
           ::_exit(3);
         }
+        if (n == first) {
+          const char done = 1;
+          if (::write(first_write[1], &done, 1) != 1) ::_exit(4);
+          ::close(first_write[1]);
+        }
       }
     }
+    ::close(first_write[1]);
+    pollfd wait_for_write{first_write[0], POLLIN, 0};
+    CHECK(::poll(&wait_for_write, 1, 30'000) == 1);
+    ::close(first_write[0]);
     std::this_thread::sleep_for(
         microseconds(std::uniform_int_distribution<int>(0, 30'000)(random)));
     ::kill(child, SIGKILL);
