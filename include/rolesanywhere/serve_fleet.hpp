@@ -71,10 +71,11 @@ class FleetService {
   // Makes the running bindings those of `bindings`: starts the new and changed ones (loading
   // their identities on this thread, where a PIN may be asked for), waits up to announce_after for
   // their first CreateSession, leaves out those that failed to start or were refused, then swaps
-  // the set the endpoint routes by and stops the removed and replaced ones. Unchanged bindings
-  // are not touched. Reports `serving` for each binding started once the endpoint is open.
-  // Throws Error(kInvalidArgument) for a configuration that cannot be served as a whole (two
-  // bindings with the same name, path or token, two IMDS bindings), changing nothing.
+  // the set the endpoint routes by and tells the removed and replaced ones to stop (without
+  // waiting for them: see stop_refreshes). Unchanged bindings are not touched. Reports `serving`
+  // for each binding started once the endpoint is open. Throws Error(kInvalidArgument) for a
+  // configuration that cannot be served as a whole (two bindings with the same name, path or token,
+  // two IMDS bindings), changing nothing.
   FleetChanges apply(std::vector<BindingConfig> bindings, const std::stop_token& stop);
 
   // Opens the endpoint (after the first apply) and announces it and every binding served.
@@ -83,6 +84,11 @@ class FleetService {
   std::size_t size() const;
   // Stops accepting connections and waits up to `drain` for the requests in flight.
   void shutdown(std::chrono::milliseconds drain);
+  // Tells every binding's refresh loop to stop (cancelling CreateSessions in progress) and waits
+  // up to `wait` for all of them, those removed by earlier reloads included. False when one is
+  // still busy, inside a signature a token holds: the destructor would then wait for it, so the
+  // caller may rather end the process.
+  bool stop_refreshes(std::chrono::milliseconds wait);
 
   struct State;
 

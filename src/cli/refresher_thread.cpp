@@ -22,13 +22,16 @@ bool RefresherThread::stop(std::chrono::milliseconds wait) {
   return finished_condition_.wait_for(lock, wait, [this] { return finished_; });
 }
 
-void stop_or_leave(RefresherThread& thread, std::string_view message) {
-  if (thread.stop(kRefresherStopWait)) return;
+void leave_now(std::string_view message) {
   report_error(message);
   std::fflush(nullptr);
   // Not exit(): static destructors would run while the stuck thread still uses the objects they
   // destroy (the PKCS#11 module, libcurl's global state).
   std::_Exit(0);
+}
+
+void stop_or_leave(RefresherThread& thread, std::string_view message) {
+  if (!thread.stop(kRefresherStopWait)) leave_now(message);
 }
 
 std::function<void()> refresh_on_hangup(std::function<void()> refresh_now, bool enabled) {

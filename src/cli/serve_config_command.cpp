@@ -8,6 +8,7 @@
 #include "output.hpp"
 #include "provider_flags.hpp"
 #include "refresh_test_hook.hpp"
+#include "refresher_thread.hpp"
 #include "serve_config_file.hpp"
 #include "serve_flags.hpp"
 #include "service_lines.hpp"
@@ -342,8 +343,19 @@ int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseRes
                                                : std::function<void()>{});
   std::signal(SIGPIPE, SIG_IGN);
 
+  // A binding's token may hold a signature (waiting for a touch) that no stop reaches: leave
+  // without it rather than wait, as the single serve does.
+  const auto stop_refreshes_or_leave = [&fleet, &stop_signals] {
+    if (!fleet.stop_refreshes(kRefresherStopWait))
+      leave_now(std::string("stopped by ") + stop_signals.received_name() +
+                " while a CreateSession was still in progress (a token signing, or the service "
+                "not answering); leaving without it");
+  };
   apply(fleet, path, std::move(bindings), stopping.get_token());
-  if (stopping.stop_requested()) return 0;
+  if (stopping.stop_requested()) {
+    stop_refreshes_or_leave();
+    return 0;
+  }
   if (fleet.size() == 0)
     throw Error(Error::Kind::kInvalidArgument,
                 path + ": no binding could start (the lines above say why)");
@@ -355,6 +367,7 @@ int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseRes
   report_error(std::string("stopping on ") + stop_signals.received_name() +
                ": no new connections, answering the requests in flight");
   fleet.shutdown(kDrainTime);
+  stop_refreshes_or_leave();
   return 0;
 }
 

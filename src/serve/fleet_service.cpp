@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -78,6 +79,11 @@ class Binding {
       if (!stop_.stop_requested() && announced_ && left_out &&
           credentials_->first_fetch().outcome() == Outcome::kRejected)
         left_out(name_, credentials_->first_fetch().failure_message());
+      {
+        const std::lock_guard lock(finished_mutex_);
+        finished_ = true;
+      }
+      finished_changed_.notify_all();
     });
   }
   ~Binding() { stop(); }
@@ -90,6 +96,16 @@ class Binding {
     if (thread_.joinable()) thread_.join();
   }
   void request_stop() { stop_.request_stop(); }
+  // Whether the thread has nothing left to do, waiting for it until `deadline` at most: a
+  // signature a token holds (waiting for a touch) ignores the stop.
+  bool wait_finished(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(finished_mutex_);
+    return finished_changed_.wait_until(lock, deadline, [this] { return finished_; });
+  }
+  bool finished() {
+    const std::lock_guard lock(finished_mutex_);
+    return finished_;
+  }
 
   const std::string& name() const noexcept { return name_; }
   const std::string& fingerprint() const noexcept { return fingerprint_; }
@@ -131,7 +147,10 @@ class Binding {
   std::unique_ptr<EndpointHandler> handler_;
   std::atomic<bool> announced_{false};
   std::atomic<bool> ended_{false};
-  std::thread thread_;  // last: started once everything it uses exists
+  std::mutex finished_mutex_;
+  std::condition_variable finished_changed_;
+  bool finished_ = false;  // the thread's body has returned
+  std::thread thread_;     // last: started once everything it uses exists
 };
 
 using BindingList = std::vector<std::shared_ptr<Binding>>;
@@ -184,6 +203,18 @@ struct FleetService::State {
   HttpResponse route(const HttpRequest& request) const;
   BindingEndpoint describe(const Binding& binding) const;
   std::shared_ptr<SharedIdentity> identity_for(const IdentitySource& source);
+  // Tells a binding taken out of service to stop, without waiting for it: a token holding its
+  // signature must not hold a reload (nor the SIGTERM after it) as well. Kept until it is done.
+  void retire(const std::shared_ptr<Binding>& binding) {
+    binding->request_stop();
+    retiring.push_back(binding);
+  }
+  // Every binding with a thread: those served and those retiring.
+  BindingList all_bindings() const {
+    BindingList all = *snapshot();
+    all.insert(all.end(), retiring.begin(), retiring.end());
+    return all;
+  }
 
   ServeOptions options;
   UniqueFd socket;  // until start_answering() hands it to the server
@@ -196,6 +227,9 @@ struct FleetService::State {
 
   mutable std::mutex table_mutex;
   std::shared_ptr<const BindingList> table = std::make_shared<BindingList>();
+  // Stopped, maybe not yet finished; only apply(), stop_refreshes() and the destructor touch it,
+  // all on the caller's thread.
+  BindingList retiring;
   std::unique_ptr<EndpointServer> server;  // last: stopped before what it calls is destroyed
 };
 
@@ -245,15 +279,17 @@ FleetService::FleetService(ServeListener listener, const Clock& clock, FleetEven
 
 FleetService::~FleetService() {
   if (state_->server) state_->server->shutdown(std::chrono::milliseconds(0));
-  const std::shared_ptr<const BindingList> bindings = state_->snapshot();
+  const BindingList bindings = state_->all_bindings();
   // Every loop told to stop first, so their CreateSessions are cancelled together.
-  for (const auto& binding : *bindings) binding->request_stop();
-  for (const auto& binding : *bindings) binding->stop();
+  for (const auto& binding : bindings) binding->request_stop();
+  for (const auto& binding : bindings) binding->stop();
 }
 
 FleetChanges FleetService::apply(std::vector<BindingConfig> configs, const std::stop_token& stop) {
   State& state = *state_;
   check_configuration(configs);
+  // Those retired by earlier reloads that are done by now are joined (at once) and let go.
+  std::erase_if(state.retiring, [](const auto& binding) { return binding->finished(); });
   std::set<std::string> configured;
   for (const BindingConfig& config : configs) configured.insert(config.name);
   const std::shared_ptr<const BindingList> running = state.snapshot();
@@ -320,7 +356,7 @@ FleetChanges FleetService::apply(std::vector<BindingConfig> configs, const std::
     if (same == next.end()) continue;
     const std::string reason = "its container token file holds the same token as binding '" +
                                (*same)->name() + "': each binding needs its own";
-    binding->stop();
+    state.retire(binding);
     leave_out(binding->name(), reason, at);
   }
 
@@ -333,7 +369,7 @@ FleetChanges FleetService::apply(std::vector<BindingConfig> configs, const std::
     const Outcome outcome = binding->first_fetch().wait_for_change(
         Outcome::kPending, std::max(left, std::chrono::milliseconds(0)), stop);
     if (outcome == Outcome::kRejected) {
-      binding->stop();
+      state.retire(binding);
       leave_out(binding->name(), binding->first_fetch().failure_message(),
                 std::find(next.begin(), next.end(), binding));
     } else {
@@ -351,7 +387,7 @@ FleetChanges FleetService::apply(std::vector<BindingConfig> configs, const std::
   }
   for (const auto& binding : *running)
     if (std::find(next.begin(), next.end(), binding) == next.end()) {
-      binding->stop();
+      state.retire(binding);
       if (!configured.contains(binding->name())) changes.removed.push_back(binding->name());
     }
   if (state.server && state.events.serving)
@@ -376,6 +412,16 @@ std::size_t FleetService::size() const { return state_->snapshot()->size(); }
 
 void FleetService::shutdown(std::chrono::milliseconds drain) {
   if (state_->server) state_->server->shutdown(drain);
+}
+
+bool FleetService::stop_refreshes(std::chrono::milliseconds wait) {
+  const BindingList bindings = state_->all_bindings();
+  for (const auto& binding : bindings) binding->request_stop();
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  bool all_finished = true;
+  for (const auto& binding : bindings)
+    all_finished = binding->wait_finished(deadline) && all_finished;
+  return all_finished;
 }
 
 }  // namespace rolesanywhere::serve

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A token that holds a signature, as a YubiKey with a touch policy does while it waits for a
-# finger: SIGTERM still stops serve and update within seconds (exit 0, a line saying what was
+# finger: SIGTERM still stops serve, serve --config and update within seconds (exit 0, a line saying what was
 # left unfinished), serve's endpoint is closed, and update's credentials file keeps the
 # credentials last written. held_sign_pkcs11 (tests/pkcs11/held_sign_module.c) forwards every
 # call to SoftHSM2 and holds C_SignInit while a gate file exists; it never opens here.
@@ -38,6 +38,65 @@ check "serve says it left a CreateSession unfinished" \
 check "the endpoint is closed" bash -c '! curl -s --noproxy "*" --max-time 2 -o /dev/null "$1"' _ "$SERVE_URL"
 check "nothing on stdout" test ! -s "$WORK/serve.out"
 check "the PIN is not on stderr" bash -c '! grep -qF -- "$1" "$2"' _ "$USER_PIN" "$SERVE_ERR"
+
+# --- serve --config: a held binding removed by SIGHUP, then SIGTERM ---
+# Two bindings, "held" over the token and "file" over a key file; while the token holds held's
+# signature, a reload that removes held is not held up by it, file is still served, and SIGTERM
+# stops serve within seconds, saying what it left unfinished.
+rm -f "$WORK/gate"
+write_fleet_config() {
+  {
+    echo "[defaults]"
+    echo "trust-anchor-arn = \"$TRUST_ANCHOR_ARN\""
+    echo "profile-arn = \"$PROFILE_ARN\""
+    echo "role-arn = \"$ROLE_ARN\""
+    echo "endpoint = \"$EMULATOR_URL\""
+    echo "session-duration = 900"
+    if [ "${1:-}" = with-held ]; then
+      echo "[[binding]]"
+      echo "name = \"held\""
+      echo "certificate = \"$TOKEN;object=p256;type=cert?pin-value=$USER_PIN\""
+      echo "pkcs11-lib = \"$HELD_SIGN_PKCS11\""
+      echo "container-token-file = \"$WORK/held-token\""
+    fi
+    echo "[[binding]]"
+    echo "name = \"file\""
+    echo "certificate = \"$PKI/rsa2048.fullchain.pem\""
+    echo "private-key = \"$PKI/rsa2048.key.pem\""
+    echo "container-token-file = \"$WORK/file-token\""
+  } >"$WORK/fleet.toml"
+}
+write_fleet_config with-held
+"$REAL_HELPER" serve --config "$WORK/fleet.toml" --port 0 --announce-after 20 \
+  --refresh-before-expiry 898 >"$WORK/fleet.out" 2>"$WORK/fleet.err" &
+SERVE_PID=$!
+EMULATOR_PIDS+=("$SERVE_PID")
+SERVE_ERR=$WORK/fleet.err
+if wait_for_bindings "$SERVE_PID" "$SERVE_ERR" "held file"; then
+  pass "serve --config starts with a token binding and a file binding"
+else
+  STDERR=$(cat "$SERVE_ERR")
+  fail "serve --config starts with a token binding and a file binding"
+  finish
+fi
+file_credentials() {
+  http_request -H "Authorization: $(cat "$WORK/file-token")" "${SERVE_URL}v1/credentials/file"
+}
+hold_signatures
+check "serve --config: a refresh of held is held inside the token" wait_until 15 held
+write_fleet_config
+kill -HUP "$SERVE_PID"
+check "  a SIGHUP that removes held is done within seconds all the same" \
+  wait_until 10 grep -q "reloaded $WORK/fleet.toml: removed held; unchanged file" "$SERVE_ERR"
+file_credentials
+check "  file's clients still get credentials" test "$HTTP_STATUS" = 200
+expect_clean_stop TERM "$SERVE_PID" 10 "$SERVE_ERR" \
+  "  SIGTERM stops serve --config with exit 0 within seconds while the token holds a signature"
+STDERR=$(cat "$SERVE_ERR")
+check "  serve --config says it left a CreateSession unfinished" \
+  grep -q "stopped by SIGTERM while a CreateSession was still in progress" "$SERVE_ERR"
+check "  nothing on stdout" test ! -s "$WORK/fleet.out"
+check "  the PIN is not on stderr" bash -c '! grep -qF -- "$1" "$2"' _ "$USER_PIN" "$SERVE_ERR"
 
 # --- update ---
 rm -f "$WORK/gate"

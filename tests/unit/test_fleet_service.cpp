@@ -676,3 +676,28 @@ TEST_CASE("serve fleet: a binding whose refresh loop ended is started again by t
   CHECK(changes.changed == Names{"a"});
   served_key(fleet, "/v1/credentials/a", token);
 }
+
+TEST_CASE("serve fleet: stop_refreshes cancels CreateSessions in flight and waits for every loop") {
+  Emulator emulator;
+  serve::ServeOptions options = loopback_any_port();
+  options.announce_after = 200ms;
+  Fleet fleet(options);
+  const auto idle = binding(emulator, {"idle", token_file("stopping", "idle")});
+  REQUIRE(fleet.apply({idle}).added == Names{"idle"});
+  // Every later CreateSession hangs in the emulator for 5 s: "busy" is announced while its first
+  // one is in flight, then replaced by "other", which leaves busy retiring mid-CreateSession.
+  emulator::FaultPlan plan;
+  plan.delay_ms = 5'000;
+  emulator.server.faults().replace(plan);
+  const auto busy = binding(emulator, {"busy", token_file("stopping", "busy")});
+  REQUIRE(fleet.apply({idle, busy}).added == Names{"busy"});
+  auto started_at = std::chrono::steady_clock::now();
+  const serve::FleetChanges removed = fleet.apply({idle});
+  CHECK(removed.removed == Names{"busy"});
+  CHECK(std::chrono::steady_clock::now() - started_at < 2s);  // not the emulator's 5 s
+  // idle's loop sleeps, busy's CreateSession is cancelled: both end well before the emulator
+  // would have answered.
+  started_at = std::chrono::steady_clock::now();
+  CHECK(fleet.service->stop_refreshes(10s));
+  CHECK(std::chrono::steady_clock::now() - started_at < 4s);
+}
