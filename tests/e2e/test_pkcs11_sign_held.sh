@@ -17,6 +17,18 @@ TOKEN_IDENTITY=(--certificate "$TOKEN;object=p256;type=cert?pin-value=$USER_PIN"
 held() { [ -e "$WORK/gate.held" ]; }
 hold_signatures() { rm -f "$WORK/gate.held"; touch "$WORK/gate"; }
 
+# expect_stop_while_held WHAT STDOUT_FILE: SIGTERM stops SERVE_PID (exit 0, within seconds) while
+# the token holds a signature, saying what it left; nothing on stdout, no PIN on stderr.
+expect_stop_while_held() {
+  expect_clean_stop TERM "$SERVE_PID" 10 "$SERVE_ERR" \
+    "SIGTERM stops $1 with exit 0 within seconds while the token holds a signature"
+  STDERR=$(cat "$SERVE_ERR")
+  check "  $1 says it left a CreateSession unfinished" \
+    grep -q "stopped by SIGTERM while a CreateSession was still in progress" "$SERVE_ERR"
+  check "  nothing on stdout" test ! -s "$2"
+  check "  the PIN is not on stderr" bash -c '! grep -qF -- "$1" "$2"' _ "$USER_PIN" "$SERVE_ERR"
+}
+
 # --- serve ---
 HELPER=$REAL_HELPER  # signals go straight to the helper, not to the no-terminal wrapper
 SERVE_IDENTITY=("${TOKEN_IDENTITY[@]}")
@@ -30,14 +42,8 @@ hold_signatures
 check "a later refresh is held inside the token" wait_until 15 held
 imds_credentials "$token"
 check "the credentials obtained before are still served meanwhile" test "$HTTP_STATUS" = 200
-expect_clean_stop TERM "$SERVE_PID" 10 "$SERVE_ERR" \
-  "SIGTERM stops serve with exit 0 within seconds while the token holds a signature"
-STDERR=$(cat "$SERVE_ERR")
-check "serve says it left a CreateSession unfinished" \
-  grep -q "stopped by SIGTERM while a CreateSession was still in progress" "$SERVE_ERR"
+expect_stop_while_held serve "$WORK/serve.out"
 check "the endpoint is closed" bash -c '! curl -s --noproxy "*" --max-time 2 -o /dev/null "$1"' _ "$SERVE_URL"
-check "nothing on stdout" test ! -s "$WORK/serve.out"
-check "the PIN is not on stderr" bash -c '! grep -qF -- "$1" "$2"' _ "$USER_PIN" "$SERVE_ERR"
 
 # --- serve --config: a held binding removed by SIGHUP, then SIGTERM ---
 # Two bindings, "held" over the token and "file" over a key file; while the token holds held's
@@ -90,13 +96,7 @@ check "  a SIGHUP that removes held is done within seconds all the same" \
   wait_until 10 grep -q "reloaded $WORK/fleet.toml: removed held; unchanged file" "$SERVE_ERR"
 file_credentials
 check "  file's clients still get credentials" test "$HTTP_STATUS" = 200
-expect_clean_stop TERM "$SERVE_PID" 10 "$SERVE_ERR" \
-  "  SIGTERM stops serve --config with exit 0 within seconds while the token holds a signature"
-STDERR=$(cat "$SERVE_ERR")
-check "  serve --config says it left a CreateSession unfinished" \
-  grep -q "stopped by SIGTERM while a CreateSession was still in progress" "$SERVE_ERR"
-check "  nothing on stdout" test ! -s "$WORK/fleet.out"
-check "  the PIN is not on stderr" bash -c '! grep -qF -- "$1" "$2"' _ "$USER_PIN" "$SERVE_ERR"
+expect_stop_while_held "serve --config" "$WORK/fleet.out"
 
 # --- update ---
 rm -f "$WORK/gate"
