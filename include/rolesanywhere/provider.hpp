@@ -78,10 +78,14 @@ struct ProviderEvent {
   std::string failure;  // kRenewalFailed: why the files cannot be loaded (never a secret)
   TimePoint expiry{};   // kExpiringSoon
   std::chrono::seconds remaining{};  // kExpiringSoon
-  // How the certificate gets renewed: files read again before every attempt (true), or a token
-  // that needs a restart (false).
+  // How the certificate gets renewed: files read again before every attempt (true), or a token,
+  // a variable or a descriptor, which need a restart (false).
   bool watches_files = false;
 };
+
+// What a person does about an expired or expiring certificate, for messages: renew the file
+// (`watches_files`), or put a renewed one where it came from and restart.
+std::string certificate_renewal_remedy(bool watches_files);
 
 // An identity loaded once for several providers (serve's bindings that name the same certificate
 // and key): one PIN prompt, one token login, one TPM object. Its providers take turns, a fetch

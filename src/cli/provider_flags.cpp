@@ -83,12 +83,8 @@ std::vector<std::string> weakened_settings(const ProviderOptions& options) {
 }
 
 std::string describe_provider_event(const ProviderEvent& event) {
-  const std::string what_to_do =
-      event.watches_files
-          ? "renew the certificate file: it is read again before every attempt, and at once on "
-            "SIGHUP"
-          : "put a renewed certificate in place (on the token, or in the variable or descriptor "
-            "it was given through) and restart";
+  const std::string what_to_do = certificate_renewal_remedy(event.watches_files) +
+                                 (event.watches_files ? ", and at once on SIGHUP" : "");
   switch (event.kind) {
     case ProviderEvent::Kind::kRenewed:
       return "the certificate or key files changed on disk; signing from now on with the renewed "

@@ -165,19 +165,21 @@ void RolesAnywhereProvider::pick_up_renewal(RenewableIdentity& identity) {
   observer_(event);
 }
 
+std::string certificate_renewal_remedy(bool watches_files) {
+  return watches_files ? "renew the certificate file: it is read again before every attempt"
+                       : "put a renewed certificate in place (on the token, or in the variable or "
+                         "descriptor it was given through) and restart";
+}
+
 void RolesAnywhereProvider::check_certificate_in_use(const RenewableIdentity& identity,
                                                      TimePoint now) {
   X509* certificate = identity.current().certificate();
   try {
     check_certificate_validity(certificate, now);
   } catch (const Error& error) {
-    const std::string what_to_do =
-        identity.watches_files()
-            ? "renew the certificate file: it is read again before every attempt"
-            : "put a renewed certificate on the token and restart";
-    throw Error(
-        Error::Kind::kCrypto,
-        std::string(error.what()) + "; not sending it to the service. To recover, " + what_to_do);
+    throw Error(Error::Kind::kCrypto, std::string(error.what()) +
+                                          "; not sending it to the service. To recover, " +
+                                          certificate_renewal_remedy(identity.watches_files()));
   }
   // In its last week, or its last quarter when it lives less than four weeks (step-ca's 24-hour
   // certificates, renewed at two thirds of their life, are then never warned about when renewal

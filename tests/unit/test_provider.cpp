@@ -130,11 +130,13 @@ TEST_CASE("provider: an expired certificate is refused with what to do, and noth
                          Error);
     CHECK(rig.transport->sent() == 0);
   }
-  SUBCASE("a token: restart with a renewed one") {
+  SUBCASE("a token, variable or descriptor: restart with a renewed one") {
     Rig rig("provider-expired-token", /*watch_files=*/false);
     rig.clock.set(expiry_of(rig.source.certificate) + 1s);
     CHECK_THROWS_WITH_AS(rig.provider->fetch(rig.clock),
-                         doctest::Contains("put a renewed certificate on the token and restart"),
+                         doctest::Contains("put a renewed certificate in place (on the token, or "
+                                           "in the variable or descriptor it was given through) "
+                                           "and restart"),
                          Error);
     CHECK(rig.transport->sent() == 0);
   }
