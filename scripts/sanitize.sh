@@ -23,7 +23,7 @@ done
 
 # The threaded code: the services, the refresher, serve's server, update's file handling and the
 # cache's locks. Unit tests only: the end-to-end scripts add processes, not threads.
-thread_tests='serve |refresh|update |atomic file|file lock|cache |stop signals|provider|first fetch|emulator server'
+thread_tests='serve |refresh|update |atomic file|file lock|cache |stop signals|provider|SharedIdentity|first fetch|emulator server'
 
 run_kind() {
   local kind=$1

@@ -88,14 +88,17 @@ struct ProviderEvent {
 std::string certificate_renewal_remedy(bool watches_files);
 
 // An identity loaded once for several providers (serve's bindings that name the same certificate
-// and key): one PIN prompt, one token login, one TPM object. Its providers take turns, a fetch
-// holding it from the renewal check to the end of its CreateSession: a token or a TPM signs one
-// request at a time, and a renewal must not replace the key under another binding's signature.
+// and key): one PIN prompt, one token login, one TPM object. Its providers take turns for what
+// reads or replaces it (the renewal check, the validity check) and then sign their CreateSession
+// with a snapshot, outside the turn: a binding whose service is slow or throttling does not hold
+// up the others, a renewal does not pull the key from under a signature in progress, and a token
+// or a TPM key serialises its own signatures (their signers hold a lock of their own).
 class SharedIdentity {
  public:
   explicit SharedIdentity(RenewableIdentity identity) : identity_(std::move(identity)) {}
 
-  // Held for one fetch. Waiting for another provider's turn ends with Error(kCancelled) on `stop`.
+  // Held while a fetch checks for a renewal and takes its snapshot. Waiting for another provider's
+  // turn ends with Error(kCancelled) on `stop`.
   class Turn {
    public:
     Turn(SharedIdentity& shared, const std::stop_token& stop);
@@ -154,6 +157,9 @@ class RolesAnywhereProvider {
   RolesAnywhereProvider(std::shared_ptr<SharedIdentity> identity, ProviderOptions options);
   // The parts, injected: tests and callers with their own transport.
   RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
+                        std::unique_ptr<HttpTransport> transport, DebugSink debug = {},
+                        std::stop_token cancel = {});
+  RolesAnywhereProvider(std::shared_ptr<SharedIdentity> identity, CreateSessionParams params,
                         std::unique_ptr<HttpTransport> transport, DebugSink debug = {},
                         std::stop_token cancel = {});
 

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,7 +44,10 @@ class RenewableIdentity {
   using Load = std::function<Identity()>;
   RenewableIdentity(std::vector<std::string> paths, Load load);
 
-  const Identity& current() const noexcept { return identity_; }
+  const Identity& current() const noexcept { return *identity_; }
+  // The identity in use, kept alive for as long as the caller holds it: a CreateSession signs
+  // with it while a renewal replaces current() for the next ones.
+  std::shared_ptr<const Identity> snapshot() const noexcept { return identity_; }
   // False for an identity that is never reloaded (no files: a PKCS#11 token).
   bool watches_files() const noexcept { return !paths_.empty(); }
 
@@ -71,7 +75,7 @@ class RenewableIdentity {
   Load load_;
   Stamps loaded_stamps_;                 // of the files current() came from
   std::optional<Stamps> failed_stamps_;  // of the files last reported as failing
-  Identity identity_;
+  std::shared_ptr<const Identity> identity_;
 };
 
 }  // namespace rolesanywhere

@@ -27,7 +27,7 @@ RenewableIdentity::RenewableIdentity(std::vector<std::string> paths, Load load)
     : paths_(std::move(paths)),
       load_(std::move(load)),
       loaded_stamps_(stamp_all()),
-      identity_(load_()) {}
+      identity_(std::make_shared<const Identity>(load_())) {}
 
 RenewableIdentity::Stamps RenewableIdentity::stamp_all() const {
   Stamps stamps;
@@ -40,7 +40,7 @@ RenewableIdentity::Check RenewableIdentity::reload_if_changed() {
   Stamps now = stamp_all();
   if (now == loaded_stamps_) return {};
   try {
-    identity_ = load_();
+    identity_ = std::make_shared<const Identity>(load_());
   } catch (const Error& error) {
     // Retried at every check, even when the files stay as they are: "not valid yet" passes with
     // time. Reported once per state of the files.

@@ -141,7 +141,15 @@ RolesAnywhereProvider::RolesAnywhereProvider(std::shared_ptr<SharedIdentity> ide
 RolesAnywhereProvider::RolesAnywhereProvider(RenewableIdentity identity, CreateSessionParams params,
                                              std::unique_ptr<HttpTransport> transport,
                                              DebugSink debug, std::stop_token cancel)
-    : identity_(std::make_shared<SharedIdentity>(std::move(identity))),
+    : RolesAnywhereProvider(std::make_shared<SharedIdentity>(std::move(identity)),
+                            std::move(params), std::move(transport), std::move(debug),
+                            std::move(cancel)) {}
+
+RolesAnywhereProvider::RolesAnywhereProvider(std::shared_ptr<SharedIdentity> identity,
+                                             CreateSessionParams params,
+                                             std::unique_ptr<HttpTransport> transport,
+                                             DebugSink debug, std::stop_token cancel)
+    : identity_(std::move(identity)),
       params_(std::move(params)),
       transport_(std::move(transport)),
       debug_(std::move(debug)),
@@ -205,9 +213,15 @@ void RolesAnywhereProvider::check_certificate_in_use(const RenewableIdentity& id
 }
 
 Credentials RolesAnywhereProvider::fetch(const Clock& clock) {
-  SharedIdentity::Turn turn(*identity_, cancel_);
-  pick_up_renewal(turn.identity());
-  check_certificate_in_use(turn.identity(), clock.now());
+  std::shared_ptr<const Identity> identity;
+  {
+    // The turn covers what reads or replaces the shared identity; the CreateSession, retries
+    // included, signs with the snapshot after it (see SharedIdentity).
+    SharedIdentity::Turn turn(*identity_, cancel_);
+    pick_up_renewal(turn.identity());
+    check_certificate_in_use(turn.identity(), clock.now());
+    identity = turn.identity().snapshot();
+  }
   RetryPolicy retry;
   retry.cancel = cancel_;
   if (!transport_) {
@@ -215,7 +229,7 @@ Credentials RolesAnywhereProvider::fetch(const Clock& clock) {
       throw Error(Error::Kind::kInternal, "the provider was given no transport to send with");
     transport_ = std::make_unique<TransportOpenedAtFirstSend>(*transport_options_);
   }
-  return create_session(turn.identity().current(), params_, *transport_, clock, retry, debug_);
+  return create_session(*identity, params_, *transport_, clock, retry, debug_);
 }
 
 }  // namespace rolesanywhere

@@ -1,6 +1,7 @@
 // One identity shared by several providers (serve --config's bindings with the same certificate
 // and key): which sources count as the same, and the turns their fetches take.
 #include "test_identity_fixtures.hpp"
+#include "test_service_fixtures.hpp"
 
 #include "rolesanywhere/provider.hpp"
 
@@ -8,9 +9,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <thread>
 
 using namespace rolesanywhere;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -94,4 +99,61 @@ TEST_CASE("SharedIdentity: one turn at a time; a waiting turn ends on a stop req
   first.reset();
   next.join();
   CHECK(taken);
+}
+
+namespace {
+
+// Holds its one request until released, the way a slow or throttling service holds a binding's
+// CreateSession; then answers it.
+class HeldTransport final : public HttpTransport {
+ public:
+  HttpResponse send(const std::string&, const HttpRequest&) override {
+    std::unique_lock lock(mutex_);
+    entered_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return released_; });
+    return service_test::created("ASIAHELD", std::chrono::system_clock::now() + 1h);
+  }
+  bool wait_entered(std::chrono::milliseconds limit) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, limit, [this] { return entered_; });
+  }
+  void release() {
+    const std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool entered_ = false;
+  bool released_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("SharedIdentity: one provider's CreateSession in flight does not hold up another's") {
+  const auto shared = shared_rsa_identity();
+  const SystemClock clock;
+  auto held_transport = std::make_unique<HeldTransport>();
+  HeldTransport& held = *held_transport;
+  RolesAnywhereProvider slow(shared, service_test::test_params(), std::move(held_transport));
+  RolesAnywhereProvider quick(
+      shared, service_test::test_params(),
+      std::make_unique<service_test::ScriptedTransport>(
+          std::vector<service_test::ScriptedTransport::Step>{
+              service_test::created("ASIAQUICK", std::chrono::system_clock::now() + 1h)}));
+
+  std::thread slow_fetch([&] { CHECK(slow.fetch(clock).access_key_id == "ASIAHELD"); });
+  REQUIRE(held.wait_entered(10s));  // slow's request is signed and waits on its service
+  std::promise<std::string> quick_key;
+  std::thread quick_fetch([&] { quick_key.set_value(quick.fetch(clock).access_key_id); });
+  auto answer = quick_key.get_future();
+  const bool quick_done = answer.wait_for(10s) == std::future_status::ready;
+  held.release();  // either way, so the threads end
+  slow_fetch.join();
+  quick_fetch.join();
+  CHECK(quick_done);
+  CHECK(answer.get() == "ASIAQUICK");
 }
