@@ -22,12 +22,12 @@ bool RefresherThread::stop(std::chrono::milliseconds wait) {
   return finished_condition_.wait_for(lock, wait, [this] { return finished_; });
 }
 
-void leave_now(std::string_view message) {
+void leave_now(std::string_view message, int exit_status) {
   report_error(message);
   std::fflush(nullptr);
   // Not exit(): static destructors would run while the stuck thread still uses the objects they
   // destroy (the PKCS#11 module, libcurl's global state).
-  std::_Exit(0);
+  std::_Exit(exit_status);
 }
 
 void stop_or_leave(RefresherThread& thread, std::string_view message) {

@@ -41,10 +41,10 @@ class RefresherThread {
 // exit status 0 at once: nothing it holds needs cleaning up that the kernel does not release,
 // and a file being written is replaced atomically or not at all.
 void stop_or_leave(RefresherThread& thread, std::string_view message);
-// Reports `message` and ends the process with exit status 0 at once, for a refresh that is
+// Reports `message` and ends the process with `exit_status` at once, for a refresh that is
 // stuck where a stop cannot reach it (serve --config's bindings, after FleetService's
 // stop_refreshes said so).
-[[noreturn]] void leave_now(std::string_view message);
+[[noreturn]] void leave_now(std::string_view message, int exit_status = 0);
 
 // What SIGHUP does for serve and update when take_over_hangups() allowed it (`enabled`): say so
 // on stderr and call `refresh_now` (the service's refresh_soon, which reads renewed certificate

@@ -258,25 +258,35 @@ void reload(serve::FleetService& fleet, const std::string& path, bool debug,
   }
 }
 
-// The file's top level alone, through serve's flag parsing: a bad value the file gave is reported
-// with the file's line and key, not as a flag the user never typed.
-void check_top_level(const ServeConfigFile& file) {
+// "port" of "--port=9911", "metrics" of "--metrics".
+std::string key_of_argument(const std::string& argument) {
+  return argument.substr(2, argument.find('=') - 2);
+}
+
+// The file's top level alone (less the keys the command line overrides), through serve's flag
+// parsing: a bad value the file gave is reported with the file's line and key, not as a flag the
+// user never typed. Errors about no key of the file (the sockets systemd passed) are left as
+// they are, for the full parse to report.
+void check_top_level(const ServeConfigFile& file, const cxxopts::ParseResult& command_line) {
   cxxopts::Options serve_options("rolesanywhere-helper serve", "");
   add_serve_flags(serve_options);
   add_debug_flag(serve_options);
   std::vector<std::string> arguments{"serve"};
-  arguments.insert(arguments.end(), file.serve_arguments.begin(), file.serve_arguments.end());
+  for (const std::string& argument : file.serve_arguments)
+    if (!command_line.count(key_of_argument(argument))) arguments.push_back(argument);
+  struct WipeArguments {
+    std::vector<std::string>& arguments;
+    ~WipeArguments() { wipe_all(arguments); }
+  } const wipe_arguments{arguments};
   std::vector<char*> argv = as_argv(arguments);
   try {
     const auto result = parse_or_help(serve_options, static_cast<int>(argv.size()), argv.data());
     (void)read_serve_flags(*result);
   } catch (const Error& error) {
     const ConfigPosition position = position_of_message(file.serve_key_lines, error.what());
-    throw Error(error.kind(), file.path +
-                                  (position.key.empty() ? ""
-                                                        : ":" + std::to_string(position.line) +
-                                                              ": key '" + position.key + "'") +
-                                  ": " + error.what());
+    if (position.key.empty()) return;
+    throw Error(error.kind(), file.path + ":" + std::to_string(position.line) + ": key '" +
+                                  position.key + "': " + error.what());
   }
 }
 
@@ -284,12 +294,17 @@ void check_top_level(const ServeConfigFile& file) {
 // value came from the file rather than the command line.
 void label_file_values(serve::ServeLabels& labels, const ServeConfigFile& file,
                        const cxxopts::ParseResult& command_line) {
-  for (const auto& [key, label] :
-       {std::pair{"bind", &labels.bind}, std::pair{"port", &labels.port}})
-    if (const auto line = file.serve_key_lines.find(key);
-        line != file.serve_key_lines.end() && !command_line.count(key))
-      *label = std::string(key) + " (" + file.path + ":" + std::to_string(line->second) + ")";
-  labels.allow_non_loopback = "allow-non-loopback = true to the top level of " + file.path;
+  const auto from_file = [&](const std::string& key) -> std::optional<std::string> {
+    const auto line = file.serve_key_lines.find(key);
+    if (line == file.serve_key_lines.end() || command_line.count(key)) return std::nullopt;
+    return key + " (" + file.path + ":" + std::to_string(line->second) + ")";
+  };
+  if (auto port = from_file("port")) labels.port = *port;
+  if (auto bind = from_file("bind")) {
+    labels.bind = *bind;
+    // An address off loopback that the file chose is allowed in the file too.
+    labels.allow_non_loopback = "allow-non-loopback = true to the top level of " + file.path;
+  }
 }
 
 }  // namespace
@@ -314,7 +329,7 @@ int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseRes
   const std::string path = flags["config"].as<std::string>();
   ServeConfigFile file = read_config(path);
   const std::vector<std::string> serve_arguments = file.serve_arguments;  // compared on SIGHUP
-  check_top_level(file);
+  check_top_level(file, flags);
 
   // The file's top level first, the command line after it: a flag given twice counts last.
   cxxopts::Options serve_options("rolesanywhere-helper serve", "");
@@ -351,23 +366,30 @@ int serve_config_command(const std::vector<char*>& args, const cxxopts::ParseRes
                 " while a CreateSession was still in progress (a token signing, or the service "
                 "not answering); leaving without it");
   };
-  apply(fleet, path, std::move(bindings), stopping.get_token());
-  if (stopping.stop_requested()) {
+  try {
+    apply(fleet, path, std::move(bindings), stopping.get_token());
+    if (stopping.stop_requested()) {
+      stop_refreshes_or_leave();
+      return 0;
+    }
+    if (fleet.size() == 0)
+      throw Error(Error::Kind::kInvalidArgument,
+                  path + ": no binding could start (the lines above say why)");
+    fleet.start_answering();
+
+    while (reloads.wait(stopping.get_token()))
+      reload(fleet, path, debug, serve_arguments, stopping.get_token());
+
+    report_error(std::string("stopping on ") + stop_signals.received_name() +
+                 ": no new connections, answering the requests in flight");
+    fleet.shutdown(kDrainTime);
     stop_refreshes_or_leave();
-    return 0;
+  } catch (const std::exception& error) {
+    // Leaving on an error (no binding could start...): the fleet's destructor would wait for a
+    // binding retired in the middle of a signature a token holds; leave without it instead.
+    if (!fleet.stop_refreshes(kRefresherStopWait)) leave_now(error.what(), 1);
+    throw;
   }
-  if (fleet.size() == 0)
-    throw Error(Error::Kind::kInvalidArgument,
-                path + ": no binding could start (the lines above say why)");
-  fleet.start_answering();
-
-  while (reloads.wait(stopping.get_token()))
-    reload(fleet, path, debug, serve_arguments, stopping.get_token());
-
-  report_error(std::string("stopping on ") + stop_signals.received_name() +
-               ": no new connections, answering the requests in flight");
-  fleet.shutdown(kDrainTime);
-  stop_refreshes_or_leave();
   return 0;
 }
 

@@ -46,9 +46,15 @@ class Binding {
         identity_(std::move(identity)) {
     config.provider.transport.cancel = stop_.get_token();
     provider_ = std::make_unique<RolesAnywhereProvider>(identity_, std::move(config.provider));
+    // Once told to stop (removed or replaced by a reload), a binding says nothing more: a
+    // signature a token held past the reload may still end in an error, which is no news about
+    // the binding of that name that serves now.
+    const std::stop_token stopped = stop_.get_token();
     if (events.provider_event)
-      provider_->set_observer([name = name_, report = events.provider_event](
-                                  const ProviderEvent& event) { report(name, event); });
+      provider_->set_observer(
+          [name = name_, report = events.provider_event, stopped](const ProviderEvent& event) {
+            if (!stopped.stop_requested()) report(name, event);
+          });
 
     EndpointConfig endpoint;
     endpoint.role_name = role_name_from_arn(provider_->params().role_arn);
@@ -59,12 +65,15 @@ class Binding {
 
     RefreshEvents refresh_events;
     if (events.failed)
-      refresh_events.failed = [name = name_, report = events.failed](const FailureReport& failure) {
-        report(name, failure);
+      refresh_events.failed = [name = name_, report = events.failed,
+                               stopped](const FailureReport& failure) {
+        if (!stopped.stop_requested()) report(name, failure);
       };
     if (events.recovered)
-      refresh_events.recovered = [name = name_, report = events.recovered](
-                                     const Credentials& credentials) { report(name, credentials); };
+      refresh_events.recovered = [name = name_, report = events.recovered,
+                                  stopped](const Credentials& credentials) {
+        if (!stopped.stop_requested()) report(name, credentials);
+      };
     credentials_ = std::make_unique<CredentialService>(
         [this, &clock] { return provider_->fetch(clock); }, clock,
         CredentialServiceOptions{options.policy, true, options.debug, {}},
@@ -75,9 +84,11 @@ class Binding {
       credentials_->run(stop_.get_token());
       ended_ = true;
       // A refusal after the binding was announced (while its first failure was retried): say so
-      // once; apply() reports those it saw itself.
+      // once; apply() reports those it saw itself, and those that came while it announced
+      // (announce()).
       if (!stop_.stop_requested() && announced_ && left_out &&
-          credentials_->first_fetch().outcome() == Outcome::kRejected)
+          credentials_->first_fetch().outcome() == Outcome::kRejected &&
+          !refusal_reported_.exchange(true))
         left_out(name_, credentials_->first_fetch().failure_message());
       {
         const std::lock_guard lock(finished_mutex_);
@@ -118,7 +129,14 @@ class Binding {
   HttpResponse handle(const HttpRequest& request, TimePoint now) const {
     return handler_->handle(request, now);
   }
-  void mark_announced() noexcept { announced_ = true; }
+  // Marks it announced. True when its loop ended with a refusal that nobody has reported: one
+  // that came after apply() stopped waiting and before this call, which the loop did not report
+  // since the binding was not announced yet. The caller leaves it out.
+  bool announce() {
+    announced_ = true;
+    return ended_ && credentials_->first_fetch().outcome() == Outcome::kRejected &&
+           !refusal_reported_.exchange(true);
+  }
   // The refresh loop ended (a refusal before any credentials, or a fault) or was stopped: the
   // binding serves nothing any more, and a reload starts it again.
   bool ended() const noexcept { return ended_; }
@@ -146,6 +164,7 @@ class Binding {
   std::unique_ptr<CredentialService> credentials_;
   std::unique_ptr<EndpointHandler> handler_;
   std::atomic<bool> announced_{false};
+  std::atomic<bool> refusal_reported_{false};  // a refusal after start-up is said once
   std::atomic<bool> ended_{false};
   std::mutex finished_mutex_;
   std::condition_variable finished_changed_;
@@ -368,12 +387,10 @@ FleetChanges FleetService::apply(std::vector<BindingConfig> configs, const std::
         deadline - std::chrono::steady_clock::now());
     const Outcome outcome = binding->first_fetch().wait_for_change(
         Outcome::kPending, std::max(left, std::chrono::milliseconds(0)), stop);
-    if (outcome == Outcome::kRejected) {
+    if (outcome == Outcome::kRejected || binding->announce()) {
       state.retire(binding);
       leave_out(binding->name(), binding->first_fetch().failure_message(),
                 std::find(next.begin(), next.end(), binding));
-    } else {
-      binding->mark_announced();
     }
   }
   for (const auto& binding : started)

@@ -402,6 +402,12 @@ check "  the line is the second binding's (its name, or its [[binding]] header)"
 { echo "port = 70000"; cat "$WORK/fleet.good.toml"; } >"$WORK/bad-port.toml"
 expect_error "a top-level port out of range: FILE:1 and the key 'port' named" \
   "$WORK/bad-port.toml:1: key 'port': " serve --config "$WORK/bad-port.toml"
+# The command line overrides the top level: --port 0 makes the file's bad port no matter.
+start_config_serve override "$WORK/bad-port.toml" "web batch extra" --port 0
+STATUS=$?
+STDERR=$(cat "$SERVE_ERR")
+check "  --port on the command line overrides the file's bad port: serve starts" test "$STATUS" = 0
+[ "$STATUS" = 0 ] && stop_serve TERM
 { echo 'bind = "192.0.2.1"'; cat "$WORK/fleet.good.toml"; } >"$WORK/bad-bind.toml"
 expect_error "a top-level bind off loopback: the file's key and the file's way out named" \
   "bind ($WORK/bad-bind.toml:1) 192.0.2.1 is not a loopback address" \
@@ -412,6 +418,8 @@ check "  the way out is the file's allow-non-loopback" \
 expect_error "  --bind on the command line wins and is named as the flag" \
   "--bind 192.0.2.2 is not a loopback address" \
   serve --config "$WORK/bad-bind.toml" --port 0 --bind 192.0.2.2
+check "  and the way out is the flag" \
+  bash -c '[[ "$1" == *"Add --allow-non-loopback if that is intended"* ]]' _ "$STDERR"
 
 expect_error "identity flags together with --config are an error" "--config" \
   serve --config "$CONFIG" --port 0 --role-arn "$ROLE_WEB"

@@ -78,7 +78,8 @@ first_key=$(json_field AccessKeyId)
 check "first credentials" test "$HTTP_STATUS" = 200 -a -n "$first_key"
 issued_before=$(emulator_stat sessions_issued)
 set_faults '{"fail_count":100000,"fail_status":500}'
-wait_until 30 grep -q "refreshing credentials failed" "$SERVE_ERR"
+wait_until 30 grep -q "refreshing credentials failed" "$SERVE_ERR" ||
+  fail "a refresh failed within 30 s of the outage's start"
 imds_credentials "$token"
 STDOUT=$HTTP_BODY
 STDERR=$(cat "$SERVE_ERR")

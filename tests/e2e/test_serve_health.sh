@@ -89,7 +89,7 @@ check "serve --config with two bindings starts (within 2 s of a slow CreateSessi
 # steady's first CreateSession runs beside brief's slow one; wait for it rather than assume it
 # finished (under ASan on a shared machine it can take a few seconds).
 wait_until 6 bash -c 'curl -s --noproxy "*" "$1" | grep -q "\"name\":\"steady\",\"status\":\"ok\""' _ \
-  "${SERVE_URL}healthz"
+  "${SERVE_URL}healthz" || fail "steady holds credentials within 6 s"
 health
 STDOUT="$HTTP_STATUS $HTTP_BODY"
 check "/healthz before brief's first credentials: 503 unavailable, brief pending, steady ok" \

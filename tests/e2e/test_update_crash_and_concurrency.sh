@@ -46,7 +46,8 @@ for round in $(seq $rounds); do
   pid=$!
   # Killed while it writes flat out: after its first write (however slow a sanitizer build is to
   # get there), at a random moment within the next 0.3 s.
-  wait_until 20 grep -q "updated profile" "$WORK/crash.err"
+  wait_until 20 grep -q "updated profile" "$WORK/crash.err" ||
+    fail "round $round: the loop wrote nothing within 20 s"
   sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
   kill -9 "$pid"
   wait "$pid" 2>/dev/null
@@ -84,7 +85,7 @@ once_ok=0
 for pid in "${once_pids[@]}"; do wait "$pid" && once_ok=$((once_ok + 1)); done
 # Each loop has written at least twice (they refresh flat out) before they are stopped.
 wrote_twice() { [ "$(grep -c "updated profile" "$WORK/loop$1.err")" -ge 2 ]; }
-for n in 1 2 3 4; do wait_until 30 wrote_twice "$n"; done
+for n in 1 2 3 4; do wait_until 30 wrote_twice "$n" || fail "loop$n wrote twice within 30 s"; done
 kill -TERM "${pids[@]}"
 loops_ok=0
 for pid in "${pids[@]}"; do wait "$pid" && loops_ok=$((loops_ok + 1)); done

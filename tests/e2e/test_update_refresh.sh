@@ -70,7 +70,8 @@ ls -a "$(dirname "$FILE")" | grep -q '\.tmp-' && fail "no temporary file is left
 "$HELPER" update --profile loop "${IDENTITY[@]}" "${SESSION[@]}" >/dev/null 2>"$WORK/int.err" &
 LOOP=$!
 # Once it has written, so the signal meets the running loop rather than a process starting up.
-wait_until 20 grep -q "updated profile 'loop'" "$WORK/int.err"
+wait_until 20 grep -q "updated profile 'loop'" "$WORK/int.err" ||
+  fail "the loop stopped by SIGINT wrote within 20 s"
 kill -INT "$LOOP"
 wait "$LOOP"
 STATUS=$?

@@ -677,6 +677,8 @@ TEST_CASE("serve fleet: a binding whose refresh loop ended is started again by t
   served_key(fleet, "/v1/credentials/a", token);
 }
 
+// A loop that ignores the stop (a signature a token holds) makes stop_refreshes false and does not
+// hold up a reload: tests/e2e/test_pkcs11_sign_held.sh, with a module that holds signatures.
 TEST_CASE("serve fleet: stop_refreshes cancels CreateSessions in flight and waits for every loop") {
   Emulator emulator;
   serve::ServeOptions options = loopback_any_port();
