@@ -1,5 +1,6 @@
 #include "command_line.hpp"
 
+#include "argv_secrets.hpp"
 #include "command_flags.hpp"
 #include "flag_labels.hpp"
 
@@ -45,30 +46,6 @@ std::string quoted_name(std::string_view message) {
   if (begin == std::string_view::npos || end == std::string_view::npos) return std::string(message);
   begin += open.size();
   return std::string(message.substr(begin, end - begin));
-}
-
-// Overwrites secrets given on the command line (key passwords, PINs inside pkcs11: URIs) in
-// argv once cxxopts has copied them, so they no longer show in ps or /proc/PID/cmdline, as curl
-// does for -u. The copies cxxopts keeps are outside our reach.
-void hide_secret_arguments(int argc, char** argv) {
-  constexpr std::string_view kSecretFlags[] = {"--pkcs8-password", "--tpm-key-password"};
-  auto blank = [](char* text) { std::memset(text, '*', std::strlen(text)); };
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    for (std::string_view flag : kSecretFlags) {
-      if (arg == flag && i + 1 < argc) blank(argv[i + 1]);
-      if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag && arg[flag.size()] == '=')
-        blank(argv[i] + flag.size() + 1);
-    }
-    // A pkcs11: URI, alone or as --flag=URI: whatever p11-kit could read as its PIN, found the
-    // way messages find it, so a PIN that a message hides is not left in argv either.
-    char* value = argv[i];
-    if (arg.starts_with("--"))
-      if (char* equals = std::strchr(argv[i], '=')) value = equals + 1;
-    if (is_pkcs11_uri(value))
-      for (const Pkcs11UriSpan& span : pkcs11_uri_secret_spans(value))
-        std::memset(value + span.offset, '*', span.length);
-  }
 }
 
 void read_tpm_key_password(const cxxopts::ParseResult& result, IdentitySource& source) {
