@@ -5,7 +5,6 @@
 #include "flag_labels.hpp"
 
 #include "rolesanywhere/error.hpp"
-#include "rolesanywhere/pkcs11.hpp"
 
 #include <unistd.h>
 
@@ -219,17 +218,23 @@ std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int
       return std::nullopt;
     }
     if (!result.unmatched().empty()) {
-      // cxxopts' copy of the argument: a URI given without its flag still hides its PIN.
-      const std::string& stray = result.unmatched().front();
-      throw Error(Error::Kind::kInvalidArgument,
-                  "unexpected argument '" +
-                      (is_pkcs11_uri(stray) ? hide_pkcs11_uri_secrets(stray) : stray) +
-                      "' (flags take the form --name value)");
+      // cxxopts' copy of the argument: a URI given without its flag (or after "--", as
+      // --name=URI) still hides its PIN, a --pkcs8-password=VALUE after "--" its value.
+      throw Error(Error::Kind::kInvalidArgument, "unexpected argument '" +
+                                                     shown_argument(result.unmatched().front()) +
+                                                     "' (flags take the form --name value)");
     }
     return result;
   } catch (const cxxopts::exceptions::no_such_option& e) {
     throw Error(Error::Kind::kInvalidArgument,
                 "unknown flag --" + quoted_name(e.what()) + "; see --help for the flags");
+  } catch (const cxxopts::exceptions::invalid_option_syntax& e) {
+    // cxxopts quotes the whole argument, whose value may be a password or a URI with its PIN
+    // ("---pkcs8-password=x", "-p=pkcs11:...;pin-value=x"): the name is enough to spot the typo.
+    const std::string argument = quoted_name(e.what());
+    throw Error(Error::Kind::kInvalidArgument,
+                "malformed flag '" + argument.substr(0, argument.find('=')) +
+                    "' (flags take the form --name value or --name=value)");
   } catch (const cxxopts::exceptions::missing_argument& e) {
     throw Error(Error::Kind::kInvalidArgument, "--" + quoted_name(e.what()) + " needs a value");
   } catch (const cxxopts::exceptions::exception& e) {
