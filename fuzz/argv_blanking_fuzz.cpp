@@ -20,7 +20,7 @@
 //      -pkcs8-password= or -tpm-key-password= argument (any number of dashes), a password cxxopts
 //      read, or a PIN p11-kit reads from an argument or from its text after the first '='.
 //      A message "shows" a secret when it holds it and the message for the command line with the
-//      secret replaced by other characters does not (fuzz::shows_secret).
+//      secret replaced by other characters in its own argument does not (fuzz::shows_secret).
 #include "cli/argv_secrets.hpp"
 #include "cli/command_line.hpp"
 #include "fuzz_support.hpp"
@@ -32,9 +32,9 @@
 #include <cxxopts.hpp>
 
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -217,36 +217,55 @@ std::string parse_error(Arguments arguments) {
   return {};
 }
 
-std::set<std::string> secrets_of(const Arguments& original) {
-  std::set<std::string> secrets;
+// A secret of the command line: the argument it is in, and from where (after a flag's '=').
+struct Secret {
+  std::size_t argument;
+  std::size_t from;
+  std::string text;
+};
+
+std::vector<Secret> secrets_of(const Arguments& original) {
+  std::vector<Secret> secrets;
   for (std::size_t i = 1; i < original.size(); ++i) {
     const std::string& argument = original[i];
     if (const auto value = after_equals(argument, "-")) {
       // -pkcs8-password=VALUE with any number of dashes: a typo still carries the password.
       const std::size_t name = argument.find_first_not_of('-');
       for (const char* secret_name : kSecretNames)
-        if (argument.substr(name, argument.find('=') - name) == secret_name) secrets.insert(*value);
-      if (auto pin = p11_kit_pin(*value)) secrets.insert(*pin);
+        if (argument.substr(name, argument.find('=') - name) == secret_name)
+          secrets.push_back({i, argument.size() - value->size(), *value});
+      if (auto pin = p11_kit_pin(*value))
+        secrets.push_back({i, argument.size() - value->size(), *pin});
     }
-    if (auto pin = p11_kit_pin(argument)) secrets.insert(*pin);
+    if (auto pin = p11_kit_pin(argument)) secrets.push_back({i, 0, *pin});
   }
+  // The passwords cxxopts read, in the arguments it read them from.
   if (const std::optional<cxxopts::ParseResult> flags = read_flags(original))
-    for (const char* name : kSecretNames)
-      if (auto password = value_of(*flags, name)) secrets.insert(*password);
+    for (std::size_t k = 0; k < std::size(kSecretNames); ++k)
+      if (auto password = value_of(*flags, kSecretNames[k]))
+        for (std::size_t i = 2; i < original.size(); ++i)
+          if (original[i - 1] == kSecretFlags[k] && original[i] == *password)
+            secrets.push_back({i, 0, *password});
   return secrets;
 }
 
 void check_messages(const Arguments& original) {
   const std::string message = parse_error(original);
   if (message.empty()) return;
-  for (const std::string& secret : secrets_of(original)) {
-    if (secret.empty() || message.find(secret) == std::string::npos) continue;
-    Arguments without;
-    for (const std::string& argument : original)
-      without.push_back(fuzz::replaced(argument, secret));
-    fuzz::check(!fuzz::shows_secret(message, secret, parse_error(without)),
+  for (const Secret& secret : secrets_of(original)) {
+    if (secret.text.empty() || message.find(secret.text) == std::string::npos) continue;
+    // Replaced where it is written, once: the same text elsewhere (a flag's name, an account
+    // number or a token label holding the PIN's digits) may be shown.
+    const std::string& argument = original[secret.argument];
+    const std::string_view region = std::string_view(argument).substr(secret.from);
+    if (fuzz::count_occurrences(region, secret.text) != 1) continue;
+    Arguments without = original;
+    without[secret.argument] =
+        argument.substr(0, secret.from) + fuzz::replaced(region, secret.text);
+    fuzz::check(!fuzz::shows_secret(message, secret.text, parse_error(without)),
                 "a message never shows a password or PIN of the command line",
-                "secret \"" + secret + "\" in: " + message);
+                "secret \"" + secret.text + "\" of argument " + std::to_string(secret.argument) +
+                    " in: " + message);
   }
 }
 
