@@ -27,8 +27,8 @@ command -v clang++ >/dev/null ||
 
 # The longest input worth trying per target: a little more than the largest real one.
 declare -A max_len=(
-  [arn_endpoint]=1024 [cache_entry]=8192 [container_token]=8192 [create_session_response]=8192
-  [credentials_ini]=4096 [emulator_verify]=8192 [identity_certificates]=8192
+  [argv_blanking]=1024 [arn_endpoint]=1024 [aws_config]=4096 [cache_entry]=8192
+  [container_token]=8192 [create_session_response]=8192 [credentials_ini]=4096 [emulator_verify]=8192 [identity_certificates]=8192
   [identity_pkcs12]=8192 [identity_private_key]=8192 [iso8601]=128 [pkcs11_uri]=512
   [serve_config]=4096
   [serve_handler]=4096)

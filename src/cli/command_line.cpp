@@ -1,10 +1,10 @@
 #include "command_line.hpp"
 
+#include "argv_secrets.hpp"
 #include "command_flags.hpp"
 #include "flag_labels.hpp"
 
 #include "rolesanywhere/error.hpp"
-#include "rolesanywhere/pkcs11.hpp"
 
 #include <unistd.h>
 
@@ -45,30 +45,6 @@ std::string quoted_name(std::string_view message) {
   if (begin == std::string_view::npos || end == std::string_view::npos) return std::string(message);
   begin += open.size();
   return std::string(message.substr(begin, end - begin));
-}
-
-// Overwrites secrets given on the command line (key passwords, PINs inside pkcs11: URIs) in
-// argv once cxxopts has copied them, so they no longer show in ps or /proc/PID/cmdline, as curl
-// does for -u. The copies cxxopts keeps are outside our reach.
-void hide_secret_arguments(int argc, char** argv) {
-  constexpr std::string_view kSecretFlags[] = {"--pkcs8-password", "--tpm-key-password"};
-  auto blank = [](char* text) { std::memset(text, '*', std::strlen(text)); };
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    for (std::string_view flag : kSecretFlags) {
-      if (arg == flag && i + 1 < argc) blank(argv[i + 1]);
-      if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag && arg[flag.size()] == '=')
-        blank(argv[i] + flag.size() + 1);
-    }
-    // A pkcs11: URI, alone or as --flag=URI: whatever p11-kit could read as its PIN, found the
-    // way messages find it, so a PIN that a message hides is not left in argv either.
-    char* value = argv[i];
-    if (arg.starts_with("--"))
-      if (char* equals = std::strchr(argv[i], '=')) value = equals + 1;
-    if (is_pkcs11_uri(value))
-      for (const Pkcs11UriSpan& span : pkcs11_uri_secret_spans(value))
-        std::memset(value + span.offset, '*', span.length);
-  }
 }
 
 void read_tpm_key_password(const cxxopts::ParseResult& result, IdentitySource& source) {
@@ -242,17 +218,23 @@ std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int
       return std::nullopt;
     }
     if (!result.unmatched().empty()) {
-      // cxxopts' copy of the argument: a URI given without its flag still hides its PIN.
-      const std::string& stray = result.unmatched().front();
-      throw Error(Error::Kind::kInvalidArgument,
-                  "unexpected argument '" +
-                      (is_pkcs11_uri(stray) ? hide_pkcs11_uri_secrets(stray) : stray) +
-                      "' (flags take the form --name value)");
+      // cxxopts' copy of the argument: a URI given without its flag (or after "--", as
+      // --name=URI) still hides its PIN, a --pkcs8-password=VALUE after "--" its value.
+      throw Error(Error::Kind::kInvalidArgument, "unexpected argument '" +
+                                                     shown_argument(result.unmatched().front()) +
+                                                     "' (flags take the form --name value)");
     }
     return result;
   } catch (const cxxopts::exceptions::no_such_option& e) {
     throw Error(Error::Kind::kInvalidArgument,
                 "unknown flag --" + quoted_name(e.what()) + "; see --help for the flags");
+  } catch (const cxxopts::exceptions::invalid_option_syntax& e) {
+    // cxxopts quotes the whole argument, whose value may be a password or a URI with its PIN
+    // ("---pkcs8-password=x", "-p=pkcs11:...;pin-value=x"): the name is enough to spot the typo.
+    const std::string argument = quoted_name(e.what());
+    throw Error(Error::Kind::kInvalidArgument,
+                "malformed flag '" + argument.substr(0, argument.find('=')) +
+                    "' (flags take the form --name value or --name=value)");
   } catch (const cxxopts::exceptions::missing_argument& e) {
     throw Error(Error::Kind::kInvalidArgument, "--" + quoted_name(e.what()) + " needs a value");
   } catch (const cxxopts::exceptions::exception& e) {

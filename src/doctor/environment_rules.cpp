@@ -58,7 +58,11 @@ Finding check_proxy(const Environment& environment, const std::string& endpoint_
           "add " + with_proxy + " if this network reaches AWS only through the proxy"};
 }
 
-std::optional<std::vector<std::string>> split_shell_words(std::string_view command) {
+namespace {
+
+// The words of `command`, or why it cannot be split (`why` set, nullopt returned).
+std::optional<std::vector<std::string>> split_or_explain(std::string_view command,
+                                                         std::string& why) {
   std::vector<std::string> words;
   std::string word;
   bool in_word = false;
@@ -72,19 +76,31 @@ std::optional<std::vector<std::string>> split_shell_words(std::string_view comma
     }
     in_word = true;
     if (c == '\\') {
-      if (++i < command.size()) word += command[i];
+      // The AWS CLI splits with Python's shlex, which refuses a backslash with nothing after it
+      // ("No escaped character"): the command never runs.
+      if (++i == command.size()) {
+        why = "it ends with a backslash that escapes nothing";
+        return std::nullopt;
+      }
+      word += command[i];
       continue;
     }
     if (c == '\'') {
       const std::size_t close = command.find('\'', i + 1);
-      if (close == std::string_view::npos) return std::nullopt;
+      if (close == std::string_view::npos) {
+        why = "a quote is left open";
+        return std::nullopt;
+      }
       word += command.substr(i + 1, close - i - 1);
       i = close;
       continue;
     }
     if (c == '"') {
       for (++i;; ++i) {
-        if (i >= command.size()) return std::nullopt;
+        if (i >= command.size()) {
+          why = "a quote is left open";
+          return std::nullopt;
+        }
         if (command[i] == '"') break;
         // Inside double quotes a backslash escapes only these; elsewhere it stays.
         if (command[i] == '\\' && i + 1 < command.size() &&
@@ -98,6 +114,13 @@ std::optional<std::vector<std::string>> split_shell_words(std::string_view comma
   }
   if (in_word) words.push_back(std::move(word));
   return words;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> split_shell_words(std::string_view command) {
+  std::string why;
+  return split_or_explain(command, why);
 }
 
 std::vector<ConfiguredProcess> credential_processes(std::string_view config_text) {
@@ -125,10 +148,8 @@ std::vector<ConfiguredProcess> credential_processes(std::string_view config_text
       continue;
     ConfiguredProcess process;
     process.profile = section;
-    if (auto words = split_shell_words(trim(line.substr(equals + 1))))
+    if (auto words = split_or_explain(trim(line.substr(equals + 1)), process.split_error))
       process.words = std::move(*words);
-    else
-      process.split_error = "a quote is left open";
     processes.push_back(std::move(process));
   }
   return processes;

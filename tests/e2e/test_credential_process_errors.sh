@@ -80,6 +80,21 @@ expect_error "session duration that is not a number" "session-duration" \
 expect_error "unknown flag" "--no-such-flag" \
   credential-process "${CERT[@]}" "${KEY[@]}" --no-such-flag "${SESSION[@]}"
 expect_error "unknown command" "frobnicate" frobnicate
+# A mistyped flag, or an argument after "--", is named without the password or PIN it carries.
+expect_error "a malformed flag is named without its value" "malformed flag '---pkcs8-password'" \
+  credential-process "${CERT[@]}" "${KEY[@]}" ---pkcs8-password=Secret-4Zt "${SESSION[@]}"
+check "the malformed flag's password is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
+expect_error "a malformed flag holding a URI is named without it" "malformed flag '-p'" \
+  credential-process "${CERT[@]}" "${KEY[@]}" '-p=pkcs11:token=t;pin-value=Secret-4Zt' "${SESSION[@]}"
+check "the malformed flag's PIN is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
+expect_error "a --name=URI after -- is shown with its PIN hidden" \
+  "unexpected argument '--private-key=pkcs11:token=t;pin-value=<hidden>'" \
+  credential-process "${CERT[@]}" "${SESSION[@]}" -- '--private-key=pkcs11:token=t;pin-value=Secret-4Zt'
+check "the PIN after -- is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
+expect_error "a --pkcs8-password=VALUE after -- is shown with its value hidden" \
+  "unexpected argument '--pkcs8-password=<hidden>'" \
+  credential-process "${CERT[@]}" "${KEY[@]}" "${SESSION[@]}" -- --pkcs8-password=Secret-4Zt
+check "the password after -- is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
 expect_error "PKCS#11 URI naming a token that is not there" "no PKCS#11 token matches" \
   credential-process --certificate 'pkcs11:token=x;object=y' "${SESSION[@]}"
 # A TPM handle goes to the TPM, which is not there (test_tpm_*.sh run a software TPM).

@@ -528,6 +528,22 @@ TEST_CASE("doctor rules: proxy variables, never with their credentials") {
                  "no proxy variable is set for http"));
 }
 
+TEST_CASE("doctor rules: a credential_process ending in a lone backslash cannot be split") {
+  // The AWS CLI splits the line with Python's shlex, which refuses it ("No escaped character"),
+  // so doctor must not report words for it (it gave "a" and, for a lone backslash, an empty
+  // word: found by fuzz/aws_config_fuzz.cpp).
+  CHECK_FALSE(split_shell_words("a\\"));
+  CHECK_FALSE(split_shell_words("\\"));
+  CHECK(split_shell_words("a\\\\") == std::vector<std::string>{"a\\"});
+  CHECK(split_shell_words("'a\\'") == std::vector<std::string>{"a\\"});
+  const auto processes = credential_processes(
+      "[profile trailing]\n"
+      "credential_process = rolesanywhere-helper credential-process --x y\\\n");
+  REQUIRE(processes.size() == 1);
+  CHECK(processes[0].words.empty());
+  CHECK(processes[0].split_error == "it ends with a backslash that escapes nothing");
+}
+
 TEST_CASE("doctor rules: credential_process lines of the AWS config file") {
   CHECK(split_shell_words(R"(a 'b c' "d \"e\" \$f" g\ h)") ==
         std::vector<std::string>{"a", "b c", R"(d "e" $f)", "g h"});

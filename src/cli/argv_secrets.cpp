@@ -1,0 +1,61 @@
+#include "argv_secrets.hpp"
+
+#include "rolesanywhere/pkcs11.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+#include <vector>
+
+namespace rolesanywhere::cli {
+
+namespace {
+
+constexpr std::string_view kSecretFlags[] = {"--pkcs8-password", "--tpm-key-password"};
+
+bool is_secret_flag(std::string_view argument) {
+  return std::find(std::begin(kSecretFlags), std::end(kSecretFlags), argument) !=
+         std::end(kSecretFlags);
+}
+
+// The parts of one argument that are secret whatever came before it, in order, not overlapping.
+std::vector<Pkcs11UriSpan> secret_spans(std::string_view argument) {
+  for (std::string_view flag : kSecretFlags)
+    if (argument.size() > flag.size() && argument.starts_with(flag) && argument[flag.size()] == '=')
+      return {{flag.size() + 1, argument.size() - flag.size() - 1}};
+  // A pkcs11: URI, alone or as --flag=URI.
+  std::size_t start = 0;
+  if (argument.starts_with("--"))
+    if (const std::size_t equals = argument.find('='); equals != std::string_view::npos)
+      start = equals + 1;
+  const std::string_view value = argument.substr(start);
+  std::vector<Pkcs11UriSpan> spans;
+  if (is_pkcs11_uri(value))
+    for (const Pkcs11UriSpan& span : pkcs11_uri_secret_spans(value))
+      spans.push_back({start + span.offset, span.length});
+  return spans;
+}
+
+}  // namespace
+
+void hide_secret_arguments(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view argument = argv[i];
+    if (is_secret_flag(argument) && i + 1 < argc)
+      std::memset(argv[i + 1], '*', std::strlen(argv[i + 1]));
+    for (const Pkcs11UriSpan& span : secret_spans(argument))
+      std::memset(argv[i] + span.offset, '*', span.length);
+  }
+}
+
+std::string shown_argument(std::string_view argument) {
+  std::string shown;
+  std::size_t at = 0;
+  for (const Pkcs11UriSpan& span : secret_spans(argument)) {
+    shown.append(argument.substr(at, span.offset - at)).append("<hidden>");
+    at = span.offset + span.length;
+  }
+  return shown.append(argument.substr(at));
+}
+
+}  // namespace rolesanywhere::cli
