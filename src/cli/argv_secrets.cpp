@@ -58,4 +58,10 @@ std::string shown_argument(std::string_view argument) {
   return shown.append(argument.substr(at));
 }
 
+std::string shown_stray_argument(std::string_view argument, int argc, const char* const* argv) {
+  for (int i = 2; i < argc; ++i)
+    if (argument == argv[i] && is_secret_flag(argv[i - 1])) return "<hidden>";
+  return shown_argument(argument);
+}
+
 }  // namespace rolesanywhere::cli

@@ -20,4 +20,10 @@ void hide_secret_arguments(int argc, char** argv);
 // hide_pkcs11_uri_secrets shows a URI.
 std::string shown_argument(std::string_view argument);
 
+// A stray argument (one cxxopts matched to no flag) as a message may show it, read before argv is
+// blanked: "<hidden>" when it follows --pkcs8-password or --tpm-key-password in argv, which
+// hide_secret_arguments overwrites even when cxxopts read that flag as another's value
+// (`--certificate --pkcs8-password VALUE` leaves VALUE stray); else shown_argument's.
+std::string shown_stray_argument(std::string_view argument, int argc, const char* const* argv);
+
 }  // namespace rolesanywhere::cli

@@ -212,18 +212,21 @@ std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int
   if (FlagCapture::offer(options)) return std::nullopt;
   try {
     auto result = options.parse(argc, argv);
+    // Read before argv is blanked: a URI given without its flag (or after "--", as --name=URI)
+    // still hides its PIN, a --pkcs8-password=VALUE after "--" its value, and the argument
+    // after a password flag that another flag took as its value hides whole.
+    const std::optional<std::string> stray =
+        result.unmatched().empty()
+            ? std::nullopt
+            : std::optional(shown_stray_argument(result.unmatched().front(), argc, argv));
     hide_secret_arguments(argc, argv);
     if (result.count("help")) {
       std::cout << options.help() << std::flush;
       return std::nullopt;
     }
-    if (!result.unmatched().empty()) {
-      // cxxopts' copy of the argument: a URI given without its flag (or after "--", as
-      // --name=URI) still hides its PIN, a --pkcs8-password=VALUE after "--" its value.
-      throw Error(Error::Kind::kInvalidArgument, "unexpected argument '" +
-                                                     shown_argument(result.unmatched().front()) +
-                                                     "' (flags take the form --name value)");
-    }
+    if (stray)
+      throw Error(Error::Kind::kInvalidArgument,
+                  "unexpected argument '" + *stray + "' (flags take the form --name value)");
     return result;
   } catch (const cxxopts::exceptions::no_such_option& e) {
     throw Error(Error::Kind::kInvalidArgument,

@@ -95,6 +95,11 @@ expect_error "a --pkcs8-password=VALUE after -- is shown with its value hidden" 
   "unexpected argument '--pkcs8-password=<hidden>'" \
   credential-process "${CERT[@]}" "${KEY[@]}" "${SESSION[@]}" -- --pkcs8-password=Secret-4Zt
 check "the password after -- is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
+# --certificate takes "--pkcs8-password" as its value, which leaves the password stray.
+expect_error "a password left stray after a flag missing its value is hidden" \
+  "unexpected argument '<hidden>'" \
+  credential-process --certificate --pkcs8-password Secret-4Zt "${KEY[@]}" "${SESSION[@]}"
+check "the stray password is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
 expect_error "PKCS#11 URI naming a token that is not there" "no PKCS#11 token matches" \
   credential-process --certificate 'pkcs11:token=x;object=y' "${SESSION[@]}"
 # A TPM handle goes to the TPM, which is not there (test_tpm_*.sh run a software TPM).

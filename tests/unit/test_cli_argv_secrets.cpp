@@ -54,3 +54,16 @@ TEST_CASE("argv secrets: a message shows an argument with what argv loses hidden
   CHECK(shown_argument("plain-argument") == "plain-argument");
   CHECK(shown_argument("--certificate=/etc/pki/cert.pem") == "--certificate=/etc/pki/cert.pem");
 }
+
+TEST_CASE("argv secrets: a stray argument after a password flag is hidden whole") {
+  using rolesanywhere::cli::shown_stray_argument;
+  const char* const argv[] = {"rolesanywhere-helper",
+                              "credential-process",
+                              "--certificate",
+                              "--pkcs8-password",
+                              "hunter2",
+                              "extra"};
+  CHECK(shown_stray_argument("hunter2", 6, argv) == "<hidden>");
+  CHECK(shown_stray_argument("extra", 6, argv) == "extra");
+  CHECK(shown_stray_argument("--pkcs8-password=x", 6, argv) == "--pkcs8-password=<hidden>");
+}
