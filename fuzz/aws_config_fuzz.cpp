@@ -14,7 +14,8 @@
 //      appended non-profile section changes nothing.
 // For the text as a command, when it splits:
 //   4. it is a round trip: the words written in single quotes (' as '\''), or in double quotes
-//      (\ " $ ` escaped), or with every byte backslash-escaped, split into the same words;
+//      (\ and " escaped: shlex escapes nothing else there), or with every byte backslash-escaped,
+//      split into the same words;
 //   5. an empty word comes only from quotes;
 //   6. without quotes it is what shlex does: blanks (space, tab, CR, LF) separate, a backslash
 //      takes the next byte as it is, and a backslash with nothing after it fails the split;
@@ -83,7 +84,7 @@ std::string double_quoted(const Words& words) {
     if (!out.empty()) out += ' ';
     out += '"';
     for (const char c : word) {
-      if (c == '\\' || c == '"' || c == '$' || c == '`') out += '\\';
+      if (c == '\\' || c == '"') out += '\\';
       out += c;
     }
     out += '"';

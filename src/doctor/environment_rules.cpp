@@ -104,9 +104,10 @@ std::optional<std::vector<std::string>> split_or_explain(std::string_view comman
           return std::nullopt;
         }
         if (command[i] == '"') break;
-        // Inside double quotes a backslash escapes only these; elsewhere it stays.
+        // Inside double quotes shlex lets a backslash escape only '\\' and '"' (not '$' or '`'
+        // as a POSIX shell does); elsewhere it stays.
         if (command[i] == '\\' && i + 1 < command.size() &&
-            std::string_view("\\\"$`").find(command[i + 1]) != std::string_view::npos)
+            (command[i + 1] == '\\' || command[i + 1] == '"'))
           ++i;
         word += command[i];
       }

@@ -608,8 +608,10 @@ TEST_CASE("doctor config: a lone CR or CRLF ends a line, as Python's universal n
 }
 
 TEST_CASE("doctor rules: credential_process lines of the AWS config file") {
-  CHECK(split_shell_words(R"(a 'b c' "d \"e\" \$f" g\ h)") ==
-        std::vector<std::string>{"a", "b c", R"(d "e" $f)", "g h"});
+  // As Python's shlex (which the AWS CLI uses) splits, not a POSIX shell: in double quotes a
+  // backslash before '$' or '`' stays.
+  CHECK(split_shell_words(R"(a 'b c' "d \"e\" \$f \`g \\h" i\ j)") ==
+        std::vector<std::string>{"a", "b c", R"(d "e" \$f \`g \h)", "i j"});
   CHECK_FALSE(split_shell_words("a 'b"));
   const auto processes = credential_processes(
       "[default]\n"
