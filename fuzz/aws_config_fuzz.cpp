@@ -5,20 +5,24 @@
 // Input: any text, read both as a config file and as one credential_process command.
 //
 // Invariants, for the text as a config file:
-//   1. every process has a profile, not empty and without blanks at either end, ']' or a line
-//      break; there are no more processes than "credential_process" occurs in the text;
+//   1. no profile name holds a line break; there are no more processes than
+//      "credential_process" occurs in the text in any case, unless a [DEFAULT] section (which
+//      every profile inherits, as configparser's) sets one. (A profile name is what shlex makes
+//      of [profile ...]: it may be empty, or hold blanks and ']', as it does for botocore.)
 //   2. a process whose line could not be split has no words;
-//   3. CRLF line endings read the same as LF, and an appended non-profile section changes
-//      nothing.
+//   3. CRLF and lone CR line endings read the same as LF (Python's universal newlines), and an
+//      appended non-profile section changes nothing.
 // For the text as a command, when it splits:
 //   4. it is a round trip: the words written in single quotes (' as '\''), or in double quotes
-//      (\ " $ ` escaped), or with every byte backslash-escaped, split into the same words;
+//      (\ and " escaped: shlex escapes nothing else there), or with every byte backslash-escaped,
+//      split into the same words;
 //   5. an empty word comes only from quotes;
 //   6. without quotes it is what shlex does: blanks (space, tab, CR, LF) separate, a backslash
 //      takes the next byte as it is, and a backslash with nothing after it fails the split;
 //      without quotes, backslashes or $ that is splitting on blanks;
 //   7. written into a config file (in [default] with single quotes and [profile NAME] with
-//      double quotes, around a section that is no profile), the words read back exactly.
+//      double quotes, around a section that is no profile), the words read back exactly (NAME
+//      is the first word when shlex keeps it one word, and it is not "default").
 // And a split fails only for an open quote or a backslash at the end.
 #include "fuzz_support.hpp"
 #include "rolesanywhere/doctor.hpp"
@@ -80,7 +84,7 @@ std::string double_quoted(const Words& words) {
     if (!out.empty()) out += ' ';
     out += '"';
     for (const char c : word) {
-      if (c == '\\' || c == '"' || c == '$' || c == '`') out += '\\';
+      if (c == '\\' || c == '"') out += '\\';
       out += c;
     }
     out += '"';
@@ -138,6 +142,21 @@ std::string crlf(std::string_view text) {
   return out;
 }
 
+// Every LF not part of a CRLF made a lone CR.
+std::string lone_cr(std::string_view text) {
+  std::string out(text);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out[i] = '\r';
+  return out;
+}
+
+std::string lower_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 bool same(const std::vector<ConfiguredProcess>& a, const std::vector<ConfiguredProcess>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -150,20 +169,21 @@ bool same(const std::vector<ConfiguredProcess>& a, const std::vector<ConfiguredP
 void check_config(std::string_view text) {
   const std::vector<ConfiguredProcess> processes = credential_processes(text);
   const std::string context = "config \"" + show(text) + "\"";
-  fuzz::check(processes.size() <= fuzz::count_occurrences(text, "credential_process"),
-              "no more processes than credential_process lines", context);
+  fuzz::check(
+      text.find("[DEFAULT]") != std::string_view::npos ||
+          processes.size() <= fuzz::count_occurrences(lower_case(text), "credential_process"),
+      "no more processes than credential_process lines", context);
   for (const ConfiguredProcess& process : processes) {
     const std::string_view profile = process.profile;
-    fuzz::check(!profile.empty(), "every process has a profile", context);
-    fuzz::check(!is_blank(profile.front()) && !is_blank(profile.back()) &&
-                    profile.find_first_of("]\n") == std::string_view::npos,
-                "a profile name has no blanks at its ends, no ']' and no line break",
-                context + " profile \"" + show(profile) + "\"");
+    fuzz::check(profile.find_first_of("\r\n") == std::string_view::npos,
+                "a profile name has no line break", context + " profile \"" + show(profile) + "\"");
     fuzz::check(process.split_error.empty() || process.words.empty(),
                 "a line that could not be split has no words", context);
   }
   fuzz::check(same(processes, credential_processes(crlf(text))),
               "CRLF line endings read as LF ones", context);
+  fuzz::check(same(processes, credential_processes(lone_cr(text))),
+              "lone CR line endings read as LF ones", context);
   fuzz::check(
       same(processes, credential_processes(std::string(text) +
                                            "\n[sso-session extra]\ncredential_process = x\n")),
@@ -174,8 +194,8 @@ void check_written_into_config(const Words& words) {
   for (const std::string& word : words)
     if (word.find_first_of("\r\n") != std::string::npos) return;  // a line break ends the line
   std::string profile = "fuzzed";
-  if (!words.empty() && !words[0].empty() && !is_blank(words[0].front()) &&
-      !is_blank(words[0].back()) && words[0].find(']') == std::string::npos)
+  if (!words.empty() && !words[0].empty() && words[0] != "default" &&
+      words[0].find_first_of(" \t\r\n'\"\\") == std::string::npos)
     profile = words[0];
   const std::string config =
       "# written by the harness\n[default]\nregion = eu-west-1\n"

@@ -186,12 +186,13 @@ std::string without_userinfo(std::string_view url);
 // A credential_process line of an AWS config file.
 struct ConfiguredProcess {
   std::string profile;             // "default", or NAME of [profile NAME]
-  std::vector<std::string> words;  // the command split as a POSIX shell would (the AWS CLI does)
+  std::vector<std::string> words;  // the command split as the AWS CLI does (shlex)
   std::string split_error;  // why the line could not be split (a quote open); empty when it was
 };
 // Every credential_process in an AWS config file's text.
 std::vector<ConfiguredProcess> credential_processes(std::string_view config_text);
-// POSIX shell words: blanks separate, '...' and "..." quote, backslash escapes; nullopt when a
+// Words as Python's shlex.split makes them (the AWS CLI does): blanks separate, '...' and "..."
+// quote (in "..." a backslash escapes only \ and "), backslash escapes; nullopt when a
 // quote is left open or a backslash ends the text (the AWS CLI's shlex refuses both).
 std::optional<std::vector<std::string>> split_shell_words(std::string_view command);
 // True when the words run this helper's credential-process (rolesanywhere-helper, by any path).

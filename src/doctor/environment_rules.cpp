@@ -3,6 +3,8 @@
 #include "rolesanywhere/doctor.hpp"
 #include "rolesanywhere/text.hpp"
 
+#include "config_ini.hpp"
+
 #include <algorithm>
 
 namespace rolesanywhere::doctor {
@@ -102,9 +104,10 @@ std::optional<std::vector<std::string>> split_or_explain(std::string_view comman
           return std::nullopt;
         }
         if (command[i] == '"') break;
-        // Inside double quotes a backslash escapes only these; elsewhere it stays.
+        // Inside double quotes shlex lets a backslash escape only '\\' and '"' (not '$' or '`'
+        // as a POSIX shell does); elsewhere it stays.
         if (command[i] == '\\' && i + 1 < command.size() &&
-            std::string_view("\\\"$`").find(command[i + 1]) != std::string_view::npos)
+            (command[i + 1] == '\\' || command[i + 1] == '"'))
           ++i;
         word += command[i];
       }
@@ -123,32 +126,44 @@ std::optional<std::vector<std::string>> split_shell_words(std::string_view comma
   return split_or_explain(command, why);
 }
 
+// botocore's build_profile_map over the sections: [default] exactly, and a section whose name
+// starts with "profile" and shlex-splits into two words is the profile of the second word ("a b"
+// of [profile "a b"]; none of [profile a b] or [profilex]). A later section of the same profile
+// replaces the earlier one whole, in the earlier one's place.
 std::vector<ConfiguredProcess> credential_processes(std::string_view config_text) {
-  std::vector<ConfiguredProcess> processes;
-  std::string section;  // the profile name; empty inside a section that is no profile
-  std::size_t start = 0;
-  while (start <= config_text.size()) {
-    const std::size_t newline = config_text.find('\n', start);
-    const std::string line = trim(config_text.substr(start, newline - start));
-    start = newline == std::string_view::npos ? config_text.size() + 1 : newline + 1;
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    if (line.front() == '[') {
-      const std::string name = trim(line.substr(1, line.find(']') - 1));
-      if (name == "default")
-        section = "default";
-      else if (name.starts_with("profile ") || name.starts_with("profile\t"))
-        section = trim(name.substr(8));
-      else
-        section.clear();
+  const doctor_detail::IniFile file = doctor_detail::read_ini(config_text);
+  std::vector<std::pair<std::string, const doctor_detail::IniSection*>> profiles;
+  for (const doctor_detail::IniSection& section : file.sections) {
+    std::string profile;
+    if (section.name.starts_with("profile")) {
+      const auto words = split_shell_words(section.name);
+      if (!words || words->size() != 2) continue;
+      profile = (*words)[1];
+    } else if (section.name == "default") {
+      profile = "default";
+    } else {
       continue;
     }
-    const std::size_t equals = line.find('=');
-    if (section.empty() || equals == std::string::npos ||
-        trim(line.substr(0, equals)) != "credential_process")
-      continue;
+    const auto known = std::find_if(profiles.begin(), profiles.end(),
+                                    [&](const auto& entry) { return entry.first == profile; });
+    if (known == profiles.end())
+      profiles.emplace_back(std::move(profile), &section);
+    else
+      known->second = &section;
+  }
+  std::vector<ConfiguredProcess> processes;
+  for (const auto& entry : profiles) {
+    std::optional<std::string> command = entry.second->value("credential_process");
+    if (!command) command = file.defaults.value("credential_process");
+    if (!command) continue;
     ConfiguredProcess process;
-    process.profile = section;
-    if (auto words = split_or_explain(trim(line.substr(equals + 1)), process.split_error))
+    process.profile = entry.first;
+    if (command->starts_with('\n'))
+      process.split_error =
+          "its value starts on the next line, which the AWS CLI reads as nested settings, not a "
+          "command";
+    // A value continued on indented lines is split whole: shlex takes its line breaks as blanks.
+    else if (auto words = split_or_explain(*command, process.split_error))
       process.words = std::move(*words);
     processes.push_back(std::move(process));
   }

@@ -544,9 +544,74 @@ TEST_CASE("doctor rules: a credential_process ending in a lone backslash cannot 
   CHECK(processes[0].split_error == "it ends with a backslash that escapes nothing");
 }
 
+namespace {
+
+// The profiles and words of the config's credential_processes, as "profile: word|word".
+std::vector<std::string> read_processes(std::string_view config) {
+  std::vector<std::string> out;
+  for (const ConfiguredProcess& process : credential_processes(config)) {
+    std::string line = process.profile + ":";
+    for (const std::string& word : process.words) line += " " + word;
+    if (!process.split_error.empty()) line += " (" + process.split_error + ")";
+    out.push_back(line);
+  }
+  return out;
+}
+
+using Lines = std::vector<std::string>;
+
+}  // namespace
+
+// The expectations below are what botocore 1.43 (configparser.RawConfigParser, then
+// build_profile_map and shlex.split) reads from the same text.
+TEST_CASE("doctor config: keys are case-insensitive, as configparser lower-cases them") {
+  CHECK(read_processes("[profile a]\nCredential_Process = x y\n") == Lines{"a: x y"});
+}
+
+TEST_CASE("doctor config: ':' separates key and value as '=' does, the first of them") {
+  CHECK(read_processes("[profile a]\ncredential_process: x = y\n"
+                       "[profile b]\ncredential_process = x: y\n") == Lines{"a: x = y", "b: x: y"});
+}
+
+TEST_CASE("doctor config: a section header runs to the last ']'; a '[' line without one is none") {
+  CHECK(read_processes("[profile a] ] # note\ncredential_process = x\n") == Lines{"a]: x"});
+  CHECK(read_processes("[profile a]x]\ncredential_process = x\n") == Lines{"a]x: x"});
+  // "[profile b = c" is the option "[profile b" of profile b, not a section of its own.
+  CHECK(read_processes("[profile b]\n[profile b = c\ncredential_process = y\n") == Lines{"b: y"});
+}
+
+TEST_CASE("doctor config: profiles are found as build_profile_map finds them") {
+  CHECK(read_processes("[profile \"a b\"]\ncredential_process = x\n"
+                       "[profilex]\ncredential_process = y\n"
+                       "[profile a b]\ncredential_process = z\n"
+                       "[profile \"c]\ncredential_process = w\n"
+                       "[ default ]\ncredential_process = v\n") == Lines{"a b: x"});
+  // A second section of the same profile replaces the first whole.
+  CHECK(read_processes("[profile a]\ncredential_process = x\n[profile  a]\nregion = r\n").empty());
+  // [DEFAULT] is configparser's: every section inherits its keys.
+  CHECK(read_processes("[DEFAULT]\ncredential_process = d\n[profile a]\n[sso-session s]\n") ==
+        Lines{"a: d"});
+}
+
+TEST_CASE("doctor config: indented lines continue a value, which shlex splits whole") {
+  CHECK(read_processes("[default]\ncredential_process = x\n  --flag 'y'\n\n  z\nregion = r\n") ==
+        Lines{"default: x --flag y z"});
+  // A value starting on the next line is nested settings to botocore, never a command.
+  CHECK(read_processes("[default]\ncredential_process =\n  x = y\n") ==
+        Lines{"default: (its value starts on the next line, which the AWS CLI reads as nested "
+              "settings, not a command)"});
+}
+
+TEST_CASE("doctor config: a lone CR or CRLF ends a line, as Python's universal newlines do") {
+  CHECK(read_processes("[default]\rcredential_process = x\r  y\r\n[profile b]\r\n"
+                       "credential_process = z\r") == Lines{"default: x y", "b: z"});
+}
+
 TEST_CASE("doctor rules: credential_process lines of the AWS config file") {
-  CHECK(split_shell_words(R"(a 'b c' "d \"e\" \$f" g\ h)") ==
-        std::vector<std::string>{"a", "b c", R"(d "e" $f)", "g h"});
+  // As Python's shlex (which the AWS CLI uses) splits, not a POSIX shell: in double quotes a
+  // backslash before '$' or '`' stays.
+  CHECK(split_shell_words(R"(a 'b c' "d \"e\" \$f \`g \\h" i\ j)") ==
+        std::vector<std::string>{"a", "b c", R"(d "e" \$f \`g \h)", "i j"});
   CHECK_FALSE(split_shell_words("a 'b"));
   const auto processes = credential_processes(
       "[default]\n"
