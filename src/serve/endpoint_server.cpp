@@ -294,8 +294,13 @@ EndpointServer::EndpointServer(UniqueFd listen_socket, RequestHandler handler,
       // The server notices the end of the connection and closes it on its own thread.
       [](int fd) { ::shutdown(fd, SHUT_RDWR); });
 
-  // ITC lets MHD_quiesce_daemon wake the polling threads; AUTO picks epoll on Linux.
-  const unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
+  // poll(2), not epoll: with epoll, libmicrohttpd 0.9.75's MHD_quiesce_daemon removes the listening
+  // socket from each worker's epoll set while that worker may be removing it itself (it saw the
+  // quiesce, or reached its connection limit), and aborts the process when the second removal
+  // fails ("Failed to remove listen FD from epoll set"; seen under ASan with requests in flight
+  // during a shutdown). With poll, the quiesce only wakes the workers through the ITC and each
+  // rebuilds its poll set without the socket. A pool thread polls a few hundred sockets at most.
+  const unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
   const int fd = listen_socket.get();
   // On the listening socket too: Linux sends the SYN-ACK with its hop limit, and accepted sockets
   // start from it. Each accepted socket is still set (on_connection) in case one did not.
