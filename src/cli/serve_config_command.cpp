@@ -67,11 +67,17 @@ std::string read_config_text(const std::string& path) {
   return std::move(text).str();
 }
 
+// serve's own flags and --debug: what the file's top level may set.
+cxxopts::Options top_level_options() {
+  cxxopts::Options options("rolesanywhere-helper serve", "");
+  add_serve_flags(options);
+  add_debug_flag(options);
+  return options;
+}
+
 ServeConfigFile read_config(const std::string& path) {
-  cxxopts::Options serve_options("rolesanywhere-helper serve", "");
-  add_serve_flags(serve_options);
-  add_debug_flag(serve_options);
-  return parse_serve_config(path, read_config_text(path), flag_set(serve_options, kServeKeys, {}),
+  return parse_serve_config(path, read_config_text(path),
+                            flag_set(top_level_options(), kServeKeys, {}),
                             flag_set(provider_options(), {}, {"help", "debug"}));
 }
 
@@ -88,6 +94,12 @@ void wipe_all(std::vector<std::string>& texts) {
     const WipeOnExit wipe(text);
   }
 }
+
+// wipe_all however the scope is left.
+struct WipeAllOnExit {
+  std::vector<std::string>& texts;
+  ~WipeAllOnExit() { wipe_all(texts); }
+};
 
 // Everything that shapes the binding, digested: equal digests make an unchanged binding on
 // SIGHUP. From the file's own arguments, not those the flag parsing blanked (secrets are hidden
@@ -108,10 +120,7 @@ serve::BindingConfig read_binding(const ServeConfigFile& file, const ConfigBindi
   std::vector<std::string> arguments{"serve"};
   arguments.insert(arguments.end(), binding.arguments.begin(), binding.arguments.end());
   if (debug) arguments.emplace_back("--debug");
-  struct WipeArguments {
-    std::vector<std::string>& arguments;
-    ~WipeArguments() { wipe_all(arguments); }
-  } const wipe_arguments{arguments};
+  const WipeAllOnExit wipe_arguments{arguments};
   serve::BindingConfig config;
   try {
     cxxopts::Options options = provider_options();
@@ -268,16 +277,11 @@ std::string key_of_argument(const std::string& argument) {
 // user never typed. Errors about no key of the file (the sockets systemd passed) are left as
 // they are, for the full parse to report.
 void check_top_level(const ServeConfigFile& file, const cxxopts::ParseResult& command_line) {
-  cxxopts::Options serve_options("rolesanywhere-helper serve", "");
-  add_serve_flags(serve_options);
-  add_debug_flag(serve_options);
+  cxxopts::Options serve_options = top_level_options();
   std::vector<std::string> arguments{"serve"};
   for (const std::string& argument : file.serve_arguments)
     if (!command_line.count(key_of_argument(argument))) arguments.push_back(argument);
-  struct WipeArguments {
-    std::vector<std::string>& arguments;
-    ~WipeArguments() { wipe_all(arguments); }
-  } const wipe_arguments{arguments};
+  const WipeAllOnExit wipe_arguments{arguments};
   std::vector<char*> argv = as_argv(arguments);
   try {
     const auto result = parse_or_help(serve_options, static_cast<int>(argv.size()), argv.data());
