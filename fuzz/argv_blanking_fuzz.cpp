@@ -11,16 +11,17 @@
 //      --pkcs8-password=/--tpm-key-password=, and a pkcs11: URI given alone or as --name=URI
 //      (only its text after the '=' for the latter two);
 //   3. cxxopts reading the blanked argv (when it still parses) finds each password it read in the
-//   original gone or made
-//      of as many '*', and each URI flag's value without the PIN p11-kit reads from the original
-//      (p11-kit reads no PIN from it, or one of '*' only); so does every URI argument;
+//      original gone or made of as many '*', and each URI flag's value without the PIN p11-kit
+//      reads from the original (p11-kit reads no PIN from it, or one of '*' only); so does every
+//      URI argument;
 //   4. a second pass changes nothing;
 // and for parse_or_help:
 //   5. an error message never shows a password or PIN of the command line: the value of a
 //      -pkcs8-password= or -tpm-key-password= argument (any number of dashes), a password cxxopts
 //      read, or a PIN p11-kit reads from an argument or from its text after the first '='.
 //      A message "shows" a secret when it holds it and the message for the command line with the
-//      secret replaced by other characters in its own argument does not (fuzz::shows_secret).
+//      secret replaced by other characters in its own argument does not (fuzz::shows_secret);
+//   6. it leaves argv as hide_secret_arguments does, whether the command line parses or not.
 #include "cli/argv_secrets.hpp"
 #include "cli/command_line.hpp"
 #include "fuzz_support.hpp"
@@ -143,11 +144,13 @@ std::optional<std::string> after_equals(const std::string& argument, std::string
 // Where an argument may change (from this offset on), or npos when it must stay as it is.
 std::size_t may_change_from(const Arguments& original, std::size_t i) {
   const std::string& argument = original[i];
-  for (std::string_view flag : kSecretFlags) {
+  // The argument after either password flag is the password whole, whatever it looks like
+  // ("--tpm-key-password --pkcs8-password=X" included): checked before the '=' forms.
+  for (std::string_view flag : kSecretFlags)
     if (i >= 2 && original[i - 1] == flag) return 0;
+  for (std::string_view flag : kSecretFlags)
     if (argument.starts_with(flag) && argument.size() > flag.size() && argument[flag.size()] == '=')
       return flag.size() + 1;
-  }
   if (is_pkcs11_uri(argument)) return 0;
   if (const auto value = after_equals(argument, "--"); value && is_pkcs11_uri(*value))
     return argument.size() - value->size();
@@ -205,16 +208,22 @@ void check_blanking(const Arguments& original, const Arguments& result) {
   }
 }
 
-// parse_or_help's error for the command line, or "" when it has none.
-std::string parse_error(Arguments arguments) {
+// parse_or_help's error for the command line, or "" when it has none. However it ends, it leaves
+// argv blanked as hide_secret_arguments does (invariant 6).
+std::string parse_error(const Arguments& original) {
+  Arguments arguments = original;
   std::vector<char*> argv = argv_of(arguments);
   cxxopts::Options options = credential_process_options();
+  std::string message;
   try {
     (void)cli::parse_or_help(options, static_cast<int>(arguments.size()), argv.data());
   } catch (const Error& error) {
-    return error.what();
+    message = error.what();
   }
-  return {};
+  fuzz::check(arguments == blanked(original), "argv is blanked however the parse ends",
+              show(original) + " became " + show(arguments) +
+                  (message.empty() ? "" : " with the error: " + message));
+  return message;
 }
 
 // A secret of the command line: the argument it is in, and from where (after a flag's '=').

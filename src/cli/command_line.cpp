@@ -210,6 +210,13 @@ std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int
                                                   char** argv) {
   // The completion generator reading this command's flags: like --help, nothing runs.
   if (FlagCapture::offer(options)) return std::nullopt;
+  // argv is blanked however this ends, a malformed command line included: its password or PIN
+  // must not stay readable in /proc/PID/cmdline while the error is printed.
+  struct BlankArgvOnExit {
+    int argc;
+    char** argv;
+    ~BlankArgvOnExit() { hide_secret_arguments(argc, argv); }
+  } blank_on_exit{argc, argv};
   try {
     auto result = options.parse(argc, argv);
     // Read before argv is blanked: a URI given without its flag (or after "--", as --name=URI)
@@ -219,7 +226,6 @@ std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int
         result.unmatched().empty()
             ? std::nullopt
             : std::optional(shown_stray_argument(result.unmatched().front(), argc, argv));
-    hide_secret_arguments(argc, argv);
     if (result.count("help")) {
       std::cout << options.help() << std::flush;
       return std::nullopt;
