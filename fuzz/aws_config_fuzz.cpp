@@ -22,11 +22,14 @@
 //      without quotes, backslashes or $ that is splitting on blanks;
 //   7. written into a config file (in [default] with single quotes and [profile NAME] with
 //      double quotes, around a section that is no profile), the words read back exactly (NAME
-//      is the first word when shlex keeps it one word, and it is not "default").
+//      is the first word when shlex keeps it one word, and it is not "default");
+//   8. a refusal (why the AWS CLI reads none of the file) names a line of it, the same whatever
+//      ends the lines.
 // And a split fails only for an open quote or a backslash at the end.
 #include "fuzz_support.hpp"
 #include "rolesanywhere/doctor.hpp"
 
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -180,6 +183,18 @@ void check_config(std::string_view text) {
     fuzz::check(process.split_error.empty() || process.words.empty(),
                 "a line that could not be split has no words", context);
   }
+  // A refusal names a line of the file (or the byte order mark that begins it), the same one
+  // whatever ends the lines.
+  const std::string refusal = read_aws_config(text).refusal;
+  if (!refusal.empty() && !refusal.starts_with("the file starts with a byte order mark")) {
+    std::size_t line = 0;
+    const bool named = std::sscanf(refusal.c_str(), "line %zu", &line) == 1;
+    const std::size_t lines = fuzz::count_occurrences(lone_cr(text), "\r") + 1;
+    fuzz::check(named && line >= 1 && line <= lines, "a refusal names a line of the file",
+                context + ": " + refusal);
+  }
+  fuzz::check(refusal == read_aws_config(lone_cr(text)).refusal,
+              "lone CR line endings are refused as LF ones", context + ": " + refusal);
   fuzz::check(same(processes, credential_processes(crlf(text))),
               "CRLF line endings read as LF ones", context);
   fuzz::check(same(processes, credential_processes(lone_cr(text))),

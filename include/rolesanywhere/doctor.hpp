@@ -189,7 +189,17 @@ struct ConfiguredProcess {
   std::vector<std::string> words;  // the command split as the AWS CLI does (shlex)
   std::string split_error;  // why the line could not be split (a quote open); empty when it was
 };
-// Every credential_process in an AWS config file's text.
+// An AWS config file's text as the AWS CLI reads it.
+struct AwsConfig {
+  std::vector<ConfiguredProcess> processes;  // every credential_process in it
+  // Why the AWS CLI reads none of it (every command fails with "Unable to parse config file"):
+  // "line 7: [profile web] appears a second time (first on line 3)"; empty when it reads it.
+  // The processes are then those of a lenient reading, as they will be once that line is mended.
+  std::string refusal;
+  std::string refusal_remedy;
+};
+AwsConfig read_aws_config(std::string_view config_text);
+// Every credential_process in an AWS config file's text (read_aws_config's processes).
 std::vector<ConfiguredProcess> credential_processes(std::string_view config_text);
 // Words as Python's shlex.split makes them (the AWS CLI does): blanks separate, '...' and "..."
 // quote (in "..." a backslash escapes only \ and "), backslash escapes; nullopt when a

@@ -54,6 +54,8 @@ struct ConfigFile {
   bool found = false;  // false: there is no such file (not an error)
   std::string error;   // it exists but cannot be read
   std::vector<ConfiguredProcess> processes;
+  std::string refusal;  // why the AWS CLI reads none of it (AwsConfig::refusal), or empty
+  std::string refusal_remedy;
 };
 ConfigFile read_config_file(const std::string& path);
 

@@ -143,20 +143,29 @@ doctor::Findings check_config_file(const SystemClock& clock) {
     return {{"env.config", doctor::Verdict::kWarning, config.error,
              "make it readable, or point AWS_CONFIG_FILE elsewhere"}};
   doctor::Findings findings;
+  // The AWS CLI reads none of the file, this helper's profiles included; they are still checked
+  // below as they will read once the file is mended.
+  if (!config.refusal.empty())
+    findings.push_back({"env.config", doctor::Verdict::kProblem,
+                        path +
+                            ": the AWS CLI cannot read this file, so every aws command fails "
+                            "with \"Unable to parse config file\": " +
+                            config.refusal,
+                        config.refusal_remedy});
   for (const doctor::ConfiguredProcess& process : config.processes) {
     if (!process.split_error.empty()) {
       findings.push_back(
           {"env.config", doctor::Verdict::kProblem,
            "profile " + process.profile + " (" + path +
                "): its credential_process cannot be split into words: " + process.split_error,
-           "close the quote"});
+           "close the quote, or drop the backslash at its end"});
       continue;
     }
     if (!doctor::runs_this_helper(process.words)) continue;
     findings.push_back(
         doctor::summarize_profile(process.profile, path, check_configured_process(process, clock)));
   }
-  if (findings.empty())
+  if (findings.empty() || (findings.size() == 1 && !config.refusal.empty()))
     findings.push_back({"env.config", doctor::Verdict::kOk,
                         path + ": no credential_process runs rolesanywhere-helper", ""});
   return findings;

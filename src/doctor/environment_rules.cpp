@@ -130,8 +130,13 @@ std::optional<std::vector<std::string>> split_shell_words(std::string_view comma
 // starts with "profile" and shlex-splits into two words is the profile of the second word ("a b"
 // of [profile "a b"]; none of [profile a b] or [profilex]). A later section of the same profile
 // replaces the earlier one whole, in the earlier one's place.
-std::vector<ConfiguredProcess> credential_processes(std::string_view config_text) {
+AwsConfig read_aws_config(std::string_view config_text) {
   const doctor_detail::IniFile file = doctor_detail::read_ini(config_text);
+  AwsConfig config;
+  if (file.refusal) {
+    config.refusal = file.refusal->what;
+    config.refusal_remedy = file.refusal->remedy;
+  }
   std::vector<std::pair<std::string, const doctor_detail::IniSection*>> profiles;
   for (const doctor_detail::IniSection& section : file.sections) {
     std::string profile;
@@ -151,7 +156,6 @@ std::vector<ConfiguredProcess> credential_processes(std::string_view config_text
     else
       known->second = &section;
   }
-  std::vector<ConfiguredProcess> processes;
   for (const auto& entry : profiles) {
     std::optional<std::string> command = entry.second->value("credential_process");
     if (!command) command = file.defaults.value("credential_process");
@@ -165,9 +169,13 @@ std::vector<ConfiguredProcess> credential_processes(std::string_view config_text
     // A value continued on indented lines is split whole: shlex takes its line breaks as blanks.
     else if (auto words = split_or_explain(*command, process.split_error))
       process.words = std::move(*words);
-    processes.push_back(std::move(process));
+    config.processes.push_back(std::move(process));
   }
-  return processes;
+  return config;
+}
+
+std::vector<ConfiguredProcess> credential_processes(std::string_view config_text) {
+  return read_aws_config(config_text).processes;
 }
 
 bool runs_this_helper(const std::vector<std::string>& words) {

@@ -217,6 +217,40 @@ else
   cat "$WORK/json_check.err"
 fi
 check "a password in the config file is never shown" test "${STDOUT/test-password/}" = "$STDOUT"
+
+# A config file the AWS CLI cannot read at all (a section pasted twice): every aws command fails
+# with "Unable to parse config file" and no line number; doctor names the line.
+cat >"$AWS_CONFIG_FILE" <<INI
+[profile good]
+credential_process = $HELPER credential-process --certificate $DPKI/good-p256.pem --private-key $DPKI/leaf.key --intermediates $DPKI/int.pem --trust-anchor-arn $TRUST_ANCHOR_ARN --profile-arn $PROFILE_ARN --role-arn $ROLE_ARN
+
+[profile good]
+region = eu-west-1
+INI
+run_helper doctor --format json
+if [ "$STATUS" = 1 ] && json_check \
+  "[c['verdict'] for c in checks if c['id'] == 'env.config'] == ['problem', 'ok']" \
+  "'cannot read this file' in check('env.config')['what']" \
+  "'line 4: [profile good] appears a second time (first on line 1)' in check('env.config')['what']" \
+  "check('env.config')['remedy'] == 'merge the two [profile good] sections into one'"; then
+  pass "a config file the AWS CLI refuses whole: doctor names the line and why"
+else
+  fail "a config file the AWS CLI refuses whole: doctor names the line and why"
+  cat "$WORK/json_check.err"
+fi
+# The AWS CLI's own reading of the same file (botocore), when it is on this machine.
+if python3 -c 'import botocore' 2>/dev/null; then
+  check "botocore refuses that file too" python3 - "$AWS_CONFIG_FILE" <<'PY'
+import sys, botocore.configloader, botocore.exceptions
+try:
+    botocore.configloader.raw_config_parse(sys.argv[1])
+except botocore.exceptions.ConfigParseError:
+    sys.exit(0)
+sys.exit(1)
+PY
+else
+  skip "botocore refuses that file too" "botocore (the AWS CLI's Python library) is not installed"
+fi
 rm -f "$AWS_CONFIG_FILE"
 
 # --- nothing secret: key passwords, proxy credentials, PINs ---

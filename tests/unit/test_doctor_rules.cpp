@@ -607,6 +607,73 @@ TEST_CASE("doctor config: a lone CR or CRLF ends a line, as Python's universal n
                        "credential_process = z\r") == Lines{"default: x y", "b: z"});
 }
 
+namespace {
+
+std::string refusal_of(std::string_view config) { return read_aws_config(config).refusal; }
+
+constexpr std::string_view kNested =
+    "starts on the next line, so the AWS CLI reads it as nested settings, and this line has no "
+    "'='";
+
+}  // namespace
+
+// botocore refuses these files whole (ConfigParseError, "Unable to parse config file"), for what
+// configparser raised: checked with botocore 1.43 on Python 3.11.
+TEST_CASE("doctor config: a file the AWS CLI refuses whole is named with the line and why") {
+  CHECK(refusal_of("[default]\nregion = r\n# a comment\n\n[profile a]\n") == "");
+  CHECK(refusal_of("[profile a]\nregion = r\n\n[profile a]\n") ==
+        "line 4: [profile a] appears a second time (first on line 1)");
+  CHECK(refusal_of("[DEFAULT]\n[DEFAULT]\n") == "");  // the one section that may come again
+  CHECK(refusal_of("[profile a]\nRegion = r\nregion: s\n") ==
+        "line 3: region is set a second time in [profile a] (first on line 2)");
+  CHECK(refusal_of("[DEFAULT]\nx = 1\n[DEFAULT]\nx = 2\n") ==
+        "line 4: x is set a second time in [DEFAULT] (first on line 2)");
+  CHECK(refusal_of("# note\nregion = r\n[default]\n") ==
+        "line 2: a setting before any [section] header");
+  CHECK(refusal_of("[default]\nregion\n") ==
+        "line 2 is none of a [section] header, a KEY = VALUE setting, a comment or an indented "
+        "continuation");
+  CHECK(refusal_of("[default]\n= x\n") == "line 2: a setting without a name");
+  // configparser raises a repeated section at once, a line it cannot read at the end.
+  CHECK(refusal_of("[default]\nregion\n[default]\n") ==
+        "line 3: [default] appears a second time (first on line 1)");
+}
+
+TEST_CASE("doctor config: text that is not UTF-8, or starts with a byte order mark, is refused") {
+  CHECK(refusal_of("[default]\nregion = \xff\n") == "line 2 is not UTF-8 text");
+  CHECK(refusal_of("[default]\r\xc3") == "line 2 is not UTF-8 text");                // cut short
+  CHECK(refusal_of("[default]\nr = \xed\xa0\x80\n") == "line 2 is not UTF-8 text");  // a surrogate
+  CHECK(refusal_of("[default]\nr = \xc0\xaf\n") == "line 2 is not UTF-8 text");      // overlong
+  CHECK(refusal_of("[default]\nr = caf\xc3\xa9 \xf0\x9f\x94\x91\n") == "");
+  const AwsConfig bom = read_aws_config("\xef\xbb\xbf# saved by Notepad\n[default]\n");
+  CHECK(bom.refusal == "the file starts with a byte order mark, which the AWS CLI reads as text");
+  CHECK(bom.refusal_remedy == "save the file as UTF-8 without a byte order mark (BOM)");
+}
+
+TEST_CASE("doctor config: nested settings botocore cannot split refuse the file") {
+  CHECK(refusal_of("[default]\ns3 =\n  addressing_style = path\n\n  max_concurrent\n") ==
+        "line 5: s3 in [default] " + std::string(kNested));
+  // A vertical tab ends a line for str.splitlines, which botocore splits them with.
+  CHECK(refusal_of("[default]\ns3 =\n  a = b\vbad\n") ==
+        "line 3: s3 in [default] " + std::string(kNested));
+  CHECK(refusal_of("[default]\ns3 =\n  a = b\n  c = d\n") == "");
+  // [DEFAULT]'s are read through the sections that inherit them.
+  CHECK(refusal_of("[DEFAULT]\ns3 =\n  bad\n") == "");
+  CHECK(refusal_of("[DEFAULT]\ns3 =\n  bad\n[profile a]\n") ==
+        "line 3: s3 in [profile a] " + std::string(kNested));
+  CHECK(refusal_of("[DEFAULT]\ns3 =\n  bad\n[profile a]\ns3 = x\n") == "");
+}
+
+TEST_CASE("doctor config: Unicode blanks are stripped, and indents counted, as Python does") {
+  // A no-break space after the command is stripped with the value.
+  CHECK(read_processes("[profile a]\ncredential_process = x y\xc2\xa0\n") == Lines{"a: x y"});
+  // An ideographic space indents by one character (three bytes): two spaces continue its value.
+  CHECK(read_processes("[default]\n\xe3\x80\x80" "credential_process = x\n  y\n") ==
+        Lines{"default: x y"});
+  CHECK(read_processes("[default]\ncredential_process = x\n\xe3\x80\x80y\n") ==
+        Lines{"default: x y"});
+}
+
 TEST_CASE("doctor rules: credential_process lines of the AWS config file") {
   // As Python's shlex (which the AWS CLI uses) splits, not a POSIX shell: in double quotes a
   // backslash before '$' or '`' stays.

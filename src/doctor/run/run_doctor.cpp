@@ -115,7 +115,10 @@ ConfigFile read_config_file(const std::string& path) {
   config.found = true;
   std::ostringstream text;
   text << file.rdbuf();
-  config.processes = credential_processes(text.str());
+  AwsConfig read = read_aws_config(text.str());
+  config.processes = std::move(read.processes);
+  config.refusal = std::move(read.refusal);
+  config.refusal_remedy = std::move(read.refusal_remedy);
   return config;
 }
 
