@@ -14,7 +14,8 @@
 //      original gone or made of as many '*', and each URI flag's value without the PIN p11-kit
 //      reads from the original (p11-kit reads no PIN from it, or one of '*' only); so does every
 //      URI argument;
-//   4. a second pass changes nothing;
+//   4. a second pass changes nothing; the argument after a password flag (whatever it is) and
+//      the value of a password flag's '=' form are all '*';
 // and for parse_or_help:
 //   5. an error message never shows a password or PIN of the command line: the value of a
 //      -pkcs8-password= or -tpm-key-password= argument (any number of dashes), a password cxxopts
@@ -172,6 +173,19 @@ void check_blanking(const Arguments& original, const Arguments& result) {
     }
   }
   fuzz::check(blanked(result) == result, "a second pass changes nothing", context);
+  // What must change: the whole argument after a password flag, whatever it is (another password
+  // flag included), and a --pkcs8-password=/--tpm-key-password= value.
+  for (std::size_t i = 2; i < original.size(); ++i)
+    for (std::string_view flag : kSecretFlags)
+      if (original[i - 1] == flag)
+        fuzz::check(all_stars(result[i]), "the argument after a password flag is blanked whole",
+                    context);
+  for (std::size_t i = 1; i < original.size(); ++i)
+    for (std::string_view flag : kSecretFlags)
+      if (original[i].size() > flag.size() && original[i].starts_with(flag) &&
+          original[i][flag.size()] == '=')
+        fuzz::check(all_stars(std::string_view(result[i]).substr(flag.size() + 1)),
+                    "a password flag's value after '=' is blanked", context);
 
   // Every URI argument, alone or after "--name=", loses the PIN p11-kit reads from it.
   for (std::size_t i = 1; i < original.size(); ++i) {

@@ -39,12 +39,19 @@ std::vector<Pkcs11UriSpan> secret_spans(std::string_view argument) {
 }  // namespace
 
 void hide_secret_arguments(int argc, char** argv) {
+  // Whether an argument follows a password flag is decided on the text as it was: in
+  // "--pkcs8-password --pkcs8-password hunter2" the second flag is blanked as the first's value
+  // and must still blank hunter2 (cxxopts leaves it stray, and messages hide it).
+  bool after_secret_flag = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view argument = argv[i];
-    if (is_secret_flag(argument) && i + 1 < argc)
-      std::memset(argv[i + 1], '*', std::strlen(argv[i + 1]));
-    for (const Pkcs11UriSpan& span : secret_spans(argument))
-      std::memset(argv[i] + span.offset, '*', span.length);
+    const bool secret_flag = is_secret_flag(argument);
+    if (after_secret_flag)
+      std::memset(argv[i], '*', argument.size());
+    else
+      for (const Pkcs11UriSpan& span : secret_spans(argument))
+        std::memset(argv[i] + span.offset, '*', span.length);
+    after_secret_flag = secret_flag;
   }
 }
 

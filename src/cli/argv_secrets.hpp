@@ -9,10 +9,10 @@
 namespace rolesanywhere::cli {
 
 // Overwrites with '*' the value of --pkcs8-password and --tpm-key-password (the next argument,
-// or the text after '=') and whatever p11-kit could read as a PIN in a pkcs11: URI, given alone
-// or as --name=URI (found the way messages find it, so a PIN a message hides is not left in argv
-// either). Every argument keeps its length, argv[0] and everything else their bytes. The copies
-// cxxopts keeps are outside our reach.
+// whatever it looks like, or the text after '=') and whatever p11-kit could read as a PIN in a
+// pkcs11: URI, given alone or as --name=URI (found the way messages find it, so a PIN a message
+// hides is not left in argv either). Every argument keeps its length, argv[0] and everything else
+// their bytes. The copies cxxopts keeps are outside our reach.
 void hide_secret_arguments(int argc, char** argv);
 
 // `argument` as a message may show it: what hide_secret_arguments overwrites in it on its own (a

@@ -1,4 +1,5 @@
 // rolesanywhere-helper: the front end. The only place that prints or chooses an exit code.
+#include "argv_secrets.hpp"
 #include "commands.hpp"
 #include "identity_source.hpp"
 #include "output.hpp"
@@ -53,9 +54,10 @@ int dispatch(int argc, char** argv) {
   if (command == "serve") return serve_command(sub_argc, sub_argv);
   if (command == "update") return update_command(sub_argc, sub_argv);
   if (command == "doctor") return doctor_command(sub_argc, sub_argv);
-  throw rolesanywhere::Error(
-      rolesanywhere::Error::Kind::kInvalidArgument,
-      "unknown command '" + command + "'; run 'rolesanywhere-helper --help' for the list");
+  // A flag given before the command ("--pkcs8-password=x") lands here: shown without its secret.
+  throw rolesanywhere::Error(rolesanywhere::Error::Kind::kInvalidArgument,
+                             "unknown command '" + shown_argument(command) +
+                                 "'; run 'rolesanywhere-helper --help' for the list");
 }
 
 }  // namespace
@@ -70,8 +72,12 @@ int main(int argc, char** argv) {
     if (argc > 1) rolesanywhere::cli::preload_inline_identity_flags(argc - 1, argv + 1);
     return dispatch(argc, argv);
   } catch (const rolesanywhere::Error& e) {
+    // A command line refused before its flags were parsed (an unknown command, a bad test hook)
+    // is blanked here, so no password or PIN of it stays in /proc/PID/cmdline meanwhile.
+    rolesanywhere::cli::hide_secret_arguments(argc, argv);
     rolesanywhere::cli::report_error(e.what());
   } catch (const std::exception& e) {
+    rolesanywhere::cli::hide_secret_arguments(argc, argv);
     rolesanywhere::cli::report_error(std::string("internal error: ") + e.what());
   }
   return 1;

@@ -80,6 +80,12 @@ expect_error "session duration that is not a number" "session-duration" \
 expect_error "unknown flag" "--no-such-flag" \
   credential-process "${CERT[@]}" "${KEY[@]}" --no-such-flag "${SESSION[@]}"
 expect_error "unknown command" "frobnicate" frobnicate
+# A flag given where the command goes is named without its secret.
+expect_error "a password given as the command is hidden" \
+  "unknown command '--pkcs8-password=<hidden>'" --pkcs8-password=Secret-4Zt credential-process
+check "the password given as the command is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
+expect_error "a URI given as the command is shown without its PIN" \
+  "unknown command 'pkcs11:token=t;pin-value=<hidden>'" 'pkcs11:token=t;pin-value=Secret-4Zt'
 # A mistyped flag, or an argument after "--", is named without the password or PIN it carries.
 expect_error "a malformed flag is named without its value" "malformed flag '---pkcs8-password'" \
   credential-process "${CERT[@]}" "${KEY[@]}" ---pkcs8-password=Secret-4Zt "${SESSION[@]}"
@@ -131,6 +137,40 @@ expect_error "stale X-Amz-Date" "AccessDeniedException" \
   credential-process "${CERT[@]}" "${KEY[@]}" "${SKEWED[@]}"
 
 # Nothing listens here.
+# A command line refused is blanked before its error is written: with stderr a full pipe the
+# helper waits in that write, and ps shows no password meanwhile (nor once it exits).
+cmdline_without_secret() {
+  local pid=$1
+  [ -r "/proc/$pid/cmdline" ] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q Secret-4Zt
+}
+expect_blanked_while_reporting() {
+  local description=$1
+  shift
+  local fifo=$WORK/stderr.fifo
+  rm -f "$fifo" && mkfifo "$fifo"
+  exec 3<>"$fifo"
+  head -c 65536 /dev/zero >&3 # a pipe holds 64 KiB: the helper's first write waits
+  "$HELPER" "$@" 2>"$fifo" >/dev/null &
+  local pid=$!
+  if wait_until 10 cmdline_without_secret "$pid" && kill -0 "$pid" 2>/dev/null; then
+    pass "$description"
+  else
+    fail "$description"
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null
+    echo
+  fi
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  exec 3>&-
+  rm -f "$fifo"
+}
+expect_blanked_while_reporting "a flag that does not parse: argv blanked before the error" \
+  credential-process --pkcs8-password=Secret-4Zt --no-such-flag
+expect_blanked_while_reporting "an unknown command: argv blanked before the error" \
+  --pkcs8-password Secret-4Zt
+expect_blanked_while_reporting "a bad test hook before the flags: argv blanked before the error" \
+  serve --pkcs8-password=Secret-4Zt --announce-after=soon
+
 expect_error "unreachable endpoint names the endpoint" "127.0.0.1:9" \
   credential-process "${CERT[@]}" "${KEY[@]}" --trust-anchor-arn "$TRUST_ANCHOR_ARN" \
   --profile-arn "$PROFILE_ARN" --role-arn "$ROLE_ARN" --endpoint http://127.0.0.1:9
