@@ -139,9 +139,14 @@ Words split_on_blanks(std::string_view text) {
   }
 }
 
+// Every LF not already after a CR made a CRLF.
 std::string crlf(std::string_view text) {
+  // An LF already after a CR is left alone: "\r\r\n" would be one more (empty) line, which
+  // changes a value whose open quote spans it.
   std::string out;
-  for (const char c : text) out += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  for (std::size_t i = 0; i < text.size(); ++i)
+    out += text[i] == '\n' && (i == 0 || text[i - 1] != '\r') ? std::string("\r\n")
+                                                              : std::string(1, text[i]);
   return out;
 }
 

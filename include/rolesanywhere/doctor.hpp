@@ -187,7 +187,8 @@ std::string without_userinfo(std::string_view url);
 struct ConfiguredProcess {
   std::string profile;             // "default", or NAME of [profile NAME]
   std::vector<std::string> words;  // the command split as the AWS CLI does (shlex)
-  std::string split_error;  // why the line could not be split (a quote open); empty when it was
+  std::string split_error;   // why the line could not be split (a quote open); empty when it was
+  std::string split_remedy;  // what mends it ("close the quote")
 };
 // An AWS config file's text as the AWS CLI reads it.
 struct AwsConfig {

@@ -158,7 +158,7 @@ doctor::Findings check_config_file(const SystemClock& clock) {
           {"env.config", doctor::Verdict::kProblem,
            "profile " + process.profile + " (" + path +
                "): its credential_process cannot be split into words: " + process.split_error,
-           "close the quote, or drop the backslash at its end"});
+           process.split_remedy});
       continue;
     }
     if (!doctor::runs_this_helper(process.words)) continue;

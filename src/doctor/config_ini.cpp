@@ -113,6 +113,21 @@ std::vector<std::string_view> python_lines(std::string_view text) {
 
 std::string line_text(std::size_t line) { return "line " + std::to_string(line); }
 
+// A name from the file as a message shows it: control bytes as \xNN, so a name cannot move the
+// terminal's cursor or forge a line (UTF-8 text is kept as it is).
+std::string shown(std::string_view name) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f)
+      out.append("\\x").append(1, kHex[byte >> 4]).append(1, kHex[byte & 0xf]);
+    else
+      out += c;
+  }
+  return out;
+}
+
 // A value being read, which an indented line continues.
 struct OpenValue {
   IniSection* section = nullptr;
@@ -127,6 +142,10 @@ class IniReader {
  public:
   IniFile read(std::string_view text) {
     file_.defaults.name = "DEFAULT";
+    // Python decodes as it reads, 8 KiB at a time: in a longer file an error raised on a line
+    // before the chunk with the bad byte comes first. Either way the file is refused; only the
+    // reason named may differ. (botocore reads in the locale's encoding, UTF-8 wherever the AWS
+    // CLI is installed today, Python's UTF-8 mode included.)
     if (const std::size_t invalid = invalid_utf8_at(text); invalid != std::string_view::npos) {
       // Its line: one more than the lines before it when a line break (or nothing) precedes it.
       const bool starts_line =
@@ -196,9 +215,10 @@ class IniReader {
     if (delimiter == std::string_view::npos) {
       note_parse_error(number,
                        line_text(number) +
-                           " is none of a [section] header, a KEY = VALUE setting, a "
-                           "comment or an indented continuation",
-                       "write it as KEY = VALUE, or remove it");
+                           " is none of a [section] header, a KEY = VALUE setting or a comment, "
+                           "nor indented deeper than a setting before it to continue its value",
+                       "write it as KEY = VALUE, indent it under the setting it continues, or "
+                       "remove it");
       return;
     }
     std::string key = to_lower(python_strip(stripped.substr(0, delimiter)));
@@ -222,9 +242,9 @@ class IniReader {
       if (known.name == name) section_ = &known;
     if (section_) {
       refuse(number,
-             line_text(number) + ": [" + name + "] appears a second time (first on line " +
+             line_text(number) + ": [" + shown(name) + "] appears a second time (first on line " +
                  std::to_string(section_->line) + ")",
-             "merge the two [" + name + "] sections into one");
+             "merge the two [" + shown(name) + "] sections into one");
       return;
     }
     section_ = &file_.sections.emplace_back(IniSection{std::move(name), number, {}});
@@ -235,10 +255,15 @@ class IniReader {
     current_ = {&section, section.options.size(), !key.empty()};
     for (std::size_t i = 0; i < section.options.size(); ++i)
       if (section.options[i].key == key) {
-        refuse(number,
-               line_text(number) + ": " + key + " is set a second time in [" + section.name +
-                   "] (first on line " + std::to_string(section.options[i].lines.front()) + ")",
-               "keep one " + key + " line in [" + section.name + "]");
+        if (key.empty())  // configparser raises for the second one; the first was an error too
+          refuse(number, line_text(number) + ": a setting without a name",
+                 "put the setting's name before its '=' or ':'");
+        else
+          refuse(number,
+                 line_text(number) + ": " + shown(key) + " is set a second time in [" +
+                     shown(section.name) + "] (first on line " +
+                     std::to_string(section.options[i].lines.front()) + ")",
+                 "keep one " + shown(key) + " line in [" + shown(section.name) + "]");
         section.options[i].value = std::move(value);
         section.options[i].lines = {number};
         current_.option = i;
@@ -254,14 +279,15 @@ class IniReader {
   void check_nested_settings() {
     for (const IniSection& section : file_.sections) {
       for (const IniOption& option : section.options)
-        if (check_nested(section, option)) return;
+        if (check_nested(section, option, false)) return;
       for (const IniOption& option : file_.defaults.options)
-        if (!section.value(option.key) && check_nested(section, option)) return;
+        if (!section.value(option.key) && check_nested(section, option, true)) return;
     }
   }
 
-  // True when `option` of `section` makes botocore refuse the file (the refusal is set).
-  bool check_nested(const IniSection& section, const IniOption& option) {
+  // True when `option` of `section` (or of [DEFAULT], which `section` inherits) makes botocore
+  // refuse the file (the refusal is set).
+  bool check_nested(const IniSection& section, const IniOption& option, bool inherited) {
     if (!option.value.starts_with('\n')) return false;
     std::size_t piece = 0;
     for (std::size_t start = 0; start <= option.value.size(); ++piece) {
@@ -272,11 +298,15 @@ class IniReader {
         const std::string_view nested = python_strip(rest.substr(0, cut_at));
         if (!nested.empty() && nested.find('=') == std::string_view::npos) {
           const std::size_t number = option.lines[std::min(piece, option.lines.size() - 1)];
+          const std::string where =
+              inherited ? " in [DEFAULT] (which [" + shown(section.name) + "] inherits)"
+                        : " in [" + shown(section.name) + "]";
           refuse(number,
-                 line_text(number) + ": " + option.key + " in [" + section.name +
-                     "] starts on the next line, so the AWS CLI reads it as nested settings, "
+                 line_text(number) + ": " + shown(option.key) + where +
+                     " starts on the next line, so the AWS CLI reads it as nested settings, "
                      "and this line has no '='",
-                 "write it as NAME = VALUE, or put " + option.key + "'s value on its own line");
+                 "write this line as NAME = VALUE, or start " + shown(option.key) +
+                     "'s value on its line, after the '='");
           return true;
         }
         rest.remove_prefix(std::min(rest.size(), cut_at + cut_length));

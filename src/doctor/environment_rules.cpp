@@ -62,9 +62,16 @@ Finding check_proxy(const Environment& environment, const std::string& endpoint_
 
 namespace {
 
-// The words of `command`, or why it cannot be split (`why` set, nullopt returned).
+// Why a command cannot be split, and what mends it.
+struct SplitFailure {
+  std::string why;
+  std::string remedy;
+};
+
+// The words of `command`, or why it cannot be split (`failure` set, nullopt returned).
 std::optional<std::vector<std::string>> split_or_explain(std::string_view command,
-                                                         std::string& why) {
+                                                         SplitFailure& failure) {
+  const SplitFailure open_quote{"a quote is left open", "close the quote"};
   std::vector<std::string> words;
   std::string word;
   bool in_word = false;
@@ -81,7 +88,8 @@ std::optional<std::vector<std::string>> split_or_explain(std::string_view comman
       // The AWS CLI splits with Python's shlex, which refuses a backslash with nothing after it
       // ("No escaped character"): the command never runs.
       if (++i == command.size()) {
-        why = "it ends with a backslash that escapes nothing";
+        failure = {"it ends with a backslash that escapes nothing",
+                   "drop that backslash, or write it as \\\\ to keep one"};
         return std::nullopt;
       }
       word += command[i];
@@ -90,7 +98,7 @@ std::optional<std::vector<std::string>> split_or_explain(std::string_view comman
     if (c == '\'') {
       const std::size_t close = command.find('\'', i + 1);
       if (close == std::string_view::npos) {
-        why = "a quote is left open";
+        failure = open_quote;
         return std::nullopt;
       }
       word += command.substr(i + 1, close - i - 1);
@@ -100,7 +108,7 @@ std::optional<std::vector<std::string>> split_or_explain(std::string_view comman
     if (c == '"') {
       for (++i;; ++i) {
         if (i >= command.size()) {
-          why = "a quote is left open";
+          failure = open_quote;
           return std::nullopt;
         }
         if (command[i] == '"') break;
@@ -122,8 +130,8 @@ std::optional<std::vector<std::string>> split_or_explain(std::string_view comman
 }  // namespace
 
 std::optional<std::vector<std::string>> split_shell_words(std::string_view command) {
-  std::string why;
-  return split_or_explain(command, why);
+  SplitFailure ignored;
+  return split_or_explain(command, ignored);
 }
 
 // botocore's build_profile_map over the sections: [default] exactly, and a section whose name
@@ -162,13 +170,17 @@ AwsConfig read_aws_config(std::string_view config_text) {
     if (!command) continue;
     ConfiguredProcess process;
     process.profile = entry.first;
+    SplitFailure failure;
     if (command->starts_with('\n'))
-      process.split_error =
-          "its value starts on the next line, which the AWS CLI reads as nested settings, not a "
-          "command";
+      failure = {
+          "its value starts on the next line, which the AWS CLI reads as nested settings, "
+          "not a command",
+          "start the command on the credential_process line, after the '='"};
     // A value continued on indented lines is split whole: shlex takes its line breaks as blanks.
-    else if (auto words = split_or_explain(*command, process.split_error))
+    else if (auto words = split_or_explain(*command, failure))
       process.words = std::move(*words);
+    process.split_error = std::move(failure.why);
+    process.split_remedy = std::move(failure.remedy);
     config.processes.push_back(std::move(process));
   }
   return config;

@@ -631,9 +631,13 @@ TEST_CASE("doctor config: a file the AWS CLI refuses whole is named with the lin
   CHECK(refusal_of("# note\nregion = r\n[default]\n") ==
         "line 2: a setting before any [section] header");
   CHECK(refusal_of("[default]\nregion\n") ==
-        "line 2 is none of a [section] header, a KEY = VALUE setting, a comment or an indented "
-        "continuation");
+        "line 2 is none of a [section] header, a KEY = VALUE setting or a comment, nor indented "
+        "deeper than a setting before it to continue its value");
   CHECK(refusal_of("[default]\n= x\n") == "line 2: a setting without a name");
+  CHECK(refusal_of("[default]\n= x\n: y\n") == "line 3: a setting without a name");
+  // A name is shown with its control bytes escaped: it cannot drive the terminal.
+  CHECK(refusal_of("[a\x1b]0;x\x07]\n[a\x1b]0;x\x07]\n") ==
+        "line 2: [a\\x1b]0;x\\x07] appears a second time (first on line 1)");
   // configparser raises a repeated section at once, a line it cannot read at the end.
   CHECK(refusal_of("[default]\nregion\n[default]\n") ==
         "line 3: [default] appears a second time (first on line 1)");
@@ -660,7 +664,7 @@ TEST_CASE("doctor config: nested settings botocore cannot split refuse the file"
   // [DEFAULT]'s are read through the sections that inherit them.
   CHECK(refusal_of("[DEFAULT]\ns3 =\n  bad\n") == "");
   CHECK(refusal_of("[DEFAULT]\ns3 =\n  bad\n[profile a]\n") ==
-        "line 3: s3 in [profile a] " + std::string(kNested));
+        "line 3: s3 in [DEFAULT] (which [profile a] inherits) " + std::string(kNested));
   CHECK(refusal_of("[DEFAULT]\ns3 =\n  bad\n[profile a]\ns3 = x\n") == "");
 }
 
