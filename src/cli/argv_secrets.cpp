@@ -19,15 +19,22 @@ bool is_secret_flag(std::string_view argument) {
 }
 
 // The parts of one argument that are secret whatever came before it, in order, not overlapping.
+// A flag's '=' form counts with any number of dashes: a typo ("---pkcs8-password=X", or
+// "-private-key=pkcs11:...") still carries the password or PIN, and a message may show it (an
+// argument after "--" is shown whole).
 std::vector<Pkcs11UriSpan> secret_spans(std::string_view argument) {
-  for (std::string_view flag : kSecretFlags)
-    if (argument.size() > flag.size() && argument.starts_with(flag) && argument[flag.size()] == '=')
-      return {{flag.size() + 1, argument.size() - flag.size() - 1}};
-  // A pkcs11: URI, alone or as --flag=URI.
-  std::size_t start = 0;
-  if (argument.starts_with("--"))
-    if (const std::size_t equals = argument.find('='); equals != std::string_view::npos)
+  std::size_t start = 0;  // where a URI may begin: the argument, or its text after a flag's '='
+  if (argument.starts_with('-'))
+    if (const std::size_t equals = argument.find('='); equals != std::string_view::npos) {
+      const std::string_view flag_part = argument.substr(0, equals);
+      const std::size_t dashes = flag_part.find_first_not_of('-');
+      const std::string_view name =
+          dashes == std::string_view::npos ? std::string_view() : flag_part.substr(dashes);
+      for (std::string_view flag : kSecretFlags)
+        if (name == flag.substr(2) && equals + 1 < argument.size())
+          return {{equals + 1, argument.size() - equals - 1}};
       start = equals + 1;
+    }
   const std::string_view value = argument.substr(start);
   std::vector<Pkcs11UriSpan> spans;
   if (is_pkcs11_uri(value))

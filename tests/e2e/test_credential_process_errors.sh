@@ -101,6 +101,10 @@ expect_error "a --pkcs8-password=VALUE after -- is shown with its value hidden" 
   "unexpected argument '--pkcs8-password=<hidden>'" \
   credential-process "${CERT[@]}" "${KEY[@]}" "${SESSION[@]}" -- --pkcs8-password=Secret-4Zt
 check "the password after -- is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
+expect_error "a password flag mistyped with one dash after -- is shown with its value hidden" \
+  "unexpected argument '-pkcs8-password=<hidden>'" \
+  credential-process "${CERT[@]}" "${KEY[@]}" "${SESSION[@]}" -- -pkcs8-password=Secret-4Zt
+check "the mistyped flag's password is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
 # --certificate takes "--pkcs8-password" as its value, which leaves the password stray.
 expect_error "a password left stray after a flag missing its value is hidden" \
   "unexpected argument '<hidden>'" \

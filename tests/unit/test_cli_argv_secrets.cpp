@@ -66,6 +66,20 @@ TEST_CASE("argv secrets: a message shows an argument with what argv loses hidden
   CHECK(shown_argument("--certificate=/etc/pki/cert.pem") == "--certificate=/etc/pki/cert.pem");
 }
 
+TEST_CASE("argv secrets: a flag's '=' form mistyped with one or three dashes still hides") {
+  // After "--" an argument is shown whole in the stray-argument error: the typo carries the
+  // password or PIN all the same (found by fuzz/argv_blanking_fuzz.cpp).
+  CHECK(shown_argument("-pkcs8-password=hunter2") == "-pkcs8-password=<hidden>");
+  CHECK(shown_argument("---tpm-key-password=hunter2") == "---tpm-key-password=<hidden>");
+  CHECK(shown_argument("-private-key=pkcs11:object=k;pin-value=1234") ==
+        "-private-key=pkcs11:object=k;pin-value=<hidden>");
+  CHECK(shown_argument("-x-pkcs8-password=visible") == "-x-pkcs8-password=visible");
+  CHECK(blanked({"credential-process", "--", "-pkcs8-password=hunter2",
+                 "-private-key=pkcs11:object=k;pin-value=1234"}) ==
+        std::vector<std::string>{"credential-process", "--", "-pkcs8-password=*******",
+                                 "-private-key=pkcs11:object=k;pin-value=****"});
+}
+
 TEST_CASE("argv secrets: a stray argument after a password flag is hidden whole") {
   using rolesanywhere::cli::shown_stray_argument;
   const char* const argv[] = {"rolesanywhere-helper",
