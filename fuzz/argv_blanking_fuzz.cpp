@@ -8,9 +8,9 @@
 // Invariants, for hide_secret_arguments:
 //   1. as many arguments, each as long as it was; argv[0] unchanged; a changed byte is now '*';
 //   2. nothing changes but the argument after --pkcs8-password or --tpm-key-password, the value of
-//      -pkcs8-password=/-tpm-key-password= (any number of dashes), and a pkcs11: URI given alone or
-//      after the first '=' of an argument starting with '-' (only the text after the '=' for the
-//      latter two);
+//      -pkcs8-password=/-tpm-key-password=, and a pkcs11: URI given alone or after an argument's
+//      first '=' (only the text after the '=' for the latter two); a flag's dashes may be any
+//      number of '-', en or em dashes (a typo or a paste still carries the password);
 //   3. cxxopts reading the blanked argv (when it still parses) finds each password it read in the
 //      original gone or made of '*' only, and each URI flag's value without the PIN p11-kit
 //      reads from the original (p11-kit reads no PIN from it, or one of '*' only); so does every
@@ -19,11 +19,13 @@
 //      the value of a password flag's '=' form are all '*';
 // and for parse_or_help:
 //   5. an error message never shows a password or PIN of the command line: the value of a
-//      -pkcs8-password= or -tpm-key-password= argument (any number of dashes), a password cxxopts
-//      read, or a PIN p11-kit reads from an argument or from its text after the first '='.
+//      -pkcs8-password= or -tpm-key-password= argument (any dashes), a password cxxopts read, or
+//      a PIN p11-kit reads from an argument or from its text after the first '='.
 //      A message "shows" a secret when it holds it and the message for the command line with the
 //      secret replaced by other characters in its own argument does not (fuzz::shows_secret);
-//   6. it leaves argv as hide_secret_arguments does, whether the command line parses or not.
+//   6. it leaves argv as hide_secret_arguments does, whether the command line parses or not;
+//   7. when it accepts the command line, no flag holds as its value what a message would hide
+//      (but a password flag, and an identity flag given a URI).
 #include "cli/argv_secrets.hpp"
 #include "cli/command_line.hpp"
 #include "fuzz_support.hpp"
@@ -34,6 +36,7 @@
 
 #include <cxxopts.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -135,23 +138,48 @@ bool pin_gone(const std::string& blanked_text, const std::optional<std::string>&
   return !left || all_stars(*left);
 }
 
-// The text after the first '=' of an argument that starts with `dashes`, or nullopt.
-std::optional<std::string> after_equals(const std::string& argument, std::string_view dashes) {
-  if (!argument.starts_with(dashes)) return std::nullopt;
+// The text after the first '=' of an argument, or nullopt.
+std::optional<std::string> after_equals(const std::string& argument) {
   const std::size_t equals = argument.find('=');
   if (equals == std::string::npos) return std::nullopt;
   return argument.substr(equals + 1);
 }
 
+// Where a flag's name starts after its dashes: '-', and the en and em dashes a pasted command
+// line may carry, any number of them (a typo still carries the password); 0 without any.
+std::size_t name_start(std::string_view argument) {
+  std::size_t at = 0;
+  for (bool more = true; more;) {
+    more = false;
+    for (std::string_view dash : {"-", "\xe2\x80\x93", "\xe2\x80\x94"})
+      if (argument.substr(at).starts_with(dash)) {
+        at += dash.size();
+        more = true;
+      }
+  }
+  return at;
+}
+
+bool is_secret_name(std::string_view name) {
+  for (const char* secret_name : kSecretNames)
+    if (name == secret_name) return true;
+  return false;
+}
+
+// --pkcs8-password or --tpm-key-password written with any dashes.
+bool is_password_flag(std::string_view argument) {
+  const std::size_t name = name_start(argument);
+  return name > 0 && is_secret_name(argument.substr(name));
+}
+
 // Where the value of a password flag's '=' form starts in `argument` ("-pkcs8-password=X" or
-// "---tpm-key-password=X": any number of dashes, as a typo still carries the password), or npos.
+// "---tpm-key-password=X"), or npos.
 std::size_t password_value_at(const std::string& argument) {
   const std::size_t equals = argument.find('=');
-  if (!argument.starts_with('-') || equals == std::string::npos) return std::string::npos;
-  const std::size_t name = argument.find_first_not_of('-');
-  for (const char* secret_name : kSecretNames)
-    if (name < equals && argument.substr(name, equals - name) == secret_name) return equals + 1;
-  return std::string::npos;
+  const std::size_t name = name_start(argument);
+  if (name == 0 || equals == std::string::npos || name > equals) return std::string::npos;
+  return is_secret_name(std::string_view(argument).substr(name, equals - name)) ? equals + 1
+                                                                                : std::string::npos;
 }
 
 // Where an argument may change (from this offset on), or npos when it must stay as it is.
@@ -159,12 +187,11 @@ std::size_t may_change_from(const Arguments& original, std::size_t i) {
   const std::string& argument = original[i];
   // The argument after either password flag is the password whole, whatever it looks like
   // ("--tpm-key-password --pkcs8-password=X" included): checked before the '=' forms.
-  for (std::string_view flag : kSecretFlags)
-    if (i >= 2 && original[i - 1] == flag) return 0;
+  if (i >= 2 && is_password_flag(original[i - 1])) return 0;
   if (const std::size_t value = password_value_at(argument); value != std::string::npos)
     return value;
   if (is_pkcs11_uri(argument)) return 0;
-  if (const auto value = after_equals(argument, "-"); value && is_pkcs11_uri(*value))
+  if (const auto value = after_equals(argument); value && is_pkcs11_uri(*value))
     return argument.size() - value->size();
   return std::string::npos;
 }
@@ -187,23 +214,25 @@ void check_blanking(const Arguments& original, const Arguments& result) {
   // What must change: the whole argument after a password flag, whatever it is (another password
   // flag included), and a --pkcs8-password=/--tpm-key-password= value.
   for (std::size_t i = 2; i < original.size(); ++i)
-    for (std::string_view flag : kSecretFlags)
-      if (original[i - 1] == flag)
-        fuzz::check(all_stars(result[i]), "the argument after a password flag is blanked whole",
-                    context);
+    if (is_password_flag(original[i - 1]))
+      fuzz::check(all_stars(result[i]), "the argument after a password flag is blanked whole",
+                  context);
   for (std::size_t i = 1; i < original.size(); ++i)
     if (const std::size_t value = password_value_at(original[i]); value != std::string::npos)
       fuzz::check(all_stars(std::string_view(result[i]).substr(value)),
                   "a password flag's value after '=' is blanked", context);
 
-  // Every URI argument, alone or after "-...name=", loses the PIN p11-kit reads from it.
+  // Every URI argument, alone or after an argument's first '=', loses the PIN p11-kit reads
+  // from it.
   for (std::size_t i = 1; i < original.size(); ++i) {
-    if (is_pkcs11_uri(original[i]))
+    if (is_pkcs11_uri(original[i])) {
       fuzz::check(pin_gone(result[i], p11_kit_pin(original[i])),
                   "a URI argument's PIN is gone from argv", context);
-    const auto value = after_equals(original[i], "-");
+      continue;
+    }
+    const auto value = after_equals(original[i]);
     if (value && is_pkcs11_uri(*value))
-      fuzz::check(pin_gone(*after_equals(result[i], "-"), p11_kit_pin(*value)),
+      fuzz::check(pin_gone(*after_equals(result[i]), p11_kit_pin(*value)),
                   "a --name=URI argument's PIN is gone from argv", context);
   }
 
@@ -248,6 +277,19 @@ std::string parse_error(const Arguments& original) {
   fuzz::check(arguments == blanked(original), "argv is blanked however the parse ends",
               show(original) + " became " + show(arguments) +
                   (message.empty() ? "" : " with the error: " + message));
+  // Accepted: no flag took for its value what messages hide (later checks would show it), but
+  // a password flag, or an identity flag given a URI.
+  if (message.empty())
+    if (const std::optional<cxxopts::ParseResult> flags = read_flags(original))
+      for (const cxxopts::KeyValue& flag : flags->arguments()) {
+        const bool takes_secret =
+            is_secret_name(flag.key()) || (std::find(std::begin(kUriNames), std::end(kUriNames),
+                                                     flag.key()) != std::end(kUriNames) &&
+                                           is_pkcs11_uri(flag.value()));
+        fuzz::check(takes_secret || cli::shown_argument(flag.value()) == flag.value(),
+                    "an accepted flag's value holds nothing a message hides",
+                    show(original) + ": --" + flag.key());
+      }
   return message;
 }
 
@@ -262,15 +304,13 @@ std::vector<Secret> secrets_of(const Arguments& original) {
   std::vector<Secret> secrets;
   for (std::size_t i = 1; i < original.size(); ++i) {
     const std::string& argument = original[i];
-    if (const auto value = after_equals(argument, "-")) {
-      // -pkcs8-password=VALUE with any number of dashes: a typo still carries the password.
-      const std::size_t name = argument.find_first_not_of('-');
-      for (const char* secret_name : kSecretNames)
-        if (argument.substr(name, argument.find('=') - name) == secret_name)
-          secrets.push_back({i, argument.size() - value->size(), *value});
+    // -pkcs8-password=VALUE with any dashes: a typo still carries the password.
+    if (const std::size_t value = password_value_at(argument); value != std::string::npos)
+      secrets.push_back({i, value, argument.substr(value)});
+    // A PIN p11-kit reads from the text after the first '=', whatever comes before it.
+    if (const auto value = after_equals(argument))
       if (auto pin = p11_kit_pin(*value))
         secrets.push_back({i, argument.size() - value->size(), *pin});
-    }
     if (auto pin = p11_kit_pin(argument)) secrets.push_back({i, 0, *pin});
   }
   // The passwords cxxopts read, in the arguments it read them from.

@@ -11,30 +11,49 @@ namespace rolesanywhere::cli {
 
 namespace {
 
-constexpr std::string_view kSecretFlags[] = {"--pkcs8-password", "--tpm-key-password"};
+constexpr std::string_view kSecretFlagNames[] = {"pkcs8-password", "tpm-key-password"};
 
-bool is_secret_flag(std::string_view argument) {
-  return std::find(std::begin(kSecretFlags), std::end(kSecretFlags), argument) !=
-         std::end(kSecretFlags);
+// Where a flag's name starts: after its leading dashes, any number of them, an en or em dash
+// pasted from a document included (a typo still carries the password or PIN after it); 0 when
+// the argument starts with none.
+std::size_t after_dashes(std::string_view argument) {
+  std::size_t at = 0;
+  while (true) {
+    if (argument.substr(at).starts_with('-'))
+      at += 1;
+    else if (argument.substr(at).starts_with("\xe2\x80\x93") ||
+             argument.substr(at).starts_with("\xe2\x80\x94"))
+      at += 3;
+    else
+      return at;
+  }
 }
 
-// The parts of one argument that are secret whatever came before it, in order, not overlapping.
-// A flag's '=' form counts with any number of dashes: a typo ("---pkcs8-password=X", or
-// "-private-key=pkcs11:...") still carries the password or PIN, and a message may show it (an
-// argument after "--" is shown whole).
+bool is_secret_flag_name(std::string_view name) {
+  return std::find(std::begin(kSecretFlagNames), std::end(kSecretFlagNames), name) !=
+         std::end(kSecretFlagNames);
+}
+
+// --pkcs8-password or --tpm-key-password, however many dashes it is written with.
+bool is_secret_flag(std::string_view argument) {
+  const std::size_t name = after_dashes(argument);
+  return name > 0 && is_secret_flag_name(argument.substr(name));
+}
+
+// The parts of one argument that are secret whatever came before it, in order, not overlapping:
+// the value of a password flag's '=' form, or the PIN of a pkcs11: URI given alone or after the
+// first '=' (--private-key=URI, mistyped or not: an argument after "--" is shown whole).
 std::vector<Pkcs11UriSpan> secret_spans(std::string_view argument) {
-  std::size_t start = 0;  // where a URI may begin: the argument, or its text after a flag's '='
-  if (argument.starts_with('-'))
-    if (const std::size_t equals = argument.find('='); equals != std::string_view::npos) {
-      const std::string_view flag_part = argument.substr(0, equals);
-      const std::size_t dashes = flag_part.find_first_not_of('-');
-      const std::string_view name =
-          dashes == std::string_view::npos ? std::string_view() : flag_part.substr(dashes);
-      for (std::string_view flag : kSecretFlags)
-        if (name == flag.substr(2) && equals + 1 < argument.size())
-          return {{equals + 1, argument.size() - equals - 1}};
-      start = equals + 1;
-    }
+  const std::size_t equals = argument.find('=');
+  if (const std::size_t name = after_dashes(argument);
+      name > 0 && equals != std::string_view::npos && equals + 1 < argument.size() &&
+      is_secret_flag_name(argument.substr(name, equals - name)))
+    return {{equals + 1, argument.size() - equals - 1}};
+  std::size_t start = 0;  // where the URI begins
+  if (!is_pkcs11_uri(argument)) {
+    if (equals == std::string_view::npos) return {};
+    start = equals + 1;
+  }
   const std::string_view value = argument.substr(start);
   std::vector<Pkcs11UriSpan> spans;
   if (is_pkcs11_uri(value))

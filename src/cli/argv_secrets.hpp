@@ -9,20 +9,20 @@
 namespace rolesanywhere::cli {
 
 // Overwrites with '*' the value of --pkcs8-password and --tpm-key-password (the next argument,
-// whatever it looks like, or the text after '=', the flag written with any number of dashes) and
-// whatever p11-kit could read as a PIN in a pkcs11: URI, given alone or as -...name=URI (found
-// the way messages find it, so a PIN a message hides is not left in argv either). Every argument
-// keeps its length, argv[0] and everything else their bytes. The copies cxxopts keeps are outside
-// our reach.
+// whatever it looks like, or the text after '='; the flag written with any number of dashes, en
+// and em dashes too) and whatever p11-kit could read as a PIN in a pkcs11: URI, given alone or
+// after an argument's first '=' (found the way messages find it, so a PIN a message hides is not
+// left in argv either). Every argument keeps its length, argv[0] and everything else their bytes.
+// The copies cxxopts keeps are outside our reach.
 void hide_secret_arguments(int argc, char** argv);
 
 // `argument` as a message may show it: what hide_secret_arguments overwrites in it on its own (a
-// -...pkcs8-password= or -...tpm-key-password= value, a URI's PIN) replaced by "<hidden>", as
-// hide_pkcs11_uri_secrets shows a URI.
+// password flag's '=' value, a URI's PIN) replaced by "<hidden>", as hide_pkcs11_uri_secrets
+// shows a URI.
 std::string shown_argument(std::string_view argument);
 
 // A stray argument (one cxxopts matched to no flag) as a message may show it, read before argv is
-// blanked: "<hidden>" when it follows --pkcs8-password or --tpm-key-password in argv, which
+// blanked: "<hidden>" when it follows a password flag in argv (however many dashes), which
 // hide_secret_arguments overwrites even when cxxopts read that flag as another's value
 // (`--certificate --pkcs8-password VALUE` leaves VALUE stray); else shown_argument's.
 std::string shown_stray_argument(std::string_view argument, int argc, const char* const* argv);

@@ -5,6 +5,7 @@
 #include "flag_labels.hpp"
 
 #include "rolesanywhere/error.hpp"
+#include "rolesanywhere/pkcs11.hpp"
 
 #include <unistd.h>
 
@@ -45,6 +46,41 @@ std::string quoted_name(std::string_view message) {
   if (begin == std::string_view::npos || end == std::string_view::npos) return std::string(message);
   begin += open.size();
   return std::string(message.substr(begin, end - begin));
+}
+
+// cxxopts's message with each argument it quotes ('...') shown as messages show arguments.
+std::string shown_quotes(std::string_view message) {
+  const std::string_view open = "\u2018", close = "\u2019";
+  std::string shown;
+  while (true) {
+    const std::size_t begin = message.find(open);
+    const std::size_t end =
+        begin == std::string_view::npos ? begin : message.find(close, begin + open.size());
+    if (end == std::string_view::npos) return shown.append(message);
+    shown.append(message.substr(0, begin + open.size()))
+        .append(shown_argument(message.substr(begin + open.size(), end - begin - open.size())))
+        .append(close);
+    message.remove_prefix(end + close.size());
+  }
+}
+
+// A flag missing its value takes the next argument for it: "--role-arn --pkcs8-password=X" (an
+// unset shell variable) reads "--pkcs8-password=X" as the role ARN, and the ARN's message would
+// show the password. Refused here, the value shown as messages show arguments. A URI given to an
+// identity flag and a password flag's own value are what those flags take.
+void refuse_secret_taken_as_value(const cxxopts::ParseResult& result) {
+  for (const cxxopts::KeyValue& flag : result.arguments()) {
+    const std::string& key = flag.key();
+    const std::string& value = flag.value();
+    if (key == "pkcs8-password" || key == "tpm-key-password") continue;
+    if ((key == "certificate" || key == "private-key" || key == "intermediates") &&
+        is_pkcs11_uri(value))
+      continue;
+    if (shown_argument(value) != value)
+      throw Error(Error::Kind::kInvalidArgument,
+                  "--" + key + " took '" + shown_argument(value) +
+                      "' for its value: is the value before it missing?");
+  }
 }
 
 void read_tpm_key_password(const cxxopts::ParseResult& result, IdentitySource& source) {
@@ -227,27 +263,37 @@ std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int
             ? std::nullopt
             : std::optional(shown_stray_argument(result.unmatched().front(), argc, argv));
     if (result.count("help")) {
+      hide_secret_arguments(argc, argv);  // before the help is written, which may wait on a pipe
       std::cout << options.help() << std::flush;
       return std::nullopt;
     }
     if (stray)
       throw Error(Error::Kind::kInvalidArgument,
                   "unexpected argument '" + *stray + "' (flags take the form --name value)");
+    refuse_secret_taken_as_value(result);
     return result;
   } catch (const cxxopts::exceptions::no_such_option& e) {
     throw Error(Error::Kind::kInvalidArgument,
                 "unknown flag --" + quoted_name(e.what()) + "; see --help for the flags");
   } catch (const cxxopts::exceptions::invalid_option_syntax& e) {
     // cxxopts quotes the whole argument, whose value may be a password or a URI with its PIN
-    // ("---pkcs8-password=x", "-p=pkcs11:...;pin-value=x"): the name is enough to spot the typo.
+    // ("---pkcs8-password=x", "-p=pkcs11:...;pin-value=x", "--pkcs8-password x" as one
+    // argument): its dashes and name are enough to spot the typo.
     const std::string argument = quoted_name(e.what());
+    const std::size_t name_end = argument.find_first_not_of(
+        "-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
     throw Error(Error::Kind::kInvalidArgument,
-                "malformed flag '" + argument.substr(0, argument.find('=')) +
+                "malformed flag '" + argument.substr(0, name_end) +
                     "' (flags take the form --name value or --name=value)");
   } catch (const cxxopts::exceptions::missing_argument& e) {
     throw Error(Error::Kind::kInvalidArgument, "--" + quoted_name(e.what()) + " needs a value");
+  } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
+    // A switch given a value (--debug=VALUE): cxxopts's message quotes the value alone.
+    throw Error(Error::Kind::kInvalidArgument,
+                "cannot read the value '" + shown_argument(quoted_name(e.what())) +
+                    "' (a switch such as --debug takes none; see --help for the flags)");
   } catch (const cxxopts::exceptions::exception& e) {
-    throw Error(Error::Kind::kInvalidArgument, e.what());
+    throw Error(Error::Kind::kInvalidArgument, shown_quotes(e.what()));
   }
 }
 

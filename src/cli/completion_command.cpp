@@ -2,6 +2,7 @@
 // usage text lists, and each one's flags are read from the cxxopts definitions it parses with:
 // every command is run through main's dispatch as if with --help while a FlagCapture holds its
 // definitions (command_flags.hpp), so a new command or flag is completed without a second list.
+#include "argv_secrets.hpp"
 #include "command_flags.hpp"
 #include "commands.hpp"
 #include "completion_scripts.hpp"
@@ -125,9 +126,10 @@ int completion_command(int argc, char** argv, const char* usage, CommandDispatch
                                  [&shell](std::string_view name) { return name == shell; });
   if (argc != 2 || !known)
     throw Error(Error::Kind::kInvalidArgument,
-                argc > 2 ? std::string("completion takes one argument: bash, zsh or fish")
-                         : "completion " + (shell.empty() ? std::string("''") : shell) +
-                               ": the shell must be bash, zsh or fish");
+                argc > 2
+                    ? std::string("completion takes one argument: bash, zsh or fish")
+                    : "completion " + (shell.empty() ? std::string("''") : shown_argument(shell)) +
+                          ": the shell must be bash, zsh or fish");
   write_stdout(completion_script(shell, program_spec(usage, dispatch)));
   return 0;
 }

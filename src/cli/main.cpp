@@ -39,6 +39,7 @@ int dispatch(int argc, char** argv) {
   using namespace rolesanywhere::cli;
   if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") ||
       !std::strcmp(argv[1], "help")) {
+    hide_secret_arguments(argc, argv);  // before writing, which may wait on a full pipe
     write_stdout(kUsage);
     return 0;
   }

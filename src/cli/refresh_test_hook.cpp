@@ -1,5 +1,7 @@
 #include "refresh_test_hook.hpp"
 
+#include "argv_secrets.hpp"
+
 #include "rolesanywhere/error.hpp"
 
 #include <string>
@@ -30,8 +32,8 @@ std::optional<std::chrono::seconds> take_seconds(std::vector<char*>& args,
     }
     if (text.empty() || text.size() > 6 ||
         text.find_first_not_of("0123456789") != std::string::npos)
-      throw Error(Error::Kind::kInvalidArgument,
-                  std::string(flag) + " " + text + ": must be a whole number of seconds");
+      throw Error(Error::Kind::kInvalidArgument, std::string(flag) + " " + shown_argument(text) +
+                                                     ": must be a whole number of seconds");
     value = std::chrono::seconds(std::stol(text));
     args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i + consumed));
   }

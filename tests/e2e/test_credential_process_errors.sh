@@ -105,6 +105,18 @@ expect_error "a password flag mistyped with one dash after -- is shown with its 
   "unexpected argument '-pkcs8-password=<hidden>'" \
   credential-process "${CERT[@]}" "${KEY[@]}" "${SESSION[@]}" -- -pkcs8-password=Secret-4Zt
 check "the mistyped flag's password is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
+# A flag missing its value (an unset shell variable) takes the next argument: refused before a
+# later check could show it.
+expect_error "a flag that took a password flag for its value is refused, the password hidden" \
+  "--role-arn took '--pkcs8-password=<hidden>' for its value" \
+  credential-process "${CERT[@]}" "${KEY[@]}" --role-arn --pkcs8-password=Secret-4Zt \
+  --trust-anchor-arn "$TRUST_ANCHOR_ARN" --profile-arn "$PROFILE_ARN" --endpoint "$EMULATOR_URL"
+check "the password taken as a value is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
+expect_error "a switch given a URI as its value is refused, the PIN hidden" \
+  "cannot read the value 'pkcs11:token=t;pin-value=<hidden>'" \
+  credential-process "${CERT[@]}" "${KEY[@]}" '--debug=pkcs11:token=t;pin-value=Secret-4Zt' \
+  "${SESSION[@]}"
+check "the switch's PIN is not shown" test "${STDERR/Secret-4Zt/}" = "$STDERR"
 # --certificate takes "--pkcs8-password" as its value, which leaves the password stray.
 expect_error "a password left stray after a flag missing its value is hidden" \
   "unexpected argument '<hidden>'" \
@@ -174,6 +186,30 @@ expect_blanked_while_reporting "an unknown command: argv blanked before the erro
   --pkcs8-password Secret-4Zt
 expect_blanked_while_reporting "a bad test hook before the flags: argv blanked before the error" \
   serve --pkcs8-password=Secret-4Zt --announce-after=soon
+# And before help is written, to stdout here (a full pipe as well).
+expect_blanked_while_writing_help() {
+  local description=$1
+  shift
+  local fifo=$WORK/stdout.fifo
+  rm -f "$fifo" && mkfifo "$fifo"
+  exec 3<>"$fifo"
+  head -c 65536 /dev/zero >&3
+  "$HELPER" "$@" >"$fifo" 2>/dev/null &
+  local pid=$!
+  if wait_until 10 cmdline_without_secret "$pid" && kill -0 "$pid" 2>/dev/null; then
+    pass "$description"
+  else
+    fail "$description"
+  fi
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  exec 3>&-
+  rm -f "$fifo"
+}
+expect_blanked_while_writing_help "a command's --help: argv blanked before the help" \
+  credential-process --pkcs8-password Secret-4Zt --help
+expect_blanked_while_writing_help "the usage text: argv blanked before it" \
+  --help --pkcs8-password Secret-4Zt
 
 expect_error "unreachable endpoint names the endpoint" "127.0.0.1:9" \
   credential-process "${CERT[@]}" "${KEY[@]}" --trust-anchor-arn "$TRUST_ANCHOR_ARN" \

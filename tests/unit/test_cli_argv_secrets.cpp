@@ -74,6 +74,13 @@ TEST_CASE("argv secrets: a flag's '=' form mistyped with one or three dashes sti
   CHECK(shown_argument("-private-key=pkcs11:object=k;pin-value=1234") ==
         "-private-key=pkcs11:object=k;pin-value=<hidden>");
   CHECK(shown_argument("-x-pkcs8-password=visible") == "-x-pkcs8-password=visible");
+  // Pasted from a document (an em dash), or with the dashes forgotten.
+  CHECK(shown_argument("\xe2\x80\x94pkcs8-password=hunter2") ==
+        "\xe2\x80\x94pkcs8-password=<hidden>");
+  CHECK(shown_argument("private-key=pkcs11:object=k;pin-value=1234") ==
+        "private-key=pkcs11:object=k;pin-value=<hidden>");
+  CHECK(blanked({"credential-process", "-pkcs8-password", "hunter2"}) ==
+        std::vector<std::string>{"credential-process", "-pkcs8-password", "*******"});
   CHECK(blanked({"credential-process", "--", "-pkcs8-password=hunter2",
                  "-private-key=pkcs11:object=k;pin-value=1234"}) ==
         std::vector<std::string>{"credential-process", "--", "-pkcs8-password=*******",
