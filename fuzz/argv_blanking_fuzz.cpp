@@ -269,27 +269,28 @@ std::string parse_error(const Arguments& original) {
   std::vector<char*> argv = argv_of(arguments);
   cxxopts::Options options = credential_process_options();
   std::string message;
+  std::optional<cxxopts::ParseResult> accepted;  // none on an error, and for --help
   try {
-    (void)cli::parse_or_help(options, static_cast<int>(arguments.size()), argv.data());
+    accepted = cli::parse_or_help(options, static_cast<int>(arguments.size()), argv.data());
   } catch (const Error& error) {
     message = error.what();
   }
   fuzz::check(arguments == blanked(original), "argv is blanked however the parse ends",
               show(original) + " became " + show(arguments) +
                   (message.empty() ? "" : " with the error: " + message));
-  // Accepted: no flag took for its value what messages hide (later checks would show it), but
-  // a password flag, or an identity flag given a URI.
-  if (message.empty())
-    if (const std::optional<cxxopts::ParseResult> flags = read_flags(original))
-      for (const cxxopts::KeyValue& flag : flags->arguments()) {
-        const bool takes_secret =
-            is_secret_name(flag.key()) || (std::find(std::begin(kUriNames), std::end(kUriNames),
-                                                     flag.key()) != std::end(kUriNames) &&
-                                           is_pkcs11_uri(flag.value()));
-        fuzz::check(takes_secret || cli::shown_argument(flag.value()) == flag.value(),
-                    "an accepted flag's value holds nothing a message hides",
-                    show(original) + ": --" + flag.key());
-      }
+  // Accepted (not an error, nor --help, which runs nothing): no flag took for its value what
+  // messages hide (later checks would show it), but a password flag, or an identity flag given a
+  // URI.
+  if (accepted)
+    for (const cxxopts::KeyValue& flag : accepted->arguments()) {
+      const bool takes_secret =
+          is_secret_name(flag.key()) || (std::find(std::begin(kUriNames), std::end(kUriNames),
+                                                   flag.key()) != std::end(kUriNames) &&
+                                         is_pkcs11_uri(flag.value()));
+      fuzz::check(takes_secret || cli::shown_argument(flag.value()) == flag.value(),
+                  "an accepted flag's value holds nothing a message hides",
+                  show(original) + ": --" + flag.key());
+    }
   return message;
 }
 
