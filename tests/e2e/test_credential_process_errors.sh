@@ -152,21 +152,26 @@ read -ra SKEWED <<<"$(session_flags)"
 expect_error "stale X-Amz-Date" "AccessDeniedException" \
   credential-process "${CERT[@]}" "${KEY[@]}" "${SKEWED[@]}"
 
-# Nothing listens here.
-# A command line refused is blanked before its error is written: with stderr a full pipe the
-# helper waits in that write, and ps shows no password meanwhile (nor once it exits).
+# A command line refused is blanked before its error is written, and one asking for help before
+# the help is: with that stream a full pipe the helper waits in its write, and ps shows no
+# password meanwhile.
 cmdline_without_secret() {
   local pid=$1
   [ -r "/proc/$pid/cmdline" ] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q Secret-4Zt
 }
-expect_blanked_while_reporting() {
-  local description=$1
-  shift
-  local fifo=$WORK/stderr.fifo
+# expect_blanked_while_writing FD DESCRIPTION ARGS...: FD 2 for an error, 1 for help.
+expect_blanked_while_writing() {
+  local fd=$1 description=$2
+  shift 2
+  local fifo=$WORK/output.fifo
   rm -f "$fifo" && mkfifo "$fifo"
   exec 3<>"$fifo"
   head -c 65536 /dev/zero >&3 # a pipe holds 64 KiB: the helper's first write waits
-  "$HELPER" "$@" 2>"$fifo" >/dev/null &
+  if [ "$fd" = 2 ]; then
+    "$HELPER" "$@" 2>"$fifo" >/dev/null &
+  else
+    "$HELPER" "$@" >"$fifo" 2>/dev/null &
+  fi
   local pid=$!
   if wait_until 10 cmdline_without_secret "$pid" && kill -0 "$pid" 2>/dev/null; then
     pass "$description"
@@ -180,37 +185,18 @@ expect_blanked_while_reporting() {
   exec 3>&-
   rm -f "$fifo"
 }
-expect_blanked_while_reporting "a flag that does not parse: argv blanked before the error" \
+expect_blanked_while_writing 2 "a flag that does not parse: argv blanked before the error" \
   credential-process --pkcs8-password=Secret-4Zt --no-such-flag
-expect_blanked_while_reporting "an unknown command: argv blanked before the error" \
+expect_blanked_while_writing 2 "an unknown command: argv blanked before the error" \
   --pkcs8-password Secret-4Zt
-expect_blanked_while_reporting "a bad test hook before the flags: argv blanked before the error" \
+expect_blanked_while_writing 2 "a bad test hook before the flags: argv blanked before the error" \
   serve --pkcs8-password=Secret-4Zt --announce-after=soon
-# And before help is written, to stdout here (a full pipe as well).
-expect_blanked_while_writing_help() {
-  local description=$1
-  shift
-  local fifo=$WORK/stdout.fifo
-  rm -f "$fifo" && mkfifo "$fifo"
-  exec 3<>"$fifo"
-  head -c 65536 /dev/zero >&3
-  "$HELPER" "$@" >"$fifo" 2>/dev/null &
-  local pid=$!
-  if wait_until 10 cmdline_without_secret "$pid" && kill -0 "$pid" 2>/dev/null; then
-    pass "$description"
-  else
-    fail "$description"
-  fi
-  kill "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  exec 3>&-
-  rm -f "$fifo"
-}
-expect_blanked_while_writing_help "a command's --help: argv blanked before the help" \
+expect_blanked_while_writing 1 "a command's --help: argv blanked before the help" \
   credential-process --pkcs8-password Secret-4Zt --help
-expect_blanked_while_writing_help "the usage text: argv blanked before it" \
+expect_blanked_while_writing 1 "the usage text: argv blanked before it" \
   --help --pkcs8-password Secret-4Zt
 
+# Nothing listens here.
 expect_error "unreachable endpoint names the endpoint" "127.0.0.1:9" \
   credential-process "${CERT[@]}" "${KEY[@]}" --trust-anchor-arn "$TRUST_ANCHOR_ARN" \
   --profile-arn "$PROFILE_ARN" --role-arn "$ROLE_ARN" --endpoint http://127.0.0.1:9
