@@ -53,9 +53,7 @@ struct ConfigFile {
   std::string path;
   bool found = false;  // false: there is no such file (not an error)
   std::string error;   // it exists but cannot be read
-  std::vector<ConfiguredProcess> processes;
-  std::string refusal;  // why the AWS CLI reads none of it (AwsConfig::refusal), or empty
-  std::string refusal_remedy;
+  AwsConfig contents;  // what the AWS CLI reads of it (or why it refuses it)
 };
 ConfigFile read_config_file(const std::string& path);
 

@@ -29,11 +29,6 @@ std::size_t after_dashes(std::string_view argument) {
   }
 }
 
-bool is_secret_flag_name(std::string_view name) {
-  return std::find(std::begin(kSecretFlagNames), std::end(kSecretFlagNames), name) !=
-         std::end(kSecretFlagNames);
-}
-
 // --pkcs8-password or --tpm-key-password, however many dashes it is written with.
 bool is_secret_flag(std::string_view argument) {
   const std::size_t name = after_dashes(argument);
@@ -49,20 +44,24 @@ std::vector<Pkcs11UriSpan> secret_spans(std::string_view argument) {
       name > 0 && equals != std::string_view::npos && equals + 1 < argument.size() &&
       is_secret_flag_name(argument.substr(name, equals - name)))
     return {{equals + 1, argument.size() - equals - 1}};
-  std::size_t start = 0;  // where the URI begins
-  if (!is_pkcs11_uri(argument)) {
-    if (equals == std::string_view::npos) return {};
-    start = equals + 1;
-  }
+  // Where the URI begins: the argument, else its text after the first '=' (none without one).
+  const std::size_t start = is_pkcs11_uri(argument)            ? 0
+                            : equals == std::string_view::npos ? argument.size()
+                                                               : equals + 1;
   const std::string_view value = argument.substr(start);
   std::vector<Pkcs11UriSpan> spans;
-  if (is_pkcs11_uri(value))
+  if (start == 0 || is_pkcs11_uri(value))
     for (const Pkcs11UriSpan& span : pkcs11_uri_secret_spans(value))
       spans.push_back({start + span.offset, span.length});
   return spans;
 }
 
 }  // namespace
+
+bool is_secret_flag_name(std::string_view name) {
+  return std::find(std::begin(kSecretFlagNames), std::end(kSecretFlagNames), name) !=
+         std::end(kSecretFlagNames);
+}
 
 void hide_secret_arguments(int argc, char** argv) {
   // Whether an argument follows a password flag is decided on the text as it was: in

@@ -16,6 +16,23 @@ namespace rolesanywhere::cli {
 // The copies cxxopts keeps are outside our reach.
 void hide_secret_arguments(int argc, char** argv);
 
+// Runs hide_secret_arguments when it goes out of scope, however that happens: declared in a try
+// block, before the handler writes the error.
+class HideSecretArgumentsOnExit {
+ public:
+  HideSecretArgumentsOnExit(int argc, char** argv) : argc_(argc), argv_(argv) {}
+  HideSecretArgumentsOnExit(const HideSecretArgumentsOnExit&) = delete;
+  HideSecretArgumentsOnExit& operator=(const HideSecretArgumentsOnExit&) = delete;
+  ~HideSecretArgumentsOnExit() { hide_secret_arguments(argc_, argv_); }
+
+ private:
+  int argc_;
+  char** argv_;
+};
+
+// "pkcs8-password" or "tpm-key-password": a flag whose value is a password.
+bool is_secret_flag_name(std::string_view name);
+
 // `argument` as a message may show it: what hide_secret_arguments overwrites in it on its own (a
 // password flag's '=' value, a URI's PIN) replaced by "<hidden>", as hide_pkcs11_uri_secrets
 // shows a URI.

@@ -38,9 +38,11 @@ bool flag_in_set(std::string_view name, FlagSet set) {
   return true;
 }
 
-// cxxopts names the option inside typographic quotes: "Option ‘bogus’ does not exist".
+// cxxopts names an option or argument inside typographic quotes: "Option ‘bogus’ does not exist".
+constexpr std::string_view kOpenQuote = "\u2018", kCloseQuote = "\u2019";
+
 std::string quoted_name(std::string_view message) {
-  const std::string_view open = "\u2018", close = "\u2019";
+  const std::string_view open = kOpenQuote, close = kCloseQuote;
   auto begin = message.find(open);
   auto end = message.find(close, begin == std::string_view::npos ? 0 : begin);
   if (begin == std::string_view::npos || end == std::string_view::npos) return std::string(message);
@@ -48,9 +50,9 @@ std::string quoted_name(std::string_view message) {
   return std::string(message.substr(begin, end - begin));
 }
 
-// cxxopts's message with each argument it quotes ('...') shown as messages show arguments.
+// cxxopts's message with each argument it quotes shown as messages show arguments.
 std::string shown_quotes(std::string_view message) {
-  const std::string_view open = "\u2018", close = "\u2019";
+  const std::string_view open = kOpenQuote, close = kCloseQuote;
   std::string shown;
   while (true) {
     const std::size_t begin = message.find(open);
@@ -72,14 +74,14 @@ void refuse_secret_taken_as_value(const cxxopts::ParseResult& result) {
   for (const cxxopts::KeyValue& flag : result.arguments()) {
     const std::string& key = flag.key();
     const std::string& value = flag.value();
-    if (key == "pkcs8-password" || key == "tpm-key-password") continue;
+    if (is_secret_flag_name(key)) continue;
     if ((key == "certificate" || key == "private-key" || key == "intermediates") &&
         is_pkcs11_uri(value))
       continue;
-    if (shown_argument(value) != value)
-      throw Error(Error::Kind::kInvalidArgument,
-                  "--" + key + " took '" + shown_argument(value) +
-                      "' for its value: is the value before it missing?");
+    if (const std::string shown = shown_argument(value); shown != value)
+      throw Error(
+          Error::Kind::kInvalidArgument,
+          "--" + key + " took '" + shown + "' for its value: is the value before it missing?");
   }
 }
 
@@ -246,14 +248,10 @@ std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int
                                                   char** argv) {
   // The completion generator reading this command's flags: like --help, nothing runs.
   if (FlagCapture::offer(options)) return std::nullopt;
-  // argv is blanked however this ends, a malformed command line included: its password or PIN
-  // must not stay readable in /proc/PID/cmdline while the error is printed.
-  struct BlankArgvOnExit {
-    int argc;
-    char** argv;
-    ~BlankArgvOnExit() { hide_secret_arguments(argc, argv); }
-  } blank_on_exit{argc, argv};
   try {
+    // argv is blanked however this ends, a malformed command line included: its password or PIN
+    // must not stay readable in /proc/PID/cmdline while the error is printed.
+    const HideSecretArgumentsOnExit hide_on_exit(argc, argv);
     auto result = options.parse(argc, argv);
     // Read before argv is blanked: a URI given without its flag (or after "--", as --name=URI)
     // still hides its PIN, a --pkcs8-password=VALUE after "--" its value, and the argument

@@ -142,17 +142,19 @@ doctor::Findings check_config_file(const SystemClock& clock) {
   if (!config.error.empty())
     return {{"env.config", doctor::Verdict::kWarning, config.error,
              "make it readable, or point AWS_CONFIG_FILE elsewhere"}};
+  const doctor::AwsConfig& contents = config.contents;
   doctor::Findings findings;
   // The AWS CLI reads none of the file, this helper's profiles included; they are still checked
   // below as they will read once the file is mended.
-  if (!config.refusal.empty())
+  if (!contents.refusal.empty())
     findings.push_back({"env.config", doctor::Verdict::kProblem,
                         path +
                             ": the AWS CLI cannot read this file, so every aws command fails "
                             "with \"Unable to parse config file\": " +
-                            config.refusal,
-                        config.refusal_remedy});
-  for (const doctor::ConfiguredProcess& process : config.processes) {
+                            contents.refusal,
+                        contents.refusal_remedy});
+  const std::size_t before_profiles = findings.size();
+  for (const doctor::ConfiguredProcess& process : contents.processes) {
     if (!process.split_error.empty()) {
       findings.push_back(
           {"env.config", doctor::Verdict::kProblem,
@@ -165,7 +167,7 @@ doctor::Findings check_config_file(const SystemClock& clock) {
     findings.push_back(
         doctor::summarize_profile(process.profile, path, check_configured_process(process, clock)));
   }
-  if (findings.empty() || (findings.size() == 1 && !config.refusal.empty()))
+  if (findings.size() == before_profiles)
     findings.push_back({"env.config", doctor::Verdict::kOk,
                         path + ": no credential_process runs rolesanywhere-helper", ""});
   return findings;

@@ -68,17 +68,17 @@ int main(int argc, char** argv) {
   // from the environment, and setenv must not race getenv on another thread.
   rolesanywhere::prepare_tss_environment();
   try {
+    // A command line refused before its flags were parsed (an unknown command, a bad test hook)
+    // is blanked as the stack unwinds, before the handler below writes the error, so no password
+    // or PIN of it stays in /proc/PID/cmdline meanwhile.
+    const rolesanywhere::cli::HideSecretArgumentsOnExit hide_on_exit(argc, argv);
     // Also before any thread (unsetenv): env:NAME identity inputs leave the environment here, so
     // nothing the helper starts inherits a key.
     if (argc > 1) rolesanywhere::cli::preload_inline_identity_flags(argc - 1, argv + 1);
     return dispatch(argc, argv);
   } catch (const rolesanywhere::Error& e) {
-    // A command line refused before its flags were parsed (an unknown command, a bad test hook)
-    // is blanked here, so no password or PIN of it stays in /proc/PID/cmdline meanwhile.
-    rolesanywhere::cli::hide_secret_arguments(argc, argv);
     rolesanywhere::cli::report_error(e.what());
   } catch (const std::exception& e) {
-    rolesanywhere::cli::hide_secret_arguments(argc, argv);
     rolesanywhere::cli::report_error(std::string("internal error: ") + e.what());
   }
   return 1;

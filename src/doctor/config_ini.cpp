@@ -24,38 +24,32 @@ constexpr std::string_view kUnicodeSpace[] = {
     "\xe2\x80\x87", "\xe2\x80\x88", "\xe2\x80\x89", "\xe2\x80\x8a", "\xe2\x80\xa8",
     "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80"};
 
-// The length of the blank `text` starts with (0: none).
-std::size_t leading_space(std::string_view text) {
-  if (text.empty()) return 0;
-  if (kAsciiSpace.find(text.front()) != std::string_view::npos) return 1;
-  for (const std::string_view space : kUnicodeSpace)
-    if (text.starts_with(space)) return space.size();
-  return 0;
-}
+enum class End { kFront, kBack };
 
-// The length of the blank `text` ends with (0: none).
-std::size_t trailing_space(std::string_view text) {
+// The length of the blank `text` starts or ends with (0: none).
+std::size_t space_at(std::string_view text, End end) {
   if (text.empty()) return 0;
-  if (kAsciiSpace.find(text.back()) != std::string_view::npos) return 1;
+  if (kAsciiSpace.find(end == End::kFront ? text.front() : text.back()) != std::string_view::npos)
+    return 1;
   for (const std::string_view space : kUnicodeSpace)
-    if (text.ends_with(space)) return space.size();
+    if (end == End::kFront ? text.starts_with(space) : text.ends_with(space)) return space.size();
   return 0;
 }
 
 std::string_view python_rstrip(std::string_view text) {
-  while (const std::size_t length = trailing_space(text)) text.remove_suffix(length);
+  while (const std::size_t length = space_at(text, End::kBack)) text.remove_suffix(length);
   return text;
 }
 
 std::string_view python_strip(std::string_view text) {
-  while (const std::size_t length = leading_space(text)) text.remove_prefix(length);
+  while (const std::size_t length = space_at(text, End::kFront)) text.remove_prefix(length);
   return python_rstrip(text);
 }
 
 // How far in a line's first non-blank is, in characters as Python counts them.
 std::size_t indent_of(std::string_view line) {
   std::size_t characters = 0;
-  while (const std::size_t length = leading_space(line)) {
+  while (const std::size_t length = space_at(line, End::kFront)) {
     line.remove_prefix(length);
     ++characters;
   }
@@ -114,7 +108,8 @@ std::vector<std::string_view> python_lines(std::string_view text) {
 std::string line_text(std::size_t line) { return "line " + std::to_string(line); }
 
 // A name from the file as a message shows it: control bytes as \xNN, so a name cannot move the
-// terminal's cursor or forge a line (UTF-8 text is kept as it is).
+// terminal's cursor or forge a line. Not log_safe, which escapes UTF-8 too: a profile named in
+// the user's language stays readable.
 std::string shown(std::string_view name) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -168,7 +163,8 @@ class IniReader {
     };
     rstrip_values(file_.defaults);
     for (IniSection& each : file_.sections) rstrip_values(each);
-    if (!stopped_ && !parse_error_) check_nested_settings();
+    // botocore splits nested settings only of a file configparser read without an error.
+    if (!file_.refusal && !parse_error_) check_nested_settings();
     if (!file_.refusal && parse_error_) file_.refusal = std::move(parse_error_);
     return std::move(file_);
   }
@@ -330,7 +326,6 @@ class IniReader {
   // configparser raises at once: the first such error is the one the AWS CLI gets.
   void refuse(std::size_t line, std::string what, std::string remedy) {
     if (!file_.refusal) file_.refusal = IniRefusal{line, std::move(what), std::move(remedy)};
-    stopped_ = true;
   }
 
   // configparser collects these and raises at the end of the file (if nothing raised before).
@@ -342,7 +337,6 @@ class IniReader {
   IniSection* section_ = nullptr;
   OpenValue current_;
   std::size_t indent_level_ = 0;
-  bool stopped_ = false;  // configparser raised: botocore looks at nothing more
   std::optional<IniRefusal> parse_error_;
 };
 

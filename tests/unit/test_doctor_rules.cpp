@@ -672,8 +672,8 @@ TEST_CASE("doctor config: Unicode blanks are stripped, and indents counted, as P
   // A no-break space after the command is stripped with the value.
   CHECK(read_processes("[profile a]\ncredential_process = x y\xc2\xa0\n") == Lines{"a: x y"});
   // An ideographic space indents by one character (three bytes): two spaces continue its value.
-  CHECK(read_processes("[default]\n\xe3\x80\x80" "credential_process = x\n  y\n") ==
-        Lines{"default: x y"});
+  CHECK(read_processes("[default]\n\xe3\x80\x80"
+                       "credential_process = x\n  y\n") == Lines{"default: x y"});
   CHECK(read_processes("[default]\ncredential_process = x\n\xe3\x80\x80y\n") ==
         Lines{"default: x y"});
 }

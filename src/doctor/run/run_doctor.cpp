@@ -115,10 +115,7 @@ ConfigFile read_config_file(const std::string& path) {
   config.found = true;
   std::ostringstream text;
   text << file.rdbuf();
-  AwsConfig read = read_aws_config(text.str());
-  config.processes = std::move(read.processes);
-  config.refusal = std::move(read.refusal);
-  config.refusal_remedy = std::move(read.refusal_remedy);
+  config.contents = read_aws_config(text.str());
   return config;
 }
 
